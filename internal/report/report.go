@@ -1,0 +1,320 @@
+// Package report names the things Apple publishes: the valid sales report combinations,
+// the finance report kinds, and the unit of work (one report for one period) that the
+// planner, extractors, loaders and ledger all key by.
+package report
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/ascetl/etl/internal/fiscal"
+)
+
+// Family groups units by API surface.
+type Family string
+
+const (
+	Sales   Family = "sales"
+	Finance Family = "finance"
+)
+
+// Frequencies of sales reports.
+const (
+	Daily   = "DAILY"
+	Weekly  = "WEEKLY"
+	Monthly = "MONTHLY"
+	Yearly  = "YEARLY"
+)
+
+// Finance report types.
+const (
+	Financial     = "FINANCIAL"
+	FinanceDetail = "FINANCE_DETAIL"
+)
+
+// Combo is one row of Apple's valid reportType/reportSubType/frequency table
+// (REFERENCE.md §A.2). Versions lists the accepted versions, latest last.
+type Combo struct {
+	Type, SubType, Frequency string
+	Versions                 []string
+}
+
+// Latest is the newest version Apple documents for the combination.
+func (c Combo) Latest() string { return c.Versions[len(c.Versions)-1] }
+
+// SalesCombos is Apple's table as documented; anything else is rejected by the API.
+var SalesCombos = []Combo{
+	{"SALES", "SUMMARY", Daily, []string{"1_0"}},
+	{"SALES", "SUMMARY", Weekly, []string{"1_0"}},
+	{"SALES", "SUMMARY", Monthly, []string{"1_0"}},
+	{"SALES", "SUMMARY", Yearly, []string{"1_0"}},
+	{"PRE_ORDER", "SUMMARY", Daily, []string{"1_0"}},
+	{"PRE_ORDER", "SUMMARY", Weekly, []string{"1_0"}},
+	{"PRE_ORDER", "SUMMARY", Monthly, []string{"1_0"}},
+	{"PRE_ORDER", "SUMMARY", Yearly, []string{"1_0"}},
+	{"NEWSSTAND", "DETAILED", Daily, []string{"1_0"}},
+	{"NEWSSTAND", "DETAILED", Weekly, []string{"1_0"}},
+	{"SUBSCRIPTION", "SUMMARY", Daily, []string{"1_3"}},
+	{"SUBSCRIPTION_EVENT", "SUMMARY", Daily, []string{"1_3"}},
+	{"SUBSCRIBER", "DETAILED", Daily, []string{"1_3"}},
+	{"SUBSCRIPTION_OFFER_CODE_REDEMPTION", "SUMMARY", Daily, []string{"1_0"}},
+	{"WIN_BACK_ELIGIBILITY", "SUMMARY", Daily, []string{"1_0"}},
+	{"INSTALLS", "SUMMARY", Monthly, []string{"1_2"}},
+	{"INSTALLS", "DETAILED", Monthly, []string{"1_2"}},
+	{"INSTALLS", "DETAILED", Yearly, []string{"1_0", "1_1"}},
+	{"INSTALLS", "SUMMARY_TERRITORY", Yearly, []string{"1_0", "1_1"}},
+	{"INSTALLS", "SUMMARY_INSTALL_TYPE", Yearly, []string{"1_0", "1_1"}},
+	{"INSTALLS", "SUMMARY_CHANNEL", Yearly, []string{"1_0", "1_1"}},
+	{"FIRST_ANNUAL", "DETAILED", Daily, []string{"1_0"}},
+	{"FIRST_ANNUAL", "SUMMARY", Yearly, []string{"1_0"}},
+}
+
+// LookupCombo finds a valid combination.
+func LookupCombo(typ, subType, freq string) (Combo, bool) {
+	for _, c := range SalesCombos {
+		if c.Type == typ && c.SubType == subType && c.Frequency == freq {
+			return c, true
+		}
+	}
+	return Combo{}, false
+}
+
+// FinanceRegions maps the finance region codes Apple accepts to their currency (ZZ is the
+// all-regions single file, Z1 the only region of FINANCE_DETAIL). From Apple's "Financial
+// report regions and currencies" list, as reproduced in REFERENCE.md §B.1 sources.
+var FinanceRegions = map[string]string{
+	"ZZ": "", "Z1": "",
+	"AE": "AED", "AU": "AUD", "BG": "BGN", "BR": "BRL", "CA": "CAD", "CH": "CHF",
+	"CL": "CLP", "CN": "CNY", "CO": "COP", "CZ": "CZK", "DK": "DKK", "EG": "EGP",
+	"EU": "EUR", "GB": "GBP", "HK": "HKD", "HU": "HUF", "ID": "IDR", "IL": "ILS",
+	"IN": "INR", "JP": "JPY", "KR": "KRW", "KZ": "KZT", "LL": "USD", "MX": "MXN",
+	"MY": "MYR", "NG": "NGN", "NO": "NOK", "NZ": "NZD", "PE": "PEN", "PH": "PHP",
+	"PK": "PKR", "PL": "PLN", "QA": "QAR", "RO": "RON", "RU": "RUB", "SA": "SAR",
+	"SE": "SEK", "SG": "SGD", "TH": "THB", "TR": "TRY", "TW": "TWD", "TZ": "TZS",
+	"US": "USD", "VN": "VND", "WW": "USD", "ZA": "ZAR",
+}
+
+// Unit is one thing Apple publishes: a report of one kind for one period.
+//
+// Period is in the API's own form: YYYY-MM-DD for daily and weekly (the Sunday that ends
+// the week), YYYY-MM for monthly, YYYY for yearly, and YYYY-MM (fiscal year and period)
+// for finance.
+type Unit struct {
+	Family    Family `json:"family"`
+	Type      string `json:"type"`
+	SubType   string `json:"sub_type,omitempty"`
+	Frequency string `json:"frequency,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Vendor    string `json:"vendor"`
+	Period    string `json:"period"`
+}
+
+// ID is the unit's stable identity, also its ledger key: it is built only from validated
+// values and contains no free text.
+func (u Unit) ID() string {
+	switch u.Family {
+	case Finance:
+		return fmt.Sprintf("finance/%s/%s/%s/%s", u.Type, u.Region, u.Vendor, u.Period)
+	default:
+		return fmt.Sprintf("sales/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
+	}
+}
+
+func (u Unit) String() string { return u.ID() }
+
+// Table is the Parquet table (and DuckDB view) the unit loads into.
+func (u Unit) Table() string { return TableName(u.Family, u.Type, u.SubType, u.Frequency) }
+
+// TableName is the table for a report kind: sales_summary_daily, subscriber_detailed_daily,
+// finance_financial, finance_detail, …
+func TableName(f Family, typ, subType, freq string) string {
+	if f == Finance {
+		if typ == FinanceDetail {
+			return "finance_detail"
+		}
+		return "finance_financial"
+	}
+	return strings.ToLower(typ + "_" + subType + "_" + freq)
+}
+
+// Partition is the hive partition path of the unit inside its table, e.g.
+// "vendor=85012345/report_date=2026-11-20" or
+// "vendor=85012345/region=US/fiscal_period=2026-02". report_date is the first day the
+// report covers (the Monday of a week, the 1st of a month, January 1st of a year).
+func (u Unit) Partition() (string, error) {
+	if err := u.Validate(); err != nil {
+		return "", err
+	}
+	if u.Family == Finance {
+		if u.Type == FinanceDetail {
+			return fmt.Sprintf("vendor=%s/fiscal_period=%s", u.Vendor, u.Period), nil
+		}
+		return fmt.Sprintf("vendor=%s/region=%s/fiscal_period=%s", u.Vendor, u.Region, u.Period), nil
+	}
+	start, _, err := u.Bounds()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("vendor=%s/report_date=%s", u.Vendor, start.Format("2006-01-02")), nil
+}
+
+var (
+	vendorRE = regexp.MustCompile(`^[0-9]{1,20}$`)
+	regionRE = regexp.MustCompile(`^[A-Z0-9]{2}$`)
+)
+
+// ValidVendor reports whether s looks like a vendor number (digits only).
+func ValidVendor(s string) bool { return vendorRE.MatchString(s) }
+
+// Validate checks that every field is one Apple defines, so keys built from a unit are safe.
+func (u Unit) Validate() error {
+	if !ValidVendor(u.Vendor) {
+		return fmt.Errorf("unit %q: vendor number %q must be digits", u.Type, u.Vendor)
+	}
+	switch u.Family {
+	case Sales:
+		if _, ok := LookupCombo(u.Type, u.SubType, u.Frequency); !ok {
+			return fmt.Errorf("unit: %s/%s/%s is not a report Apple publishes", u.Type, u.SubType, u.Frequency)
+		}
+	case Finance:
+		if u.Type != Financial && u.Type != FinanceDetail {
+			return fmt.Errorf("unit: finance report type %q unknown", u.Type)
+		}
+		if _, ok := FinanceRegions[u.Region]; !ok || !regionRE.MatchString(u.Region) {
+			return fmt.Errorf("unit: finance region %q unknown", u.Region)
+		}
+		if u.Type == FinanceDetail && u.Region != "Z1" {
+			return fmt.Errorf("unit: FINANCE_DETAIL is only published for region Z1, not %q", u.Region)
+		}
+	default:
+		return fmt.Errorf("unit: family %q unknown", u.Family)
+	}
+	_, _, err := u.Bounds()
+	return err
+}
+
+// Bounds returns the first and last calendar day (inclusive, 00:00 UTC) the unit covers.
+func (u Unit) Bounds() (start, end time.Time, err error) {
+	if u.Family == Finance {
+		p, err := fiscal.Parse(u.Period)
+		if err != nil {
+			return time.Time{}, time.Time{}, err
+		}
+		return p.Start, p.End, nil
+	}
+	return PeriodBounds(u.Frequency, u.Period)
+}
+
+// PeriodBounds parses a sales period in the API form of its frequency.
+func PeriodBounds(freq, period string) (start, end time.Time, err error) {
+	bad := func() (time.Time, time.Time, error) {
+		return time.Time{}, time.Time{}, fmt.Errorf("period %q is not a valid %s report date", period, freq)
+	}
+	switch freq {
+	case Daily:
+		d, err := time.Parse("2006-01-02", period)
+		if err != nil {
+			return bad()
+		}
+		return d, d, nil
+	case Weekly:
+		d, err := time.Parse("2006-01-02", period)
+		if err != nil || d.Weekday() != time.Sunday {
+			return bad()
+		}
+		return d.AddDate(0, 0, -6), d, nil
+	case Monthly:
+		d, err := time.Parse("2006-01", period)
+		if err != nil {
+			return bad()
+		}
+		return d, d.AddDate(0, 1, -1), nil
+	case Yearly:
+		d, err := time.Parse("2006", period)
+		if err != nil {
+			return bad()
+		}
+		return d, d.AddDate(1, 0, -1), nil
+	}
+	return bad()
+}
+
+// PeriodFor returns the API period of the given frequency that contains day d.
+func PeriodFor(freq string, d time.Time) string {
+	switch freq {
+	case Weekly:
+		// Weeks run Monday–Sunday and are named by their Sunday.
+		off := (7 - int(d.Weekday())) % 7
+		return d.AddDate(0, 0, off).Format("2006-01-02")
+	case Monthly:
+		return d.Format("2006-01")
+	case Yearly:
+		return d.Format("2006")
+	}
+	return d.Format("2006-01-02")
+}
+
+// NextPeriod returns the period after p for the frequency.
+func NextPeriod(freq, p string) (string, error) {
+	_, end, err := PeriodBounds(freq, p)
+	if err != nil {
+		return "", err
+	}
+	return PeriodFor(freq, end.AddDate(0, 0, 1)), nil
+}
+
+// Pacific is Apple's reporting time zone; sales days are Pacific days.
+var Pacific = mustZone("America/Los_Angeles")
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// No tz database: fall back to a fixed PST offset rather than UTC.
+		return time.FixedZone("PST", -8*3600)
+	}
+	return loc
+}
+
+// PublishHour is the Pacific hour by which Apple generally publishes a day's reports.
+const PublishHour = 8
+
+// ExpectedAvailable is when Apple is expected to publish the unit (REFERENCE.md §A.5, §B.3,
+// §F.6): daily reports the next day, weekly on the Monday after the week, monthly five days
+// after month end, yearly six days after year end, all by about 08:00 Pacific; the
+// subscription event report one day later than other daily reports; finance by the first
+// Friday after the fiscal month.
+func ExpectedAvailable(u Unit) (time.Time, error) {
+	_, end, err := u.Bounds()
+	if err != nil {
+		return time.Time{}, err
+	}
+	var day time.Time
+	switch {
+	case u.Family == Finance:
+		p, _ := fiscal.Parse(u.Period)
+		day = p.AvailableFrom()
+	case u.Frequency == Monthly:
+		day = end.AddDate(0, 0, 5)
+	case u.Frequency == Yearly:
+		day = end.AddDate(0, 0, 6)
+	case u.Type == "SUBSCRIPTION_EVENT":
+		day = end.AddDate(0, 0, 2)
+	default:
+		day = end.AddDate(0, 0, 1)
+	}
+	return time.Date(day.Year(), day.Month(), day.Day(), PublishHour, 0, 0, 0, Pacific), nil
+}
+
+// Retention is how long after publication Apple keeps serving the unit; zero means forever.
+func Retention(u Unit) time.Duration {
+	switch {
+	case u.Family == Finance:
+		return 10 * 365 * 24 * time.Hour
+	case u.Frequency == Yearly:
+		return 0
+	default:
+		return 365 * 24 * time.Hour
+	}
+}

@@ -1,0 +1,72 @@
+package report
+
+import (
+	"testing"
+	"time"
+)
+
+func TestUnitKeys(t *testing.T) {
+	tests := []struct {
+		u         Unit
+		id, table string
+		part      string
+	}{
+		{Unit{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Daily, Vendor: "85012345", Period: "2026-11-20"},
+			"sales/SALES/SUMMARY/DAILY/85012345/2026-11-20", "sales_summary_daily", "vendor=85012345/report_date=2026-11-20"},
+		{Unit{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Weekly, Vendor: "1", Period: "2026-11-22"},
+			"sales/SALES/SUMMARY/WEEKLY/1/2026-11-22", "sales_summary_weekly", "vendor=1/report_date=2026-11-16"},
+		{Unit{Family: Sales, Type: "INSTALLS", SubType: "SUMMARY_TERRITORY", Frequency: Yearly, Vendor: "1", Period: "2025"},
+			"sales/INSTALLS/SUMMARY_TERRITORY/YEARLY/1/2025", "installs_summary_territory_yearly", "vendor=1/report_date=2025-01-01"},
+		{Unit{Family: Finance, Type: Financial, Region: "US", Vendor: "1", Period: "2026-02"},
+			"finance/FINANCIAL/US/1/2026-02", "finance_financial", "vendor=1/region=US/fiscal_period=2026-02"},
+		{Unit{Family: Finance, Type: FinanceDetail, Region: "Z1", Vendor: "1", Period: "2026-02"},
+			"finance/FINANCE_DETAIL/Z1/1/2026-02", "finance_detail", "vendor=1/fiscal_period=2026-02"},
+	}
+	for _, tc := range tests {
+		if got := tc.u.ID(); got != tc.id {
+			t.Errorf("ID = %q, want %q", got, tc.id)
+		}
+		if got := tc.u.Table(); got != tc.table {
+			t.Errorf("Table = %q, want %q", got, tc.table)
+		}
+		got, err := tc.u.Partition()
+		if err != nil || got != tc.part {
+			t.Errorf("Partition = %q, %v; want %q", got, err, tc.part)
+		}
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	bad := []Unit{
+		{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Daily, Vendor: "85a", Period: "2026-11-20"},
+		{Family: Sales, Type: "SALES", SubType: "DETAILED", Frequency: Daily, Vendor: "1", Period: "2026-11-20"},
+		{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Weekly, Vendor: "1", Period: "2026-11-20"}, // not a Sunday
+		{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Daily, Vendor: "1", Period: "../../etc"},
+		{Family: Finance, Type: FinanceDetail, Region: "US", Vendor: "1", Period: "2026-02"},
+		{Family: Finance, Type: Financial, Region: "XX", Vendor: "1", Period: "2026-02"},
+		{Family: Finance, Type: Financial, Region: "US", Vendor: "1", Period: "2026-13"},
+	}
+	for _, u := range bad {
+		if err := u.Validate(); err == nil {
+			t.Errorf("Validate(%+v): want error", u)
+		}
+	}
+}
+
+func TestPeriods(t *testing.T) {
+	d := time.Date(2026, 11, 18, 0, 0, 0, 0, time.UTC) // a Wednesday
+	if got := PeriodFor(Weekly, d); got != "2026-11-22" {
+		t.Errorf("weekly = %s", got)
+	}
+	if got, _ := NextPeriod(Monthly, "2026-12"); got != "2027-01" {
+		t.Errorf("next month = %s", got)
+	}
+	if got, _ := NextPeriod(Daily, "2026-12-31"); got != "2027-01-01" {
+		t.Errorf("next day = %s", got)
+	}
+	u := Unit{Family: Sales, Type: "SUBSCRIPTION_EVENT", SubType: "SUMMARY", Frequency: Daily, Vendor: "1", Period: "2026-11-18"}
+	at, _ := ExpectedAvailable(u)
+	if want := time.Date(2026, 11, 20, 8, 0, 0, 0, Pacific); !at.Equal(want) {
+		t.Errorf("available = %v, want %v", at, want)
+	}
+}

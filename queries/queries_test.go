@@ -1,0 +1,69 @@
+package queries
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestAll(t *testing.T) {
+	want := []string{
+		"active_subscriptions_by_day",
+		"daily_units_proceeds_by_app_territory",
+		"finance_proceeds_by_currency",
+	}
+	var got []string
+	for _, q := range All() {
+		got = append(got, q.Name)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("All() names = %v, want %v (sorted)", got, want)
+	}
+	ident := regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	for _, q := range All() {
+		if !ident.MatchString(q.Name) {
+			t.Errorf("%s: name is not a plain lower-case identifier", q.Name)
+		}
+		if q.Description == "" || strings.HasPrefix(q.Description, "--") {
+			t.Errorf("%s: description %q", q.Name, q.Description)
+		}
+		if !strings.Contains(strings.ToUpper(q.SQL), "SELECT") {
+			t.Errorf("%s: SQL has no SELECT", q.Name)
+		}
+	}
+}
+
+func TestAllIsACopy(t *testing.T) {
+	a := All()
+	a[0].Name = "changed"
+	if All()[0].Name == "changed" {
+		t.Fatal("All() exposes the package slice")
+	}
+}
+
+func TestGet(t *testing.T) {
+	q, ok := Get("finance_proceeds_by_currency")
+	if !ok || q.Name != "finance_proceeds_by_currency" || !strings.Contains(q.SQL, "finance_financial") {
+		t.Fatalf("Get(finance_proceeds_by_currency) = %+v, %v", q, ok)
+	}
+	for _, name := range []string{"", "nope", "finance_proceeds_by_currency.sql"} {
+		if _, ok := Get(name); ok {
+			t.Errorf("Get(%q) found a query", name)
+		}
+	}
+}
+
+func TestDescription(t *testing.T) {
+	tests := []struct{ sql, want string }{
+		{"-- Hello there.\nSELECT 1", "Hello there."},
+		{"\n  -- indented  \n-- second\nSELECT 1", "indented"},
+		{"--nospace\n-- real\nSELECT 1", "real"},
+		{"SELECT 1", ""},
+	}
+	for _, tt := range tests {
+		if got := description(tt.sql); got != tt.want {
+			t.Errorf("description(%q) = %q, want %q", tt.sql, got, tt.want)
+		}
+	}
+}

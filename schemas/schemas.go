@@ -1,0 +1,264 @@
+// Package schemas holds the typed table definitions of every report the pipeline loads:
+// one Table per sales reportType/reportSubType/frequency (report.SalesCombos) plus the two
+// finance tables. Columns are matched to Apple's headers by name (never by position), and
+// each table knows its Arrow schema, partition keys and which columns carry units and
+// proceeds.
+package schemas
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+// Decimal precision and scale of every money column (decimal128(18,6)).
+const (
+	DecimalPrecision = 18
+	DecimalScale     = 6
+)
+
+// Kind is the logical type of a column.
+type Kind int
+
+const (
+	String  Kind = iota // utf8: ids, SKUs, codes, free text
+	Int64               // int64: counts, units
+	Decimal             // decimal128(18,6): money
+	DateMDY             // date32 from MM/DD/YYYY (sales, finance)
+	DateISO             // date32 from YYYY-MM-DD (subscription family)
+)
+
+func (k Kind) String() string {
+	switch k {
+	case String:
+		return "string"
+	case Int64:
+		return "int64"
+	case Decimal:
+		return "decimal"
+	case DateMDY:
+		return "date(MM/DD/YYYY)"
+	case DateISO:
+		return "date(YYYY-MM-DD)"
+	}
+	return fmt.Sprintf("Kind(%d)", int(k))
+}
+
+// ArrowType is the Arrow type a column of this kind is stored as.
+func (k Kind) ArrowType() arrow.DataType {
+	switch k {
+	case Int64:
+		return arrow.PrimitiveTypes.Int64
+	case Decimal:
+		return &arrow.Decimal128Type{Precision: DecimalPrecision, Scale: DecimalScale}
+	case DateMDY, DateISO:
+		return arrow.FixedWidthTypes.Date32
+	}
+	return arrow.BinaryTypes.String
+}
+
+// Column is one expected column of a report.
+type Column struct {
+	Name     string   // Parquet column name: ColumnName(Header)
+	Header   string   // Apple's header text, exact
+	Aliases  []string // older or alternative header spellings of the same column
+	Kind     Kind
+	Optional bool // appended only in some files; its absence is not drift
+}
+
+// Layout says how a file of the table is framed around its header and rows.
+type Layout int
+
+const (
+	Plain         Layout = iota // header line, rows (tolerates "Total…" lines)
+	Financial                   // header, rows, Total_Rows/Total_Amount/Total_Units footer, maybe several blocks
+	FinanceDetail               // key/value preamble, header, rows, per-country summary table
+)
+
+// PartitionKey is one hive partition key of a table (in the object path, not in the file).
+type PartitionKey struct {
+	Name     string
+	DuckType string // for DuckDB hive_types: VARCHAR, DATE
+}
+
+// ProceedsSpec names the columns from which proceeds are computed.
+type ProceedsSpec struct {
+	Amount   string // per-unit amount, or already extended when Quantity is ""
+	Quantity string // multiplier of Amount; "" when Amount is extended
+	Currency string // currency of Amount
+}
+
+// Table is one Parquet table (and DuckDB view).
+type Table struct {
+	Name        string
+	Family      report.Family
+	Type        string
+	SubType     string
+	Frequencies []string // the one frequency of the table (empty for finance)
+	Layout      Layout
+	Columns     []Column
+	Partition   []PartitionKey
+	Provisional bool   // layout not confirmed against a real Apple file
+	UnitsColumn string // column name of the unit count
+	Proceeds    *ProceedsSpec
+}
+
+// Lineage column names, appended to every table in this order.
+const (
+	LineageSourceKey     = "_source_key"
+	LineageSourceLine    = "_source_line"
+	LineageReportVersion = "_report_version"
+	LineageExtractedAt   = "_extracted_at"
+)
+
+// ColumnName is the naming rule: header text lowercased, every run of characters other
+// than [a-z0-9] replaced by one "_", leading and trailing "_" trimmed.
+func ColumnName(header string) string {
+	var b strings.Builder
+	b.Grow(len(header))
+	pending := false
+	for i := 0; i < len(header); i++ {
+		c := header[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') {
+			if pending && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			pending = false
+			b.WriteByte(c)
+			continue
+		}
+		pending = true
+	}
+	return b.String()
+}
+
+// Column finds the table column a header cell denotes, comparing the normalized header
+// with each column's Header and Aliases normalized the same way.
+func (t *Table) Column(header string) (Column, bool) {
+	i := t.ColumnIndex(header)
+	if i < 0 {
+		return Column{}, false
+	}
+	return t.Columns[i], true
+}
+
+// ColumnIndex is Column returning the index into t.Columns, or -1.
+func (t *Table) ColumnIndex(header string) int {
+	n := ColumnName(header)
+	if n == "" {
+		return -1
+	}
+	for i, c := range t.Columns {
+		if c.Name == n || ColumnName(c.Header) == n {
+			return i
+		}
+		for _, a := range c.Aliases {
+			if ColumnName(a) == n {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// ArrowSchema is the table's Arrow schema: its columns in order, then the extra (unknown)
+// columns as utf8, then the lineage columns. Data columns are nullable, lineage is not.
+func (t *Table) ArrowSchema(extra []string) *arrow.Schema {
+	fields := make([]arrow.Field, 0, len(t.Columns)+len(extra)+4)
+	for _, c := range t.Columns {
+		fields = append(fields, arrow.Field{Name: c.Name, Type: c.Kind.ArrowType(), Nullable: true})
+	}
+	for _, e := range extra {
+		fields = append(fields, arrow.Field{Name: e, Type: arrow.BinaryTypes.String, Nullable: true})
+	}
+	fields = append(fields,
+		arrow.Field{Name: LineageSourceKey, Type: arrow.BinaryTypes.String},
+		arrow.Field{Name: LineageSourceLine, Type: arrow.PrimitiveTypes.Int64},
+		arrow.Field{Name: LineageReportVersion, Type: arrow.BinaryTypes.String},
+		arrow.Field{Name: LineageExtractedAt, Type: arrow.FixedWidthTypes.Timestamp_us},
+	)
+	return arrow.NewSchema(fields, nil)
+}
+
+// Frequency is the table's frequency ("" for finance tables).
+func (t *Table) Frequency() string {
+	if len(t.Frequencies) == 0 {
+		return ""
+	}
+	return t.Frequencies[0]
+}
+
+var (
+	all    []*Table
+	byName map[string]*Table
+)
+
+func init() {
+	all = append(salesTables(), financeTables()...)
+	byName = make(map[string]*Table, len(all))
+	for _, t := range all {
+		if _, dup := byName[t.Name]; dup {
+			panic("schemas: duplicate table " + t.Name)
+		}
+		byName[t.Name] = t
+	}
+}
+
+// All returns every table: sales tables in report.SalesCombos order, then finance_financial
+// and finance_detail. The slice is a copy; the tables are shared and must not be modified.
+func All() []*Table { return append([]*Table(nil), all...) }
+
+// Lookup finds a table by name.
+func Lookup(name string) (*Table, bool) {
+	t, ok := byName[name]
+	return t, ok
+}
+
+// ForUnit returns the table a unit loads into.
+func ForUnit(u report.Unit) (*Table, error) {
+	name := u.Table()
+	t, ok := byName[name]
+	if !ok {
+		return nil, fmt.Errorf("schemas: no table %q for unit %s", name, u.ID())
+	}
+	return t, nil
+}
+
+// col builds a Column, deriving Name from Header.
+func col(header string, k Kind, aliases ...string) Column {
+	return Column{Name: ColumnName(header), Header: header, Kind: k, Aliases: aliases}
+}
+
+// opt builds an optional Column.
+func opt(header string, k Kind) Column {
+	c := col(header, k)
+	c.Optional = true
+	return c
+}
+
+// strs builds String columns.
+func strs(headers ...string) []Column {
+	cs := make([]Column, len(headers))
+	for i, h := range headers {
+		cs[i] = col(h, String)
+	}
+	return cs
+}
+
+// cols concatenates column groups.
+func cols(groups ...[]Column) []Column {
+	var out []Column
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// one wraps single columns as a group.
+func one(cs ...Column) []Column { return cs }

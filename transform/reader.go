@@ -1,0 +1,445 @@
+// Package transform turns a decompressed Apple report (tab-separated text) into Arrow
+// record batches typed by its schemas.Table, streaming with bounded memory: at most one
+// batch of Options.BatchRows rows is held at a time.
+//
+// Columns are mapped by header name, never by position. Unknown columns are kept as utf8
+// and reported as drift; expected columns missing from the header are null and reported.
+// A bad value stops the reader with a *ParseError naming key, line and column.
+package transform
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/ascetl/etl/schemas"
+)
+
+// DefaultBatchRows is the batch size when Options.BatchRows is zero.
+const DefaultBatchRows = 32768
+
+// firstReserve caps the rows reserved for the first batch, so small files stay small.
+const firstReserve = 1024
+
+// maxPreambleLines bounds the search for a FINANCE_DETAIL header.
+const maxPreambleLines = 200
+
+// Options configure a Reader.
+type Options struct {
+	Key         string    // raw object key, for lineage and error messages
+	Version     string    // report version, e.g. "1_0"
+	ExtractedAt time.Time // when the payload was downloaded
+	Alloc       memory.Allocator
+	BatchRows   int // rows per record batch; DefaultBatchRows if 0
+}
+
+// Drift is how the file's header differs from the table.
+type Drift struct {
+	Unknown []string // header cells not in the schema, kept as extra utf8 columns
+	Missing []string // non-optional schema headers absent from the file: all null
+}
+
+// builder is one output column with its typed Arrow builder.
+type builder struct {
+	kind schemas.Kind
+	sb   *array.StringBuilder
+	ib   *array.Int64Builder
+	db   *array.Decimal128Builder
+	dt   *array.Date32Builder
+}
+
+func (b *builder) appendNull() {
+	switch b.kind {
+	case schemas.Int64:
+		b.ib.AppendNull()
+	case schemas.Decimal:
+		b.db.AppendNull()
+	case schemas.DateMDY, schemas.DateISO:
+		b.dt.AppendNull()
+	default:
+		b.sb.AppendNull()
+	}
+}
+
+// cell is what to do with one header position.
+type cell struct {
+	out    *builder
+	col    int // index into the output schema
+	header string
+}
+
+// Reader streams record batches from one report file.
+type Reader struct {
+	t   *schemas.Table
+	opt Options
+	br  *bufio.Reader
+
+	long  []byte // assembles lines longer than the bufio buffer
+	line  int    // physical lines read so far
+	eof   bool
+	key   []byte
+	ver   []byte
+	at    arrow.Timestamp
+	batch int
+
+	cells      []cell
+	headerNorm []string
+	headerHash string
+	missing    []*builder
+	drift      Drift
+	preamble   map[string]string
+	fin        *financeState
+
+	schema  *arrow.Schema
+	rb      *array.RecordBuilder
+	linKey  *array.StringBuilder
+	linLine *array.Int64Builder
+	linVer  *array.StringBuilder
+	linAt   *array.TimestampBuilder
+
+	fields  [][]byte
+	pending int
+	rows    int64
+	rec     arrow.RecordBatch
+	err     error
+	done    bool
+}
+
+// NewReader reads the preamble (if any) and the header line of r, which must be the
+// decompressed report, and prepares the schema. Rows are read by Next.
+func NewReader(r io.Reader, t *schemas.Table, opt Options) (*Reader, error) {
+	if t == nil {
+		return nil, errors.New("transform: nil table")
+	}
+	if opt.Alloc == nil {
+		opt.Alloc = memory.DefaultAllocator
+	}
+	if opt.BatchRows <= 0 {
+		opt.BatchRows = DefaultBatchRows
+	}
+	rd := &Reader{
+		t: t, opt: opt,
+		br:    bufio.NewReaderSize(r, 256<<10),
+		key:   []byte(opt.Key),
+		ver:   []byte(opt.Version),
+		at:    arrow.Timestamp(opt.ExtractedAt.UTC().UnixMicro()),
+		batch: min(opt.BatchRows, firstReserve),
+	}
+	header, err := rd.readHeader()
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.setup(header); err != nil {
+		return nil, err
+	}
+	if t.Layout != schemas.Plain {
+		rd.fin = newFinanceState(rd)
+	}
+	return rd, nil
+}
+
+// Schema is the Arrow schema of every batch: table columns, unknown columns, lineage.
+func (r *Reader) Schema() *arrow.Schema { return r.schema }
+
+// RecordBatch is the current batch, valid until the next call to Next or Release.
+func (r *Reader) RecordBatch() arrow.RecordBatch { return r.rec }
+
+// Err is the error that stopped the reader, if any.
+func (r *Reader) Err() error { return r.err }
+
+// Rows is the number of data rows returned so far.
+func (r *Reader) Rows() int64 { return r.rows }
+
+// Drift reports header differences from the table.
+func (r *Reader) Drift() Drift { return r.drift }
+
+// HeaderHash is the hex SHA-256 of the header line (without its line ending).
+func (r *Reader) HeaderHash() string { return r.headerHash }
+
+// Preamble is the key/value lines before a FINANCE_DETAIL header (nil for other layouts).
+func (r *Reader) Preamble() map[string]string { return r.preamble }
+
+// Release frees the current batch and the builders. The Reader is unusable afterwards.
+func (r *Reader) Release() {
+	if r.rec != nil {
+		r.rec.Release()
+		r.rec = nil
+	}
+	if r.rb != nil {
+		r.rb.Release()
+		r.rb = nil
+	}
+	r.done = true
+}
+
+// Next reads the next batch; false at the end or on error (see Err).
+func (r *Reader) Next() bool {
+	if r.rec != nil {
+		r.rec.Release()
+		r.rec = nil
+	}
+	if r.err != nil || r.done || r.rb == nil {
+		return false
+	}
+	for r.pending < r.opt.BatchRows {
+		line, err := r.readLine()
+		if err == io.EOF {
+			if r.fin != nil {
+				if err := r.fin.finish(r); err != nil {
+					r.err = err
+					return false
+				}
+			}
+			r.done = true
+			break
+		}
+		if err == nil {
+			err = r.handle(line)
+		}
+		if err != nil {
+			r.err = err
+			return false
+		}
+	}
+	if r.pending == 0 {
+		return false
+	}
+	r.rec = r.rb.NewRecordBatch()
+	r.rows += int64(r.pending)
+	r.pending = 0
+	r.batch = r.opt.BatchRows
+	return true
+}
+
+// readHeader returns the header line, collecting a FINANCE_DETAIL preamble on the way.
+func (r *Reader) readHeader() ([]byte, error) {
+	for {
+		line, err := r.readLine()
+		if err == io.EOF {
+			return nil, &ParseError{Key: r.opt.Key, Line: r.line + 1, Err: fmt.Errorf("no header line for table %s", r.t.Name)}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blank(line) {
+			continue
+		}
+		if r.t.Layout != schemas.FinanceDetail {
+			return line, nil
+		}
+		fs := splitTabs(r.fields, line)
+		r.fields = fs
+		for _, f := range fs {
+			if schemas.ColumnName(string(f)) == "transaction_date" {
+				return line, nil
+			}
+		}
+		if r.line > maxPreambleLines {
+			return nil, &ParseError{Key: r.opt.Key, Line: r.line, Err: errors.New("no \"Transaction Date\" header line found")}
+		}
+		if r.preamble == nil {
+			r.preamble = map[string]string{}
+		}
+		if len(fs) >= 2 {
+			r.preamble[string(trimSpaces(fs[0]))] = string(trimSpaces(fs[1]))
+		}
+	}
+}
+
+// setup maps header cells to columns and creates the builders.
+func (r *Reader) setup(line []byte) error {
+	t := r.t
+	sum := sha256.Sum256(line)
+	r.headerHash = hex.EncodeToString(sum[:])
+	raw := splitTabs(nil, line)
+	for len(raw) > 0 && len(trimSpaces(raw[len(raw)-1])) == 0 {
+		raw = raw[:len(raw)-1] // trailing empty header cells: rows may carry empty fields there
+	}
+	used := make([]bool, len(t.Columns))
+	taken := map[string]bool{schemas.LineageSourceKey: true, schemas.LineageSourceLine: true,
+		schemas.LineageReportVersion: true, schemas.LineageExtractedAt: true}
+	for _, c := range t.Columns {
+		taken[c.Name] = true
+	}
+	var extra []string
+	r.cells = make([]cell, len(raw))
+	r.headerNorm = make([]string, len(raw))
+	recognised := 0
+	for i, h := range raw {
+		header := string(trimSpaces(h))
+		r.headerNorm[i] = schemas.ColumnName(header)
+		r.cells[i].header = header
+		if ci := t.ColumnIndex(header); ci >= 0 && !used[ci] {
+			used[ci] = true
+			r.cells[i].col = ci
+			if !t.Columns[ci].Optional {
+				recognised++
+			}
+			continue
+		}
+		name := r.headerNorm[i]
+		if name == "" {
+			name = fmt.Sprintf("column_%d", i+1)
+		}
+		for base, k := name, 2; taken[name]; k++ {
+			name = fmt.Sprintf("%s_%d", base, k)
+		}
+		taken[name] = true
+		r.cells[i].col = len(t.Columns) + len(extra)
+		extra = append(extra, name)
+		r.drift.Unknown = append(r.drift.Unknown, header)
+	}
+	required := 0
+	for i, c := range t.Columns {
+		if !c.Optional {
+			required++
+			if !used[i] {
+				r.drift.Missing = append(r.drift.Missing, c.Header)
+			}
+		}
+	}
+	if recognised*2 < required {
+		return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf(
+			"header does not match table %s (%d of %d expected columns recognised)", t.Name, recognised, required)}
+	}
+
+	r.schema = t.ArrowSchema(extra)
+	r.rb = array.NewRecordBuilder(r.opt.Alloc, r.schema)
+	outs := make([]*builder, len(t.Columns)+len(extra))
+	for j := range outs {
+		k := schemas.String
+		if j < len(t.Columns) {
+			k = t.Columns[j].Kind
+		}
+		b := &builder{kind: k}
+		switch k {
+		case schemas.Int64:
+			b.ib = r.rb.Field(j).(*array.Int64Builder)
+		case schemas.Decimal:
+			b.db = r.rb.Field(j).(*array.Decimal128Builder)
+		case schemas.DateMDY, schemas.DateISO:
+			b.dt = r.rb.Field(j).(*array.Date32Builder)
+		default:
+			b.sb = r.rb.Field(j).(*array.StringBuilder)
+		}
+		outs[j] = b
+	}
+	for i := range r.cells {
+		r.cells[i].out = outs[r.cells[i].col]
+	}
+	for i := range t.Columns {
+		if !used[i] {
+			r.missing = append(r.missing, outs[i])
+		}
+	}
+	n := len(outs)
+	r.linKey = r.rb.Field(n).(*array.StringBuilder)
+	r.linLine = r.rb.Field(n + 1).(*array.Int64Builder)
+	r.linVer = r.rb.Field(n + 2).(*array.StringBuilder)
+	r.linAt = r.rb.Field(n + 3).(*array.TimestampBuilder)
+	return nil
+}
+
+// handle dispatches one line after the header.
+func (r *Reader) handle(line []byte) error {
+	if blank(line) {
+		return nil
+	}
+	if r.fin != nil {
+		return r.fin.handle(r, line)
+	}
+	if bytes.HasPrefix(trimSpaces(firstCell(line)), []byte("Total")) &&
+		bytes.Count(line, []byte{'\t'})+1 != len(r.cells) {
+		return nil // a total line of some sales eras; a full-width row is data
+	}
+	return r.row(line)
+}
+
+// isHeader reports whether line repeats the header (compared normalized).
+func (r *Reader) isHeader(line []byte) bool {
+	fs := splitTabs(r.fields, line)
+	r.fields = fs
+	for len(fs) > 0 && len(trimSpaces(fs[len(fs)-1])) == 0 {
+		fs = fs[:len(fs)-1]
+	}
+	if len(fs) != len(r.headerNorm) {
+		return false
+	}
+	for i, f := range fs {
+		if schemas.ColumnName(string(f)) != r.headerNorm[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// row parses one data row into the builders; r.fields holds its cells afterwards.
+func (r *Reader) row(line []byte) error {
+	fs := splitTabs(r.fields, line)
+	r.fields = fs
+	nh := len(r.cells)
+	if len(fs) != nh {
+		if len(fs) < nh || !allBlank(fs[nh:]) {
+			return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf(
+				"%w: row has %d fields, header has %d", ErrRowShape, len(fs), nh)}
+		}
+	}
+	if r.pending == 0 {
+		r.rb.Reserve(r.batch)
+	}
+	for i := 0; i < nh; i++ {
+		c := &r.cells[i]
+		v := trimSpaces(fs[i])
+		if isNull(v) {
+			c.out.appendNull()
+			continue
+		}
+		var err error
+		switch c.out.kind {
+		case schemas.String:
+			c.out.sb.BinaryBuilder.Append(v)
+		case schemas.Int64:
+			var n int64
+			if n, err = parseInt(v); err == nil {
+				c.out.ib.Append(n)
+			}
+		case schemas.Decimal:
+			var n int64
+			if n, err = parseDecimal(v); err == nil {
+				c.out.db.Append(decimal128.FromI64(n))
+			}
+		case schemas.DateMDY:
+			var d arrow.Date32
+			if d, err = parseDateMDY(v); err == nil {
+				c.out.dt.Append(d)
+			}
+		case schemas.DateISO:
+			var d arrow.Date32
+			if d, err = parseDateISO(v); err == nil {
+				c.out.dt.Append(d)
+			}
+		}
+		if err != nil {
+			return &ParseError{Key: r.opt.Key, Line: r.line, Column: c.header, Value: string(fs[i]), Err: err}
+		}
+	}
+	for _, b := range r.missing {
+		b.appendNull()
+	}
+	r.linKey.BinaryBuilder.Append(r.key)
+	r.linLine.Append(int64(r.line))
+	r.linVer.BinaryBuilder.Append(r.ver)
+	r.linAt.Append(r.at)
+	r.pending++
+	return nil
+}

@@ -1,0 +1,107 @@
+// Package simulator is an offline App Store Connect API for the reporting endpoints
+// GET /v1/salesReports and GET /v1/financeReports, faithful to shared/asc/REFERENCE.md
+// (§A sales, §B finance, §F auth, rate limits, errors). It is an http.Handler for
+// httptest and the demo backend. Data is synthetic and deterministic: the same seed,
+// report and period always give the same bytes. Truth exposes what is served so tests can
+// compare loaded data with it exactly; Inject arms faults; Stats counts requests.
+//
+// # Behaviour (from REFERENCE.md)
+//
+//   - Auth: Bearer JWT, ES256 only with the JOSE r‖s signature (DER is rejected), kid
+//     registered with AddKey, iss = Options.IssuerID, aud = "appstoreconnect-v1", iat and
+//     exp required, exp − iat ≤ 20 min, not expired. Failure: 401 NOT_AUTHORIZED.
+//   - Every response carries X-Rate-Limit: user-hour-lim:N;user-hour-rem:M; (rolling hour
+//     per key, clock = Options.Now); past the budget 429 RATE_LIMIT_EXCEEDED.
+//   - Errors are {"errors":[{id,status (a string),code,title,detail,source.parameter}]}.
+//   - 200 bodies are gzip of UTF-8 TSV, '\n' line ends, Content-Type application/a-gzip.
+//   - Headers per §A.6/§B.2 and the provisional layouts fixed by the lead (layouts.go).
+//
+// # Units and proceeds (Truth)
+//
+// Units column: SALES, NEWSSTAND, SUBSCRIBER "Units"; PRE_ORDER "Ordered"; SUBSCRIPTION
+// "Active Standard Price Subscriptions"; SUBSCRIPTION_EVENT "Quantity";
+// SUBSCRIPTION_OFFER_CODE_REDEMPTION "Redemptions"; WIN_BACK_ELIGIBILITY "Churned
+// Subscription Count"; INSTALLS, FIRST_ANNUAL "First Annual Installs"; finance "Quantity".
+// Proceeds: SALES/NEWSSTAND Σ Units × "Developer Proceeds" by "Currency of Proceeds";
+// SUBSCRIBER Σ Units × "Developer Proceeds" by "Proceeds Currency"; finance Σ "Extended
+// Partner Share" by "Partner Share Currency"; nil for the rest. Rows whose currency cell is
+// blank (only zero-proceeds SALES rows) add nothing. Truth ignores injected faults.
+//
+// # Decisions (where REFERENCE.md is [I] or silent)
+//
+//  1. Missing required filter: 400 PARAMETER_ERROR.REQUIRED, title "A parameter is
+//     required", detail "The parameter 'filter[X]' is required", source.parameter. Sales
+//     checks reportType, reportSubType, frequency, vendorNumber in that order; finance
+//     reportType, regionCode, reportDate, vendorNumber.
+//  2. Unknown enum value (reportType, reportSubType, frequency, finance reportType,
+//     regionCode, malformed finance reportDate): 400 PARAMETER_ERROR.INVALID "A parameter has
+//     an invalid value", detail "'V' is not a valid value for the parameter 'filter[X]'".
+//     Unknown query parameters: 400 PARAMETER_ERROR.ILLEGAL naming the parameter.
+//  3. Wrong vendor number: 400 PARAMETER_ERROR.INVALID, detail "Invalid vendor number.",
+//     source filter[vendorNumber] (checked before the combination).
+//  4. Combination not in report.SalesCombos, or reportDate not in its frequency's format
+//     (or not a real date): 400 PARAMETER_ERROR.INVALID.INVALID_COMBINATION with the §A.4
+//     title/detail, no source.
+//  5. Version: omitted = latest; wrong = 400 PARAMETER_ERROR.INVALID "…The latest version
+//     for this report is X." source filter[version] (1_2 for the subscription family gets
+//     this too). INSTALLS yearly accepts 1_0 and 1_1 (same layout). With Accept14, 1_4 is
+//     accepted and becomes the latest for SUBSCRIPTION, SUBSCRIPTION_EVENT, SUBSCRIBER (so
+//     omitted version serves 1_4 and the error names 1_4).
+//  6. reportDate omitted (any frequency, not only DAILY): the latest period available now.
+//     WEEKLY accepts any day and serves the Monday–Sunday week containing it.
+//  7. Accept: anything that does not admit application/a-gzip, */* or application/* (e.g.
+//     application/json alone) → 406 NOT_ACCEPTABLE, detail "The Accept header you specified
+//     in the request is not supported. The allowed type is application/a-gzip." No Accept
+//     header is fine.
+//  8. Not yet available (Now before report.ExpectedAvailable, incl. future periods): sales
+//     404 NOT_FOUND "The report you requested is not available yet. Try again later.";
+//     finance 404 "There were no sales for the date specified." (as Apple).
+//  9. Past retention (report.Retention after availability): 410 with code NOT_FOUND, title
+//     "The requested resource is no longer available", detail "Report is no longer
+//     available." Order: faults, then availability, then data.
+//  10. No data: 404 NOT_FOUND, title "The specified resource does not exist", detail "There
+//     were no sales for the date specified." SALES daily has no data on ~4 % of days,
+//     PRE_ORDER daily 85 %, NEWSSTAND daily 60 %, offer codes 40 %, INSTALLS 20 %,
+//     FIRST_ANNUAL daily 30 %, WIN_BACK 10 %, subscription family 3–5 %.
+//  11. 429: Retry-After = seconds until the oldest request in the window leaves it (≥ 1);
+//     FaultRateLimited uses 60. A rejected request is not recorded in the window. Requests
+//     whose token names no registered kid are charged to one global bucket; requests with
+//     a known kid but an invalid token are charged to that key (and answered 401).
+//  12. 500 body: code UNEXPECTED_ERROR, title "An unexpected error occurred.".
+//  13. File names (Content-Disposition: attachment; filename=…): sales
+//     <code>_<F>_<vendor>_<period without dashes>.txt.gz with code S (SALES), O (PRE_ORDER),
+//     N (NEWSSTAND), Subscription, Subscription_Event, Subscriber,
+//     Subscription_Offer_Code_Redemption, Win_Back_Eligibility, Installs_<Subtype>,
+//     First_Annual_<Subtype>; F = D/W/M/Y; e.g. S_D_85012345_20261120.txt.gz. Finance
+//     <vendor>_<PPYY>_<region>.txt.gz (fiscal period, fiscal year), FINANCE_DETAIL
+//     <vendor>_<PPYY>_Z1_DETAIL.txt.gz.
+//  14. Empty cells: SALES writes a single space in Developer (IAP rows), Version, Promo
+//     Code, Parent Identifier, Subscription, Period, Proceeds Reason, Preserved Pricing,
+//     Client, Order Type, Contingent App Name, and in Currency of Proceeds on free rows of
+//     minor storefronts; CMB is truly empty. Other layouts mix " " and "".
+//  15. Refunds: SALES rows with negative Units, negative Customer Price and positive
+//     per-unit Developer Proceeds; finance rows "R" with negative Quantity and Customer
+//     Price; SUBSCRIBER refund rows Units -1, Refund "Yes", Purchase Date set.
+//  16. Finance is derived from the SALES daily data of the fiscal period's days (lines with
+//     non-zero proceeds), so sales and finance reconcile. Partner Share = Developer
+//     Proceeds per unit (no tax modelled).
+//  17. FINANCIAL per region holds that region's countries only (one currency);
+//     ZZ holds all rows of all regions in ONE file with ONE footer whose Total_Amount
+//     adds amounts across currencies ([I] in REFERENCE). Total_Amount uses the region
+//     currency's decimals (0 for JP, KR; 2 for ZZ). FINANCIAL with Z1 → 404 no sales.
+//  18. FINANCE_DETAIL: only Z1; any other region → 404 no sales (§B.3). Layout: preamble
+//     "Vendor Name", "Start Date", "End Date" lines, ONE blank line, header, data rows (one
+//     per day × product × storefront × kind), ONE blank line, the summary header and one row
+//     per country/currency sorted by country. Settlement Date = Transaction Date + 1 day.
+//     No Total_ footer.
+//  19. INSTALLS: Reporting Month is "YYYY-MM" (monthly) or "YYYY" (yearly); Reporting Date
+//     Range "MM/DD/YYYY - MM/DD/YYYY"; EU storefronts, fee 0.50 EUR per eligible install.
+//  20. Prices: USD tiers converted with fixed rates, rounded to x.99 (tens/hundreds for
+//     JPY/KRW); proceeds 70 % (85 % "Rate After One Year"), truncated to the minor unit.
+//  21. Methods other than GET/HEAD → 405; unknown paths → 404 NOT_FOUND (JSON). Both still
+//     need a valid token and carry X-Rate-Limit.
+//  22. FaultBadValue appends "x" to the units cell of the first data row (e.g. "12x");
+//     FaultExtraColumn adds "Surprise Column" with value "surprise" (finance footers and
+//     summaries untouched); FaultTruncated serves the first half of the gzip bytes with a
+//     matching Content-Length.
+package simulator

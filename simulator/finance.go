@@ -1,0 +1,218 @@
+package simulator
+
+import (
+	"cmp"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ascetl/etl/internal/fiscal"
+	"github.com/ascetl/etl/internal/report"
+)
+
+var financeParams = []string{"filter[vendorNumber]", "filter[reportType]", "filter[regionCode]", "filter[reportDate]"}
+
+// financeUnit validates a financeReports query.
+func (s *Server) financeUnit(q map[string][]string) (report.Unit, *httpError) {
+	if e := checkParams(q, financeParams); e != nil {
+		return report.Unit{}, e
+	}
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	for _, p := range []string{"filter[reportType]", "filter[regionCode]", "filter[reportDate]", "filter[vendorNumber]"} {
+		if get(p) == "" {
+			return report.Unit{}, errRequired(p)
+		}
+	}
+	typ, region, date := get("filter[reportType]"), get("filter[regionCode]"), get("filter[reportDate]")
+	if typ != report.Financial && typ != report.FinanceDetail {
+		return report.Unit{}, errInvalidValue("filter[reportType]", typ)
+	}
+	if _, ok := report.FinanceRegions[region]; !ok {
+		return report.Unit{}, errInvalidValue("filter[regionCode]", region)
+	}
+	p, err := fiscal.Parse(date)
+	if err != nil || p.String() != date {
+		return report.Unit{}, errInvalidValue("filter[reportDate]", date)
+	}
+	if get("filter[vendorNumber]") != s.opt.Vendor {
+		return report.Unit{}, errVendor()
+	}
+	return report.Unit{Family: report.Finance, Type: typ, Region: region, Vendor: s.opt.Vendor, Period: p.String()}, nil
+}
+
+func (s *Server) serveFinance(w http.ResponseWriter, r *http.Request) {
+	if !acceptable(r.Header.Values("Accept")) {
+		writeError(w, errNotAcceptable())
+		return
+	}
+	u, e := s.financeUnit(r.URL.Query())
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	s.deliver(w, r, u, "")
+}
+
+// finLine is a finance line: sales aggregated over a fiscal period (FINANCIAL) or a day
+// (FINANCE_DETAIL).
+type finLine struct {
+	sale
+	day time.Time
+}
+
+// financeKey groups lines by the fields a finance report shows (no device, no
+// subscription state).
+func (x *finLine) financeKey() string {
+	return fmt.Sprintf("%s|%s|%t|%d|%d|%s", x.p.sku, x.t.code, x.refund, x.price, x.proceeds, x.typeID)
+}
+
+// financeSales returns the settled (non-zero proceeds) sales lines of the fiscal period
+// in the region ("ZZ" and "Z1" = all regions), day by day.
+func (s *Server) financeSales(p fiscal.Period, region string) []finLine {
+	var out []finLine
+	for d := p.Start; !d.After(p.End); d = d.AddDate(0, 0, 1) {
+		for _, x := range s.daySales(d) {
+			if x.proceeds == 0 {
+				continue
+			}
+			if region != "ZZ" && region != "Z1" && x.t.region != region {
+				continue
+			}
+			out = append(out, finLine{sale: x, day: d})
+		}
+	}
+	return out
+}
+
+func (s *Server) genFinance(u report.Unit) *doc {
+	p, _ := fiscal.Parse(u.Period)
+	if u.Type == report.FinanceDetail {
+		if u.Region != "Z1" {
+			return &doc{header: financeDetailHeader}
+		}
+		return s.genFinanceDetail(p)
+	}
+	d := &doc{header: financialHeader}
+	if u.Region == "Z1" {
+		return d
+	}
+	idx := map[string]int{}
+	var lines []finLine
+	for _, x := range s.financeSales(p, u.Region) {
+		k := x.financeKey()
+		if i, ok := idx[k]; ok {
+			lines[i].units += x.units
+			continue
+		}
+		idx[k] = len(lines)
+		lines = append(lines, x)
+	}
+	slices.SortStableFunc(lines, func(a, b finLine) int {
+		return cmp.Or(cmp.Compare(a.t.region, b.t.region), cmp.Compare(a.t.code, b.t.code),
+			cmp.Compare(a.p.sku, b.p.sku))
+	})
+	b := newBuilder(d.header)
+	var total, units int64 // total in micro-units
+	for _, x := range lines {
+		ext := x.units * x.proceeds
+		total += ext * pow10(6-x.t.dec)
+		units += x.units
+		sr, price := "S", x.price
+		if x.refund {
+			sr, price = "R", -price
+		}
+		d.rows = append(d.rows, b.row().set("Start Date", mdy(p.Start)).set("End Date", mdy(p.End)).
+			set("Vendor Identifier", x.p.sku).set("Quantity", x.units).
+			set("Partner Share", money(x.proceeds, x.t.dec)).set("Extended Partner Share", money(ext, x.t.dec)).
+			set("Partner Share Currency", x.t.currency).set("Sales or Return", sr).
+			set("Apple Identifier", x.p.id).set("Artist/Show/Developer/Author", developerName).
+			set("Title", x.p.name).set("Label/Studio/Network/Developer/Publisher", developerName).
+			set("Product Type Identifier", x.typeID).set("Country Of Sale", x.t.code).
+			set("Customer Price", money(price, x.t.dec)).set("Customer Currency", x.t.currency).cells)
+	}
+	dec := 2
+	if cur := report.FinanceRegions[u.Region]; cur != "" {
+		dec = decOf(cur)
+	}
+	d.trailer = []string{
+		fmt.Sprintf("Total_Rows\t%d", len(d.rows)),
+		"Total_Amount\t" + money(total/pow10(6-dec), dec),
+		fmt.Sprintf("Total_Units\t%d", units),
+	}
+	return d
+}
+
+func (s *Server) genFinanceDetail(p fiscal.Period) *doc {
+	d := &doc{
+		preamble: []string{"Vendor Name\t" + developerName, "Start Date\t" + mdy(p.Start), "End Date\t" + mdy(p.End), ""},
+		header:   financeDetailHeader,
+	}
+	b := newBuilder(d.header)
+	type sum struct {
+		country, currency string
+		dec               int
+		qty, ext          int64
+	}
+	sums := map[string]*sum{}
+	idx := map[string]int{}
+	var lines []finLine
+	for _, x := range s.financeSales(p, "Z1") {
+		k := iso(x.day) + "|" + x.orderType + "|" + x.financeKey()
+		if i, ok := idx[k]; ok {
+			lines[i].units += x.units
+			continue
+		}
+		idx[k] = len(lines)
+		lines = append(lines, x)
+	}
+	for _, x := range lines {
+		ext := x.units * x.proceeds
+		sr, price := "S", x.price
+		if x.refund {
+			sr, price = "R", -price
+		}
+		d.rows = append(d.rows, b.row().set("Transaction Date", mdy(x.day)).
+			set("Settlement Date", mdy(x.day.AddDate(0, 0, 1))).set("Apple Identifier", x.p.id).
+			set("SKU", x.p.sku).set("Title", x.p.name).set("Developer Name", developerName).
+			set("Product Type Identifier", x.typeID).set("Country of Sale", x.t.code).
+			set("Quantity", x.units).set("Partner Share", money(x.proceeds, x.t.dec)).
+			set("Extended Partner Share", money(ext, x.t.dec)).set("Partner Share Currency", x.t.currency).
+			set("Customer Price", money(price, x.t.dec)).set("Customer Currency", x.t.currency).
+			set("Sale or Return", sr).set("Order Type", x.orderType).set("Region", x.t.region).cells)
+		k := x.t.code + "|" + x.t.currency
+		if sums[k] == nil {
+			sums[k] = &sum{country: x.t.code, currency: x.t.currency, dec: x.t.dec}
+		}
+		sums[k].qty += x.units
+		sums[k].ext += ext
+	}
+	if len(d.rows) == 0 {
+		return d
+	}
+	keys := make([]string, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	d.trailer = append(d.trailer, "", strings.Join(financeDetailSummaryHeader, "\t"))
+	for _, k := range keys {
+		v := sums[k]
+		d.trailer = append(d.trailer, fmt.Sprintf("%s\t%s\t%d\t%s", v.country, v.currency, v.qty, money(v.ext, v.dec)))
+	}
+	return d
+}
+
+func pow10(n int) int64 {
+	p := int64(1)
+	for range n {
+		p *= 10
+	}
+	return p
+}

@@ -1,0 +1,191 @@
+package simulator
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+var (
+	salesTypes = []string{"SALES", "PRE_ORDER", "NEWSSTAND", "SUBSCRIPTION", "SUBSCRIPTION_EVENT",
+		"SUBSCRIBER", "SUBSCRIPTION_OFFER_CODE_REDEMPTION", "INSTALLS", "FIRST_ANNUAL", "WIN_BACK_ELIGIBILITY"}
+	salesSubTypes = []string{"SUMMARY", "DETAILED", "SUMMARY_INSTALL_TYPE", "SUMMARY_TERRITORY", "SUMMARY_CHANNEL"}
+	frequencies   = []string{report.Daily, report.Weekly, report.Monthly, report.Yearly}
+	salesParams   = []string{"filter[vendorNumber]", "filter[reportType]", "filter[reportSubType]",
+		"filter[frequency]", "filter[reportDate]", "filter[version]"}
+)
+
+// acceptable reports whether the Accept header admits application/a-gzip.
+func acceptable(h []string) bool {
+	if len(h) == 0 {
+		return true
+	}
+	for _, v := range h {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			switch strings.ToLower(strings.TrimSpace(mt)) {
+			case "", "*/*", "application/*", "application/a-gzip":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkParams rejects query parameters the endpoint does not know.
+func checkParams(q url.Values, allowed []string) *httpError {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(allowed, k) {
+			return errIllegal(k)
+		}
+	}
+	return nil
+}
+
+// versions are the versions the server accepts for a combination, latest last.
+func (s *Server) versions(c report.Combo) []string {
+	if s.opt.Accept14 && subscriptionFamily[c.Type] {
+		return append(slices.Clone(c.Versions), "1_4")
+	}
+	return c.Versions
+}
+
+func (s *Server) resolveVersion(c report.Combo, v string) (string, bool) {
+	vs := s.versions(c)
+	if v == "" {
+		return vs[len(vs)-1], true
+	}
+	return v, slices.Contains(vs, v)
+}
+
+// salesUnit validates a salesReports query and returns the unit and version it asks for.
+func (s *Server) salesUnit(q url.Values) (report.Unit, string, *httpError) {
+	if e := checkParams(q, salesParams); e != nil {
+		return report.Unit{}, "", e
+	}
+	for _, p := range []string{"filter[reportType]", "filter[reportSubType]", "filter[frequency]", "filter[vendorNumber]"} {
+		if q.Get(p) == "" {
+			return report.Unit{}, "", errRequired(p)
+		}
+	}
+	typ, sub, freq := q.Get("filter[reportType]"), q.Get("filter[reportSubType]"), q.Get("filter[frequency]")
+	if !slices.Contains(salesTypes, typ) {
+		return report.Unit{}, "", errInvalidValue("filter[reportType]", typ)
+	}
+	if !slices.Contains(salesSubTypes, sub) {
+		return report.Unit{}, "", errInvalidValue("filter[reportSubType]", sub)
+	}
+	if !slices.Contains(frequencies, freq) {
+		return report.Unit{}, "", errInvalidValue("filter[frequency]", freq)
+	}
+	if q.Get("filter[vendorNumber]") != s.opt.Vendor {
+		return report.Unit{}, "", errVendor()
+	}
+	c, ok := report.LookupCombo(typ, sub, freq)
+	if !ok {
+		return report.Unit{}, "", errCombination()
+	}
+	u := report.Unit{Family: report.Sales, Type: typ, SubType: sub, Frequency: freq, Vendor: s.opt.Vendor}
+	if d := q.Get("filter[reportDate]"); d != "" {
+		p, ok := canonicalPeriod(freq, d)
+		if !ok {
+			return report.Unit{}, "", errCombination()
+		}
+		u.Period = p
+	} else {
+		u.Period = s.latestPeriod(u)
+	}
+	version, ok := s.resolveVersion(c, q.Get("filter[version]"))
+	if !ok {
+		vs := s.versions(c)
+		return report.Unit{}, "", errVersion(vs[len(vs)-1])
+	}
+	return u, version, nil
+}
+
+// canonicalPeriod parses a reportDate in its frequency's format and returns the API period;
+// a weekly date may be any day of the Monday–Sunday week.
+func canonicalPeriod(freq, d string) (string, bool) {
+	layout := map[string]string{report.Daily: "2006-01-02", report.Weekly: "2006-01-02",
+		report.Monthly: "2006-01", report.Yearly: "2006"}[freq]
+	t, err := time.Parse(layout, d)
+	if err != nil || t.Format(layout) != d {
+		return "", false
+	}
+	return report.PeriodFor(freq, t), true
+}
+
+// latestPeriod is the newest period of the unit's frequency that is available now.
+func (s *Server) latestPeriod(u report.Unit) string {
+	now := s.now()
+	day := now.In(report.Pacific)
+	d := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
+	p := report.PeriodFor(u.Frequency, d)
+	for range 400 {
+		u.Period = p
+		if at, err := report.ExpectedAvailable(u); err == nil && !now.Before(at) {
+			return p
+		}
+		start, _, err := report.PeriodBounds(u.Frequency, p)
+		if err != nil {
+			break
+		}
+		p = report.PeriodFor(u.Frequency, start.AddDate(0, 0, -1))
+	}
+	return p
+}
+
+func (s *Server) serveSales(w http.ResponseWriter, r *http.Request) {
+	if !acceptable(r.Header.Values("Accept")) {
+		writeError(w, errNotAcceptable())
+		return
+	}
+	u, version, e := s.salesUnit(r.URL.Query())
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	s.deliver(w, r, u, version)
+}
+
+var fileCodes = map[string]string{
+	"SALES": "S", "PRE_ORDER": "O", "NEWSSTAND": "N", "SUBSCRIPTION": "Subscription",
+	"SUBSCRIPTION_EVENT": "Subscription_Event", "SUBSCRIBER": "Subscriber",
+	"SUBSCRIPTION_OFFER_CODE_REDEMPTION": "Subscription_Offer_Code_Redemption",
+	"WIN_BACK_ELIGIBILITY":               "Win_Back_Eligibility", "INSTALLS": "Installs", "FIRST_ANNUAL": "First_Annual",
+}
+
+// fileName is the Content-Disposition file name of a unit (see doc.go).
+func (s *Server) fileName(u report.Unit) string {
+	if u.Family == report.Finance {
+		pp := u.Period[5:7] + u.Period[2:4]
+		if u.Type == report.FinanceDetail {
+			return u.Vendor + "_" + pp + "_" + u.Region + "_DETAIL.txt.gz"
+		}
+		return u.Vendor + "_" + pp + "_" + u.Region + ".txt.gz"
+	}
+	code := fileCodes[u.Type]
+	if u.Type == "INSTALLS" || u.Type == "FIRST_ANNUAL" {
+		code += "_" + titleCase(u.SubType)
+	}
+	return code + "_" + u.Frequency[:1] + "_" + u.Vendor + "_" + strings.ReplaceAll(u.Period, "-", "") + ".txt.gz"
+}
+
+func titleCase(s string) string {
+	parts := strings.Split(strings.ToLower(s), "_")
+	for i, p := range parts {
+		if p != "" {
+			parts[i] = strings.ToUpper(p[:1]) + p[1:]
+		}
+	}
+	return strings.Join(parts, "_")
+}

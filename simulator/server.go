@@ -1,0 +1,289 @@
+package simulator
+
+import (
+	"crypto/ecdsa"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+// Options configure a Server. Zero values take the documented defaults.
+type Options struct {
+	Seed     int64
+	Now      func() time.Time // default time.Now
+	Vendor   string           // default "85012345"
+	IssuerID string           // default DefaultIssuerID
+	// RateLimit is the request budget per API key per rolling hour (default 3500).
+	RateLimit int
+	// Latency is added to every request (the wait ends early if the request is cancelled).
+	Latency time.Duration
+	// Accept14 makes version 1_4 valid (and latest) for SUBSCRIPTION, SUBSCRIPTION_EVENT and
+	// SUBSCRIBER; its header is the 1_3 header with "Contingent App Name" appended.
+	Accept14 bool
+	// ContingentAppName appends the optional 29th SALES column "Contingent App Name".
+	ContingentAppName bool
+	// Apps is the number of apps in the synthetic catalog (default 4).
+	Apps int
+}
+
+// Defaults.
+const (
+	DefaultVendor    = "85012345"
+	DefaultIssuerID  = "57246542-96fe-1a63-e053-0824d011072a"
+	DefaultRateLimit = 3500
+	DefaultApps      = 4
+)
+
+// Server is an http.Handler that behaves like App Store Connect's salesReports and
+// financeReports endpoints. It is safe for concurrent use.
+type Server struct {
+	opt Options
+	cat *catalog
+
+	mu      sync.Mutex
+	keys    map[string]*ecdsa.PublicKey
+	buckets map[string]*bucket
+	stats   Stats
+	faults  map[string]*faultState
+
+	cacheMu sync.Mutex
+	cache   map[string]*served
+	order   []string
+}
+
+// Stats counts requests since New or ResetStats.
+type Stats struct {
+	Requests     int            // all requests
+	ByPath       map[string]int // by URL path
+	ByStatus     map[int]int    // by response status
+	Unauthorized int            // 401 responses
+	RateLimited  int            // 429 responses (budget exhausted or injected)
+}
+
+const cacheSize = 128
+
+// New returns a simulator with the given options.
+func New(opt Options) *Server {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Vendor == "" {
+		opt.Vendor = DefaultVendor
+	}
+	if opt.IssuerID == "" {
+		opt.IssuerID = DefaultIssuerID
+	}
+	if opt.RateLimit <= 0 {
+		opt.RateLimit = DefaultRateLimit
+	}
+	if opt.Apps <= 0 {
+		opt.Apps = DefaultApps
+	}
+	s := &Server{
+		opt:     opt,
+		keys:    map[string]*ecdsa.PublicKey{},
+		buckets: map[string]*bucket{},
+		faults:  map[string]*faultState{},
+		cache:   map[string]*served{},
+	}
+	s.stats = newStats()
+	s.cat = s.buildCatalog()
+	return s
+}
+
+// Options returns the effective options (defaults filled in).
+func (s *Server) Options() Options { return s.opt }
+
+func (s *Server) now() time.Time { return s.opt.Now() }
+
+func newStats() Stats { return Stats{ByPath: map[string]int{}, ByStatus: map[int]int{}} }
+
+// Stats returns a copy of the request counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.stats
+	c.ByPath = make(map[string]int, len(s.stats.ByPath))
+	for k, v := range s.stats.ByPath {
+		c.ByPath[k] = v
+	}
+	c.ByStatus = make(map[int]int, len(s.stats.ByStatus))
+	for k, v := range s.stats.ByStatus {
+		c.ByStatus[k] = v
+	}
+	return c
+}
+
+// ResetStats zeroes the request counters.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = newStats()
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	w := &statusWriter{ResponseWriter: rw}
+	defer func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.stats.Requests++
+		s.stats.ByPath[r.URL.Path]++
+		s.stats.ByStatus[w.status]++
+		switch w.status {
+		case http.StatusUnauthorized:
+			s.stats.Unauthorized++
+		case http.StatusTooManyRequests:
+			s.stats.RateLimited++
+		}
+	}()
+	if s.opt.Latency > 0 {
+		t := time.NewTimer(s.opt.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			w.status = 499 // client closed request; nothing is written
+			return
+		}
+	}
+	kid, aerr := s.authenticate(r)
+	rem, retry := s.take(kid)
+	w.Header().Set("X-Rate-Limit", s.rateHeader(rem))
+	if aerr != nil {
+		writeError(w, errUnauthorized())
+		return
+	}
+	if retry > 0 {
+		writeError(w, errRateLimited(retry))
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET")
+		writeError(w, errMethod(r.Method))
+		return
+	}
+	switch r.URL.Path {
+	case "/v1/salesReports":
+		s.serveSales(w, r)
+	case "/v1/financeReports":
+		s.serveFinance(w, r)
+	default:
+		writeError(w, errNoPath(r.URL.Path))
+	}
+}
+
+// served is a generated report, cached per unit and version.
+type served struct {
+	doc   *doc
+	name  string
+	gz    []byte
+	truth Truth
+}
+
+// report returns the generated report for the unit (nil doc rows = no data), from cache.
+func (s *Server) report(u report.Unit, version string) *served {
+	key := u.ID() + "|" + version
+	s.cacheMu.Lock()
+	if r, ok := s.cache[key]; ok {
+		s.cacheMu.Unlock()
+		return r
+	}
+	s.cacheMu.Unlock()
+	var d *doc
+	if u.Family == report.Finance {
+		d = s.genFinance(u)
+	} else {
+		d = s.genSales(u, version)
+	}
+	out := &served{doc: d, name: s.fileName(u), truth: truthOf(u.Type, d)}
+	if len(d.rows) > 0 {
+		out.gz = gzipBytes(d.render())
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if _, ok := s.cache[key]; !ok {
+		s.cache[key] = out
+		s.order = append(s.order, key)
+		if len(s.order) > cacheSize {
+			delete(s.cache, s.order[0])
+			s.order = s.order[1:]
+		}
+	}
+	return out
+}
+
+// availability says whether the unit can be served now: nil, or the 404/410 to answer.
+func (s *Server) availability(u report.Unit) *httpError {
+	avail, err := report.ExpectedAvailable(u)
+	if err != nil {
+		return errNoSales()
+	}
+	now := s.now()
+	if now.Before(avail) {
+		if u.Family == report.Finance {
+			return errNoSales()
+		}
+		return errNotYet()
+	}
+	if ret := report.Retention(u); ret > 0 && now.After(avail.Add(ret)) {
+		return errGone()
+	}
+	return nil
+}
+
+// deliver answers a validated unit: faults, availability, data, then the gzip body.
+func (s *Server) deliver(w http.ResponseWriter, r *http.Request, u report.Unit, version string) {
+	f := s.consumeFault(u.ID())
+	switch f {
+	case FaultServerError, FaultTransient:
+		writeError(w, errUnexpected())
+		return
+	case FaultRateLimited:
+		writeError(w, errRateLimited(60))
+		return
+	}
+	if e := s.availability(u); e != nil {
+		writeError(w, e)
+		return
+	}
+	rep := s.report(u, version)
+	if len(rep.doc.rows) == 0 {
+		writeError(w, errNoSales())
+		return
+	}
+	body := rep.gz
+	if f != faultNone {
+		body = applyContentFault(rep.doc, f, u.Type)
+	}
+	w.Header().Set("Content-Type", "application/a-gzip")
+	w.Header().Set("Content-Disposition", "attachment; filename="+rep.name)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	_, _ = w.Write(body)
+}

@@ -1,0 +1,113 @@
+package extract
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// RateLimit is one parsed X-Rate-Limit header, e.g. "user-hour-lim:3500;user-hour-rem:500;".
+// -1 means the value was absent or unreadable.
+type RateLimit struct {
+	Limit, Remaining int
+}
+
+// ParseRateLimit reads Apple's X-Rate-Limit header. It tolerates a missing header, unknown
+// pairs, spaces, a missing trailing ';' and garbage (ignored). ok reports whether the
+// remaining count was found.
+func ParseRateLimit(h string) (rl RateLimit, ok bool) {
+	rl = RateLimit{Limit: -1, Remaining: -1}
+	for _, pair := range strings.Split(h, ";") {
+		k, v, found := strings.Cut(pair, ":")
+		if !found {
+			continue
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 0 {
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "user-hour-lim":
+			rl.Limit = n
+		case "user-hour-rem":
+			rl.Remaining = n
+		}
+	}
+	return rl, rl.Remaining >= 0
+}
+
+// budgetForget is how long an announced remaining count is trusted without news. Apple's
+// window is a rolling hour, so an hour after the last answer the whole budget is back.
+const budgetForget = time.Hour
+
+// budget shares Apple's announced hourly budget between all requests of a client.
+//
+// Before a request is sent, reserve takes a slot: once the remaining count is known,
+// remaining − inFlight − reserve must stay above zero, otherwise ErrBudgetExhausted.
+// Each response's header replaces the remaining count, unless a response to a request sent
+// later was already applied (responses can arrive out of order). A response without the
+// header just consumes one from the known count.
+type budget struct {
+	reserve int
+	now     func() time.Time
+
+	mu        sync.Mutex
+	limit     int // -1 unknown
+	remaining int // -1 unknown
+	updated   time.Time
+	inFlight  int
+	seq       uint64 // sequence of the last request sent
+	applied   uint64 // sequence of the request whose header set remaining
+}
+
+func newBudget(reserve int, now func() time.Time) *budget {
+	return &budget{reserve: reserve, now: now, limit: -1, remaining: -1}
+}
+
+// acquire reserves a slot for one request and returns its sequence number.
+func (b *budget) acquire() (uint64, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.remaining >= 0 && b.now().Sub(b.updated) >= budgetForget {
+		b.remaining, b.limit = -1, -1
+	}
+	if b.remaining >= 0 && b.remaining-b.inFlight-b.reserve <= 0 {
+		return 0, fmt.Errorf("%w: %d remaining this hour, %d in flight, %d reserved",
+			ErrBudgetExhausted, b.remaining, b.inFlight, b.reserve)
+	}
+	b.inFlight++
+	b.seq++
+	return b.seq, nil
+}
+
+// release ends the reservation of request seq. header is the response's X-Rate-Limit
+// value; sent says whether the request may have reached Apple (false when it could not be
+// sent at all, true with an empty header for network errors after sending).
+func (b *budget) release(seq uint64, header string, sent bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inFlight--
+	if rl, ok := ParseRateLimit(header); ok {
+		if seq > b.applied {
+			b.applied = seq
+			b.remaining = rl.Remaining
+			if rl.Limit >= 0 {
+				b.limit = rl.Limit
+			}
+			b.updated = b.now()
+		}
+		return
+	}
+	if sent && b.remaining > 0 {
+		b.remaining--
+	}
+}
+
+// snapshot returns the last known limit and remaining count (-1 unknown).
+func (b *budget) snapshot() (limit, remaining int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.limit, b.remaining
+}

@@ -1,0 +1,202 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+// State is where a unit stands in the ledger.
+type State string
+
+const (
+	Loaded  State = "loaded"  // rows are in Parquet
+	Empty   State = "empty"   // Apple said there is no data for the unit
+	Pending State = "pending" // not published yet; polled again next run
+	Failed  State = "failed"  // last attempt failed; see Error and Attempts
+	Expired State = "expired" // Apple no longer serves it
+)
+
+// Valid reports whether st is one of the defined states.
+func (st State) Valid() bool {
+	switch st {
+	case Loaded, Empty, Pending, Failed, Expired:
+		return true
+	}
+	return false
+}
+
+// Entry is the ledger record of one unit.
+type Entry struct {
+	Unit       report.Unit `json:"unit"`
+	State      State       `json:"state"`
+	Version    string      `json:"version,omitempty"`     // report version, e.g. "1_0"
+	Rows       int64       `json:"rows"`                  // rows loaded
+	Bytes      int64       `json:"bytes,omitempty"`       // Parquet bytes
+	RawKey     string      `json:"raw_key,omitempty"`     // raw archive object
+	RawBytes   int64       `json:"raw_bytes,omitempty"`   // raw payload bytes
+	Checksum   string      `json:"checksum,omitempty"`    // sha256 hex of the raw payload
+	Objects    []string    `json:"objects,omitempty"`     // Parquet keys written
+	HeaderHash string      `json:"header_hash,omitempty"` // hash of the report header line
+	Drift      []string    `json:"drift,omitempty"`       // schema drift notes
+	Error      string      `json:"error,omitempty"`
+	Attempts   int         `json:"attempts,omitempty"`
+	FirstSeen  time.Time   `json:"first_seen,omitzero"`
+	UpdatedAt  time.Time   `json:"updated_at,omitzero"`
+	LoadedAt   time.Time   `json:"loaded_at,omitzero"`
+}
+
+// ledgerPrefix is where entries live: one JSON object per unit, so parallel units never
+// write the same object.
+const ledgerPrefix = "_etl/ledger/"
+
+// ledgerListConcurrency bounds concurrent reads in Ledger.List.
+const ledgerListConcurrency = 16
+
+// Ledger records unit states in the bucket.
+type Ledger struct {
+	s *Store
+}
+
+// Ledger returns the ledger kept in the store's bucket.
+func (s *Store) Ledger() *Ledger { return &Ledger{s: s} }
+
+// LedgerKey is the object key of u's entry: _etl/ledger/<u.ID()>.json.
+func LedgerKey(u report.Unit) string { return ledgerPrefix + u.ID() + ".json" }
+
+// Get returns u's entry; ok is false (and err nil) if the unit has none.
+func (l *Ledger) Get(ctx context.Context, u report.Unit) (e Entry, ok bool, err error) {
+	if err := u.Validate(); err != nil {
+		return Entry{}, false, fmt.Errorf("ledger get: %w", err)
+	}
+	key := LedgerKey(u)
+	e, err = l.read(ctx, key)
+	if IsNotFound(err) {
+		return Entry{}, false, nil
+	}
+	if err != nil {
+		return Entry{}, false, err
+	}
+	return e, true, nil
+}
+
+// Put writes e as its unit's entry, replacing the previous one atomically. The unit must
+// be valid and the state known. A zero UpdatedAt is set to now (UTC) and a zero FirstSeen
+// to UpdatedAt.
+func (l *Ledger) Put(ctx context.Context, e Entry) error {
+	if err := e.Unit.Validate(); err != nil {
+		return fmt.Errorf("ledger put: %w", err)
+	}
+	key := LedgerKey(e.Unit)
+	if !e.State.Valid() {
+		return fmt.Errorf("write %s: unknown state %q", key, e.State)
+	}
+	if e.UpdatedAt.IsZero() {
+		e.UpdatedAt = time.Now().UTC()
+	}
+	if e.FirstSeen.IsZero() {
+		e.FirstSeen = e.UpdatedAt
+	}
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	data = append(data, '\n')
+	_, err = l.s.write(ctx, key, &blob.WriterOptions{ContentType: "application/json"},
+		func(w *countingWriter) error {
+			_, err := w.Write(data)
+			return err
+		})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}
+
+// List returns the entries whose unit ID starts with prefix ("" for all), e.g.
+// "sales/SALES/SUMMARY/DAILY/85012345/", sorted by unit ID. Entries are read
+// concurrently. A corrupt entry fails the whole listing with an error naming its key.
+func (l *Ledger) List(ctx context.Context, prefix string) ([]Entry, error) {
+	keys, err := l.s.List(ctx, ledgerPrefix+prefix)
+	if err != nil {
+		return nil, err
+	}
+	keys = filterJSON(keys)
+	entries := make([]Entry, len(keys))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		sem      = make(chan struct{}, ledgerListConcurrency)
+	)
+	for i, key := range keys {
+		sem <- struct{}{}
+		if ctx.Err() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			e, err := l.read(ctx, key)
+			if err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+					cancel()
+				}
+				mu.Unlock()
+				return
+			}
+			entries[i] = e
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("list %s: %w", ledgerPrefix+prefix, err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Unit.ID() < entries[j].Unit.ID() })
+	return entries, nil
+}
+
+func filterJSON(keys []string) []string {
+	out := keys[:0]
+	for _, k := range keys {
+		if strings.HasSuffix(k, ".json") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// read decodes the entry at key and checks it is filed under its own unit.
+func (l *Ledger) read(ctx context.Context, key string) (Entry, error) {
+	data, err := l.s.b.ReadAll(ctx, key)
+	if err != nil {
+		return Entry{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	var e Entry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: %w", key, err)
+	}
+	if got := LedgerKey(e.Unit); got != key {
+		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: it is for unit %s", key, e.Unit.ID())
+	}
+	if !e.State.Valid() {
+		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: unknown state %q", key, e.State)
+	}
+	return e, nil
+}

@@ -1,0 +1,215 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"gocloud.dev/blob"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+// ParquetKey is the object key of one table partition:
+// parquet/<table>/<partition>/data.parquet.
+func ParquetKey(table, partition string) string {
+	return "parquet/" + table + "/" + partition + "/data.parquet"
+}
+
+// UnitParquetKey is ParquetKey for the unit's table and partition; it fails for an
+// invalid unit.
+func UnitParquetKey(u report.Unit) (string, error) {
+	p, err := u.Partition()
+	if err != nil {
+		return "", err
+	}
+	return ParquetKey(u.Table(), p), nil
+}
+
+// RecordReader is the stream WriteParquet consumes (transform.Reader satisfies it). The
+// batch returned by RecordBatch is owned by the reader and valid until the next Next.
+type RecordReader interface {
+	Schema() *arrow.Schema
+	Next() bool
+	RecordBatch() arrow.RecordBatch
+	Err() error
+}
+
+// DefaultRowGroupRows is the row-group length used when ParquetOptions leaves it zero.
+const DefaultRowGroupRows = 128 * 1024
+
+// parquetBufferSize is the upload chunk size of the blob writer (one multipart part on
+// S3/GCS). Memory per upload is about this times the driver's upload concurrency.
+const parquetBufferSize = 8 << 20
+
+// ParquetOptions tunes WriteParquet; the zero value is usable.
+type ParquetOptions struct {
+	// RowGroupRows is the maximum rows per row group (default DefaultRowGroupRows).
+	// A row group is buffered, encoded and compressed, in memory until it is full, so
+	// this bounds the writer's memory together with the schema width.
+	RowGroupRows int64
+	// Alloc is used for all Arrow/Parquet buffers (default memory.DefaultAllocator).
+	Alloc memory.Allocator
+}
+
+// WriteInfo describes a committed Parquet object.
+type WriteInfo struct {
+	Key   string
+	Rows  int64
+	Bytes int64
+}
+
+// WriteParquet streams rr into a Parquet object at key (zstd, dictionary, statistics,
+// explicit row-group length, Arrow schema stored, decimals up to 18 digits stored as
+// integers) and replaces any previous object atomically. Batches are written as they
+// arrive; nothing is collected. If a batch fails to write, rr.Err() is non-nil at the end,
+// or ctx is cancelled, the write is aborted and key keeps its previous content (or stays
+// absent). A stream with no rows still produces a valid file carrying the schema.
+func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, opt ParquetOptions) (WriteInfo, error) {
+	schema := rr.Schema()
+	if schema == nil {
+		return WriteInfo{}, fmt.Errorf("write %s: record reader has no schema", key)
+	}
+	mem := opt.Alloc
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	rgRows := opt.RowGroupRows
+	if rgRows <= 0 {
+		rgRows = DefaultRowGroupRows
+	}
+	props := parquet.NewWriterProperties(
+		parquet.WithAllocator(mem),
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(rgRows),
+		parquet.WithStoreDecimalAsInteger(true),
+		parquet.WithCreatedBy("ascetl"),
+	)
+	arrProps := pqarrow.NewArrowWriterProperties(
+		pqarrow.WithAllocator(mem),
+		pqarrow.WithStoreSchema(),
+	)
+	wopts := &blob.WriterOptions{
+		ContentType: "application/vnd.apache.parquet",
+		BufferSize:  parquetBufferSize,
+	}
+	var rows int64
+	n, err := s.write(ctx, key, wopts, func(w *countingWriter) error {
+		fw, err := pqarrow.NewFileWriter(schema, w, props, arrProps)
+		if err != nil {
+			return err
+		}
+		// fw.Close flushes the footer and closes w, which has no Close: the blob is
+		// committed or aborted by s.write, never by pqarrow.
+		if err := writeBatches(ctx, fw, rr, &rows); err != nil {
+			w.discard = true // let Close free its buffers without uploading more
+			_ = fw.Close()
+			return err
+		}
+		return fw.Close()
+	})
+	if err != nil {
+		return WriteInfo{}, fmt.Errorf("write %s: %w", key, err)
+	}
+	return WriteInfo{Key: key, Rows: rows, Bytes: n}, nil
+}
+
+// writeBatches copies rr into fw, checking ctx between batches.
+func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, rows *int64) error {
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := rr.RecordBatch()
+		if rec == nil || rec.NumRows() == 0 {
+			continue
+		}
+		// WriteBuffered fills row groups up to the max length across batches (Write
+		// would start a row group per batch, giving tiny groups for small batches).
+		if err := fw.WriteBuffered(rec); err != nil {
+			return err
+		}
+		*rows += rec.NumRows()
+	}
+	if err := rr.Err(); err != nil {
+		return fmt.Errorf("record reader: %w", err)
+	}
+	return ctx.Err()
+}
+
+// ReadTable reads the whole Parquet object at key into an Arrow table allocated from
+// alloc (default memory.DefaultAllocator); the caller releases it. The table carries the
+// schema as written (schema metadata kept, the reader's unset "PARQUET:field_id" field
+// metadata dropped). The object is fetched into memory first, so this is meant for tests,
+// checks and small partitions.
+func (s *Store) ReadTable(ctx context.Context, key string, alloc memory.Allocator) (arrow.Table, error) {
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	data, err := s.b.ReadAll(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	tbl, err := readTable(ctx, data, alloc)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return tbl, nil
+}
+
+func readTable(ctx context.Context, data []byte, alloc memory.Allocator) (arrow.Table, error) {
+	pf, err := file.NewParquetReader(bytes.NewReader(data), file.WithReadProps(parquet.NewReaderProperties(alloc)))
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, alloc)
+	if err != nil {
+		return nil, err
+	}
+	full, err := fr.Schema()
+	if err != nil {
+		return nil, err
+	}
+	tbl, err := fr.ReadTable(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	// fr.ReadTable drops the schema metadata; put it back and tidy the fields.
+	fields := tbl.Schema().Fields()
+	cols := make([]arrow.Column, len(fields))
+	for i := range fields {
+		fields[i].Metadata = dropUnsetFieldID(fields[i].Metadata)
+		cols[i] = *arrow.NewColumn(fields[i], tbl.Column(i).Data())
+		defer cols[i].Release()
+	}
+	md := full.Metadata()
+	return array.NewTable(arrow.NewSchema(fields, &md), cols, tbl.NumRows()), nil
+}
+
+func dropUnsetFieldID(md arrow.Metadata) arrow.Metadata {
+	if v, ok := md.GetValue("PARQUET:field_id"); !ok || v != "-1" {
+		return md
+	}
+	var keys, vals []string
+	for i, k := range md.Keys() {
+		if k != "PARQUET:field_id" {
+			keys, vals = append(keys, k), append(vals, md.Values()[i])
+		}
+	}
+	return arrow.NewMetadata(keys, vals)
+}

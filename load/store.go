@@ -1,0 +1,131 @@
+// Package load writes what the pipeline produces into the bucket: the raw archive of Apple
+// payloads (byte-for-byte), one Parquet object per table partition, and the ledger that
+// records the state of every unit of work.
+//
+// Every object is written through a gocloud blob.Writer, which makes it visible only when
+// Close succeeds. All writes here follow one rule: commit only if everything went well;
+// on any error or context cancellation abort the writer (cancel its own context, then
+// Close), so the key keeps its previous content or stays absent — never half-written.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
+)
+
+// Store is the bucket the pipeline writes to. It is safe for concurrent use.
+type Store struct {
+	b *blob.Bucket
+}
+
+// New returns a Store over b. The caller keeps ownership of b and closes it.
+func New(b *blob.Bucket) *Store { return &Store{b: b} }
+
+// Bucket returns the underlying bucket.
+func (s *Store) Bucket() *blob.Bucket { return s.b }
+
+// IsNotFound reports whether err (possibly wrapped) says an object does not exist.
+func IsNotFound(err error) bool { return err != nil && gcerrors.Code(err) == gcerrors.NotFound }
+
+// Exists reports whether an object exists at key.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	ok, err := s.b.Exists(ctx, key)
+	if err != nil {
+		return false, fmt.Errorf("exists %s: %w", key, err)
+	}
+	return ok, nil
+}
+
+// Delete removes the object at key; an absent object is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := s.b.Delete(ctx, key); err != nil && !IsNotFound(err) {
+		return fmt.Errorf("delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// List returns every key under prefix (no delimiter: the whole subtree), sorted.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	it := s.b.List(&blob.ListOptions{Prefix: prefix})
+	for {
+		obj, err := it.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", prefix, err)
+		}
+		if !obj.IsDir {
+			keys = append(keys, obj.Key)
+		}
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// countingWriter is what producers write into. It counts bytes, fails fast once ctx is
+// done, and has no Close method, so a producer that closes what it was given (pqarrow's
+// FileWriter does) cannot commit the blob behind our back. After discard() it swallows
+// writes, which lets a producer flush and free its buffers on the abort path without
+// sending anything more to the bucket.
+type countingWriter struct {
+	ctx     context.Context
+	w       io.Writer
+	n       int64
+	discard bool
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	if c.discard {
+		return len(p), nil
+	}
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// write streams fill's output into a new object at key and commits it only if fill
+// returns nil and ctx is still live; otherwise the writer is aborted and nothing becomes
+// visible. It returns the number of bytes committed. Errors are not wrapped with the key;
+// callers do that.
+func (s *Store) write(ctx context.Context, key string, opts *blob.WriterOptions, fill func(*countingWriter) error) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	bw, err := s.b.NewWriter(wctx, key, opts)
+	if err != nil {
+		return 0, err
+	}
+	cw := &countingWriter{ctx: ctx, w: bw}
+	err = fill(cw)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		cancel() // abort: the driver sees a cancelled context and discards the upload
+		_ = bw.Close()
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
+		return 0, err
+	}
+	if err := bw.Close(); err != nil {
+		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+			err = fmt.Errorf("%w (%v)", cerr, err)
+		}
+		return 0, err
+	}
+	return cw.n, nil
+}

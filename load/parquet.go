@@ -105,6 +105,7 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	}
 	var rows int64
 	n, err := s.write(ctx, key, wopts, func(w *countingWriter) error {
+		w.swallow = true
 		fw, err := pqarrow.NewFileWriter(schema, w, props, arrProps)
 		if err != nil {
 			return err

@@ -80,17 +80,28 @@ type countingWriter struct {
 	w       io.Writer
 	n       int64
 	discard bool
+	// swallow makes a failed write (an error from the bucket, or ctx cancelled) succeed
+	// from the producer's point of view: the first failure is kept in err and later bytes
+	// are dropped. pqarrow frees its column encoders only when its Close succeeds, so the
+	// Parquet path must never see a write error; write() aborts on err afterwards.
+	swallow bool
+	err     error
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
 	if c.discard {
 		return len(p), nil
 	}
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+	err := c.ctx.Err()
+	n := 0
+	if err == nil {
+		n, err = c.w.Write(p)
+		c.n += int64(n)
 	}
-	n, err := c.w.Write(p)
-	c.n += int64(n)
+	if err != nil && c.swallow {
+		c.err, c.discard = err, true
+		return len(p), nil
+	}
 	return n, err
 }
 
@@ -110,6 +121,9 @@ func (s *Store) write(ctx context.Context, key string, opts *blob.WriterOptions,
 	}
 	cw := &countingWriter{ctx: ctx, w: bw}
 	err = fill(cw)
+	if err == nil {
+		err = cw.err
+	}
 	if err == nil {
 		err = ctx.Err()
 	}

@@ -1,0 +1,402 @@
+// Package config decodes and validates config.yaml. Decoding is strict (an unknown key is an
+// error), defaults are applied, and then every value is validated with a message that names
+// the file, the line and the field, so mistakes surface before any request is made.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ascetl/etl/internal/report"
+)
+
+// SimulatorURL is the api.base_url that selects the embedded App Store Connect simulator.
+const SimulatorURL = "simulator"
+
+// Config is the whole configuration file.
+type Config struct {
+	API          API       `yaml:"api"`
+	VendorNumber string    `yaml:"vendor_number"`
+	Storage      Storage   `yaml:"storage"`
+	Sales        Sales     `yaml:"sales"`
+	Finance      Finance   `yaml:"finance"`
+	Simulator    Simulator `yaml:"simulator"`
+	Log          Log       `yaml:"log"`
+
+	file string     // where it was read from, for messages
+	root *yaml.Node // for line numbers
+}
+
+// API is how to reach App Store Connect.
+type API struct {
+	BaseURL        string   `yaml:"base_url"`
+	IssuerID       string   `yaml:"issuer_id"`
+	KeyID          string   `yaml:"key_id"`
+	KeyPath        string   `yaml:"key_path"`
+	KeyEnv         string   `yaml:"key_env"`
+	MaxConcurrency int      `yaml:"max_concurrency"`
+	MaxAttempts    int      `yaml:"max_attempts"`
+	Timeout        Duration `yaml:"timeout"`
+	BudgetReserve  int      `yaml:"budget_reserve"`
+}
+
+// Storage is where data goes.
+type Storage struct {
+	Bucket string `yaml:"bucket"`
+	DuckDB string `yaml:"duckdb"`
+}
+
+// Sales configures the Sales and Trends family.
+type Sales struct {
+	Enabled      bool          `yaml:"enabled"`
+	Start        string        `yaml:"start"`
+	InitialDays  int           `yaml:"initial_days"`
+	LookbackDays int           `yaml:"lookback_days"`
+	Reports      []SalesReport `yaml:"reports"`
+}
+
+// SalesReport is one report kind to pull.
+type SalesReport struct {
+	Type      string `yaml:"type"`
+	SubType   string `yaml:"sub_type"`
+	Frequency string `yaml:"frequency"`
+	Version   string `yaml:"version"`
+}
+
+// Finance configures the finance family.
+type Finance struct {
+	Enabled         bool     `yaml:"enabled"`
+	Regions         []string `yaml:"regions"`
+	Detail          bool     `yaml:"detail"`
+	Start           string   `yaml:"start"`
+	InitialPeriods  int      `yaml:"initial_periods"`
+	LookbackPeriods int      `yaml:"lookback_periods"`
+	// EmptyAfterDays: Apple answers "no sales" both for a fiscal month with no sales and for
+	// one not published yet; after this many days past the expected publication date the
+	// answer is taken as final (empty) instead of pending.
+	EmptyAfterDays int `yaml:"empty_after_days"`
+}
+
+// Simulator configures the embedded simulator (api.base_url: simulator).
+type Simulator struct {
+	Seed      int64    `yaml:"seed"`
+	RateLimit int      `yaml:"rate_limit"`
+	Latency   Duration `yaml:"latency"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Duration decodes "90s", "2m".
+type Duration time.Duration
+
+// UnmarshalYAML implements yaml.Unmarshaler.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a duration (use e.g. 90s or 2m)", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Error lists every problem found in a configuration.
+type Error struct {
+	File     string
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %d problem(s):\n  %s", e.File, len(e.Problems), strings.Join(e.Problems, "\n  "))
+}
+
+// Load reads and validates a configuration file.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(path, b)
+}
+
+// Parse decodes strictly, applies defaults and validates. name is used in messages.
+func Parse(name string, data []byte) (*Config, error) {
+	c := &Config{file: name}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+	}
+	c.root = &root
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+	}
+	c.applyDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func yamlMsg(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return strings.Join(te.Errors, "; ")
+	}
+	return strings.TrimPrefix(err.Error(), "yaml: ")
+}
+
+// File is the path the configuration was read from.
+func (c *Config) File() string { return c.file }
+
+// UsesSimulator reports whether the embedded simulator is the API.
+func (c *Config) UsesSimulator() bool { return c.API.BaseURL == SimulatorURL }
+
+func (c *Config) applyDefaults() {
+	if c.API.BaseURL == "" {
+		c.API.BaseURL = SimulatorURL
+	}
+	if c.API.KeyEnv == "" {
+		c.API.KeyEnv = "ASC_PRIVATE_KEY"
+	}
+	if c.API.MaxConcurrency == 0 {
+		c.API.MaxConcurrency = 4
+	}
+	if c.API.MaxAttempts == 0 {
+		c.API.MaxAttempts = 6
+	}
+	if c.API.Timeout == 0 {
+		c.API.Timeout = Duration(2 * time.Minute)
+	}
+	if c.Storage.Bucket == "" {
+		c.Storage.Bucket = "file://./data?metadata=skip"
+	}
+	if c.Storage.DuckDB == "" {
+		c.Storage.DuckDB = "./data/asc.duckdb"
+	}
+	if c.Sales.InitialDays == 0 {
+		c.Sales.InitialDays = 14
+	}
+	if c.Finance.InitialPeriods == 0 {
+		c.Finance.InitialPeriods = 3
+	}
+	if c.Finance.EmptyAfterDays == 0 {
+		c.Finance.EmptyAfterDays = 14
+	}
+	if c.Simulator.Seed == 0 {
+		c.Simulator.Seed = 1
+	}
+	if c.Simulator.RateLimit == 0 {
+		c.Simulator.RateLimit = 3500
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "auto"
+	}
+	for i := range c.Sales.Reports {
+		r := &c.Sales.Reports[i]
+		r.Type, r.SubType, r.Frequency = strings.ToUpper(r.Type), strings.ToUpper(r.SubType), strings.ToUpper(r.Frequency)
+		if r.Frequency == "" {
+			r.Frequency = report.Daily
+		}
+	}
+	for i, r := range c.Finance.Regions {
+		c.Finance.Regions[i] = strings.ToUpper(r)
+	}
+}
+
+var (
+	uuidRE    = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	keyIDRE   = regexp.MustCompile(`^[A-Z0-9]{10}$`)
+	versionRE = regexp.MustCompile(`^[0-9]+_[0-9]+$`)
+)
+
+func (c *Config) validate() error {
+	var probs []string
+	add := func(path, format string, args ...any) {
+		probs = append(probs, fmt.Sprintf("line %d: %s: %s", c.line(path), path, fmt.Sprintf(format, args...)))
+	}
+	if !report.ValidVendor(c.VendorNumber) {
+		add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
+	}
+	if !c.UsesSimulator() {
+		if !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
+			add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
+		}
+		if !uuidRE.MatchString(c.API.IssuerID) {
+			add("api.issuer_id", "%q must be the issuer id (a UUID) from App Store Connect > Users and Access > Integrations", c.API.IssuerID)
+		}
+		if !keyIDRE.MatchString(c.API.KeyID) {
+			add("api.key_id", "%q must be the 10-character key id of the team API key", c.API.KeyID)
+		}
+		if c.API.KeyPath == "" && os.Getenv(c.API.KeyEnv) == "" {
+			add("api.key_path", "set the path of the .p8 key, or put the key in the environment variable %s", c.API.KeyEnv)
+		}
+	}
+	if c.API.MaxConcurrency < 1 || c.API.MaxConcurrency > 32 {
+		add("api.max_concurrency", "%d must be between 1 and 32", c.API.MaxConcurrency)
+	}
+	if c.API.MaxAttempts < 1 || c.API.MaxAttempts > 20 {
+		add("api.max_attempts", "%d must be between 1 and 20", c.API.MaxAttempts)
+	}
+	if c.API.BudgetReserve < 0 {
+		add("api.budget_reserve", "%d must not be negative", c.API.BudgetReserve)
+	}
+	if !strings.Contains(c.Storage.Bucket, "://") {
+		add("storage.bucket", "%q must be a bucket URL such as file://./data?metadata=skip, s3://bucket, gs://bucket or azblob://container", c.Storage.Bucket)
+	}
+	c.validateSales(add)
+	c.validateFinance(add)
+	if c.Simulator.RateLimit < 1 {
+		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "%q must be debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "auto", "text", "json":
+	default:
+		add("log.format", "%q must be auto, text or json", c.Log.Format)
+	}
+	if len(probs) > 0 {
+		return &Error{File: c.file, Problems: probs}
+	}
+	return nil
+}
+
+func (c *Config) validateSales(add func(string, string, ...any)) {
+	if c.Sales.InitialDays < 1 || c.Sales.InitialDays > 366 {
+		add("sales.initial_days", "%d must be between 1 and 366 (Apple keeps daily reports for one year)", c.Sales.InitialDays)
+	}
+	if c.Sales.LookbackDays < 0 || c.Sales.LookbackDays > 60 {
+		add("sales.lookback_days", "%d must be between 0 and 60", c.Sales.LookbackDays)
+	}
+	if c.Sales.Start != "" {
+		if _, err := time.Parse("2006-01-02", c.Sales.Start); err != nil {
+			add("sales.start", "%q must be a date YYYY-MM-DD", c.Sales.Start)
+		}
+	}
+	if c.Sales.Enabled && len(c.Sales.Reports) == 0 {
+		add("sales.reports", "sales is enabled but lists no reports")
+	}
+	seen := map[string]int{}
+	for i, r := range c.Sales.Reports {
+		p := fmt.Sprintf("sales.reports[%d]", i)
+		combo, ok := report.LookupCombo(r.Type, r.SubType, r.Frequency)
+		if !ok {
+			add(p, "%s/%s/%s is not a report Apple publishes (valid: %s)", r.Type, r.SubType, r.Frequency, validFor(r.Type))
+			continue
+		}
+		if r.Version != "" && !versionRE.MatchString(r.Version) {
+			add(p+".version", "%q must look like 1_0 (Apple documents %s for this report)", r.Version, strings.Join(combo.Versions, ", "))
+		}
+		key := r.Type + "/" + r.SubType + "/" + r.Frequency
+		if j, dup := seen[key]; dup {
+			add(p, "%s is already listed as sales.reports[%d]", key, j)
+		}
+		seen[key] = i
+	}
+}
+
+func validFor(typ string) string {
+	var out []string
+	for _, c := range report.SalesCombos {
+		if c.Type == typ {
+			out = append(out, c.SubType+"/"+c.Frequency)
+		}
+	}
+	if len(out) == 0 {
+		types := map[string]bool{}
+		for _, c := range report.SalesCombos {
+			types[c.Type] = true
+		}
+		for t := range types {
+			out = append(out, t)
+		}
+		sort.Strings(out)
+		return "report types " + strings.Join(out, ", ")
+	}
+	return strings.Join(out, ", ")
+}
+
+func (c *Config) validateFinance(add func(string, string, ...any)) {
+	f := c.Finance
+	if f.Enabled && len(f.Regions) == 0 && !f.Detail {
+		add("finance.regions", "finance is enabled but lists no regions and detail is off")
+	}
+	for i, r := range f.Regions {
+		if _, ok := report.FinanceRegions[r]; !ok || r == "Z1" {
+			add(fmt.Sprintf("finance.regions[%d]", i), "%q is not a finance region code (ZZ for all regions in one file, or US, EU, JP, …)", r)
+		}
+	}
+	if f.InitialPeriods < 1 || f.InitialPeriods > 120 {
+		add("finance.initial_periods", "%d must be between 1 and 120", f.InitialPeriods)
+	}
+	if f.LookbackPeriods < 0 || f.LookbackPeriods > 12 {
+		add("finance.lookback_periods", "%d must be between 0 and 12", f.LookbackPeriods)
+	}
+	if f.Start != "" {
+		if _, err := time.Parse("2006-01-02", f.Start); err != nil {
+			add("finance.start", "%q must be a date YYYY-MM-DD", f.Start)
+		}
+	}
+}
+
+// line finds the line of a dotted path like "sales.reports[2].version" in the YAML,
+// falling back to the nearest existing parent (0 if none).
+func (c *Config) line(path string) int {
+	if c.root == nil || len(c.root.Content) == 0 {
+		return 0
+	}
+	n := c.root.Content[0]
+	best := 0
+	for _, part := range strings.Split(path, ".") {
+		name, idx := part, -1
+		if i := strings.IndexByte(part, '['); i >= 0 {
+			name = part[:i]
+			fmt.Sscanf(part[i:], "[%d]", &idx)
+		}
+		next := mapValue(n, name)
+		if next == nil {
+			return best
+		}
+		best, n = next.Line, next
+		if idx >= 0 {
+			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
+				return best
+			}
+			n = n.Content[idx]
+			best = n.Line
+		}
+	}
+	return best
+}
+
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/ascetl/etl/load"
+)
+
+// Exit codes (DESIGN.md).
+const (
+	ExitOK      = 0
+	ExitFailed  = 1
+	ExitUsage   = 2
+	ExitPartial = 3
+)
+
+// Summary is what a run did, per table and in total.
+type Summary struct {
+	Started, Finished time.Time
+	Planned           int
+	Tables            map[string]*TableSummary
+	Failures          []string // unit id: error
+	Adopted           []string // report: old -> new version
+	Drift             []string // unit id: drift
+	Overdue           int
+}
+
+// TableSummary counts outcomes for one table.
+type TableSummary struct {
+	Loaded, Unchanged, Empty, Pending, Failed, Expired int
+	Rows, Bytes                                        int64
+}
+
+func newSummary(start time.Time) *Summary {
+	return &Summary{Started: start, Tables: map[string]*TableSummary{}}
+}
+
+func (s *Summary) add(o outcome) {
+	t := s.Tables[o.Unit.Table()]
+	if t == nil {
+		t = &TableSummary{}
+		s.Tables[o.Unit.Table()] = t
+	}
+	switch {
+	case o.Err != nil && o.State != load.Pending:
+		t.Failed++
+		s.Failures = append(s.Failures, fmt.Sprintf("%s: %v", o.Unit.ID(), o.Err))
+	case o.Unchanged:
+		t.Unchanged++
+	case o.State == load.Loaded:
+		t.Loaded++
+	case o.State == load.Empty:
+		t.Empty++
+	case o.State == load.Pending:
+		t.Pending++
+		if o.Overdue {
+			s.Overdue++
+		}
+	case o.State == load.Expired:
+		t.Expired++
+	}
+	t.Rows += o.Rows
+	t.Bytes += o.Bytes
+	for _, d := range o.Drift {
+		s.Drift = append(s.Drift, o.Unit.ID()+": "+d)
+	}
+}
+
+// Totals adds up every table.
+func (s *Summary) Totals() TableSummary {
+	var t TableSummary
+	for _, x := range s.Tables {
+		t.Loaded += x.Loaded
+		t.Unchanged += x.Unchanged
+		t.Empty += x.Empty
+		t.Pending += x.Pending
+		t.Failed += x.Failed
+		t.Expired += x.Expired
+		t.Rows += x.Rows
+		t.Bytes += x.Bytes
+	}
+	return t
+}
+
+// ExitCode: 0 when everything is done, 3 when some units failed or are overdue, 1 when
+// units were attempted and none succeeded.
+func (s *Summary) ExitCode() int {
+	t := s.Totals()
+	ok := t.Loaded + t.Unchanged + t.Empty + t.Expired + t.Pending
+	switch {
+	case t.Failed > 0 && ok == 0:
+		return ExitFailed
+	case t.Failed > 0 || s.Overdue > 0:
+		return ExitPartial
+	}
+	return ExitOK
+}
+
+// Print writes a human summary.
+func (s *Summary) Print(w io.Writer) {
+	names := make([]string, 0, len(s.Tables))
+	for n := range s.Tables {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "table\tloaded\tunchanged\tempty\tpending\tfailed\texpired\trows\t")
+	for _, n := range names {
+		t := s.Tables[n]
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n, t.Loaded, t.Unchanged, t.Empty, t.Pending, t.Failed, t.Expired, t.Rows)
+	}
+	t := s.Totals()
+	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", t.Loaded, t.Unchanged, t.Empty, t.Pending, t.Failed, t.Expired, t.Rows)
+	tw.Flush()
+	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
+	fmt.Fprintf(w, "%d units planned in %s\n", s.Planned, dur)
+	for _, a := range s.Adopted {
+		fmt.Fprintf(w, "version adopted (Apple's latest; update config.yaml): %s\n", a)
+	}
+	if len(s.Drift) > 0 {
+		fmt.Fprintf(w, "schema drift (%d):\n  %s\n", len(s.Drift), strings.Join(limit(s.Drift, 20), "\n  "))
+	}
+	if s.Overdue > 0 {
+		fmt.Fprintf(w, "%d unit(s) still unpublished a day past Apple's usual time\n", s.Overdue)
+	}
+	if len(s.Failures) > 0 {
+		sort.Strings(s.Failures)
+		fmt.Fprintf(w, "failed (%d):\n  %s\n", len(s.Failures), strings.Join(limit(s.Failures, 20), "\n  "))
+	}
+}
+
+func limit(xs []string, n int) []string {
+	if len(xs) <= n {
+		return xs
+	}
+	return append(xs[:n:n], fmt.Sprintf("… and %d more", len(xs)-n))
+}

@@ -42,7 +42,7 @@ func (p *Pipeline) process(ctx context.Context, pu planned) outcome {
 		level = p.log().Warn
 	}
 	args := []any{"family", pu.Unit.Family, "report", pu.Unit.Table(), "period", pu.Unit.Period,
-		"state", o.State, "rows", o.Rows, "bytes", o.Bytes, "dur", o.Dur.Round(time.Millisecond)}
+		"state", o.State, "rows", o.Rows, "bytes", o.Bytes, "dur", o.Dur.Round(time.Millisecond).String()}
 	if pu.Unit.Region != "" {
 		args = append(args, "region", pu.Unit.Region)
 	}

@@ -1,0 +1,118 @@
+// Command etl pulls App Store Connect reports into partitioned Parquet with DuckDB views.
+// main only wires packages together; see `etl help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+const usage = `etl — App Store Connect reports into Parquet and DuckDB
+
+Usage: etl <command> [flags]
+
+Commands:
+  run           one pass: every enabled family since the last loaded unit (minus lookback),
+                plus pending and failed units; then rebuild the DuckDB views
+  backfill      load every unit in --from..--to (skips loaded ones unless --force)
+  status        the ledger as a table (per unit state, rows, version, error)
+  import        load Apple report files downloaded by hand: etl import FILE...
+  reparse       re-derive Parquet from the raw archive without asking Apple again
+  views         (re)create the DuckDB views over the Parquet tables and curated queries
+  query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
+  simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
+  check-config  validate the configuration, key and bucket without making any request
+  help          this text; "etl <command> -h" for a command's flags
+
+Configuration: --config FILE (default ./config.yaml if present, else the embedded default,
+which runs everything against the embedded simulator and writes to ./data).
+
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 partial (some units failed
+or are pending past Apple's usual publication time).
+`
+
+type command struct {
+	run  func(ctx context.Context, env *env, args []string) int
+	help string
+}
+
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{
+		"run":          {cmdRun, "etl run [--config FILE]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family sales|finance] [--force]"},
+		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX]"},
+		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE..."},
+		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
+		"views":        {cmdViews, "etl views"},
+		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
+		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
+		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+	}
+}
+
+// env is what every command shares: streams and the chosen config file.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func realMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		names := make([]string, 0, len(commands))
+		for n := range commands {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		fmt.Fprintf(stderr, "etl: unknown command %q (commands: %s)\n", args[0], strings.Join(names, ", "))
+		return 2
+	}
+	return cmd.run(ctx, &env{stdout: stdout, stderr: stderr}, args[1:])
+}
+
+// flags makes a command's flag set with the shared --config flag and its usage line.
+func (e *env) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.StringVar(&e.configPath, "config", "", "configuration file (default ./config.yaml, else the embedded default)")
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: %s\n\nFlags:\n", commands[name].help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; it returns an exit code and false when the command must stop.
+func parse(fs *flag.FlagSet, args []string) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	return 0, true
+}

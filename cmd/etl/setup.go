@@ -1,0 +1,209 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob"
+	_ "gocloud.dev/blob/memblob"
+
+	etl "github.com/ascetl/etl"
+	"github.com/ascetl/etl/extract"
+	"github.com/ascetl/etl/internal/config"
+	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/simulator"
+)
+
+// loadConfig reads --config, else ./config.yaml, else the embedded default.
+func (e *env) loadConfig() (*config.Config, error) {
+	if e.configPath != "" {
+		return config.Load(e.configPath)
+	}
+	if _, err := os.Stat("config.yaml"); err == nil {
+		return config.Load("config.yaml")
+	}
+	return config.Parse("(embedded config.yaml)", etl.DefaultConfig)
+}
+
+// logger builds the slog logger: JSON when stderr is not a terminal, text when it is.
+func (e *env) logger(c *config.Config) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(c.Log.Level))
+	opts := &slog.HandlerOptions{Level: lvl}
+	format := c.Log.Format
+	if format == "auto" {
+		format = "json"
+		if f, ok := e.stderr.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				format = "text"
+			}
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(e.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(e.stderr, opts))
+}
+
+// openBucket opens the storage URL. For file:// the directory is created, and temporary
+// files are written beside their target (no_tmp_dir) so the final rename never crosses
+// file systems and stays atomic.
+func openBucket(ctx context.Context, raw string) (*blob.Bucket, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("storage.bucket %q: %w", raw, err)
+	}
+	if u.Scheme == "file" {
+		dir, err := localDir(raw)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("storage.bucket: %w", err)
+		}
+		q := u.Query()
+		if q.Get("no_tmp_dir") == "" {
+			q.Set("no_tmp_dir", "1")
+		}
+		u.RawQuery = q.Encode()
+	}
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return nil, fmt.Errorf("storage.bucket %q: %w", raw, err)
+	}
+	return b, nil
+}
+
+// localDir is the directory behind a file:// bucket URL ("" and an error otherwise).
+func localDir(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "file" {
+		return "", fmt.Errorf("storage.bucket %q is not a file:// URL", raw)
+	}
+	p := u.Path
+	if u.Host == "." {
+		p = strings.TrimPrefix(p, "/")
+	}
+	return filepath.Abs(filepath.FromSlash(p))
+}
+
+// apiClient returns a client for the configured API. For "simulator" it starts the
+// embedded simulator on a loopback port with a fresh key; stop must be called.
+func apiClient(c *config.Config, log *slog.Logger) (client *extract.Client, stop func(), err error) {
+	cfg := extract.Config{
+		BaseURL:        c.API.BaseURL,
+		IssuerID:       c.API.IssuerID,
+		KeyID:          c.API.KeyID,
+		MaxConcurrency: c.API.MaxConcurrency,
+		MaxAttempts:    c.API.MaxAttempts,
+		BudgetReserve:  c.API.BudgetReserve,
+		Logger:         log,
+		HTTPClient:     &http.Client{Timeout: time.Duration(c.API.Timeout)},
+		UserAgent:      "ascetl/0.1",
+	}
+	stop = func() {}
+	if c.UsesSimulator() {
+		sim, err := startSimulator(c, "127.0.0.1:0")
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.BaseURL, cfg.Key, cfg.KeyID, cfg.IssuerID, stop = sim.Base, sim.Key, sim.KeyID, sim.Issuer, sim.Stop
+		cfg.BudgetReserve = 0
+	} else {
+		key, err := loadKey(c)
+		if err != nil {
+			return nil, nil, err
+		}
+		cfg.Key = key
+	}
+	client, err = extract.NewClient(cfg)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return client, stop, nil
+}
+
+// loadKey reads the .p8 key from api.key_path or the api.key_env variable.
+func loadKey(c *config.Config) (*ecdsa.PrivateKey, error) {
+	var pemBytes []byte
+	src := "environment variable " + c.API.KeyEnv
+	if c.API.KeyPath != "" {
+		b, err := os.ReadFile(c.API.KeyPath)
+		if err != nil {
+			return nil, fmt.Errorf("api.key_path: cannot read the .p8 key: %w", err)
+		}
+		pemBytes, src = b, "api.key_path "+c.API.KeyPath
+	} else {
+		pemBytes = []byte(os.Getenv(c.API.KeyEnv))
+	}
+	key, err := extract.ParsePrivateKey(pemBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return key, nil
+}
+
+const simKeyID = "SIMULATOR1"
+
+// simInstance is a running simulator and the credentials it accepts.
+type simInstance struct {
+	Base, KeyID, Issuer string
+	Key                 *ecdsa.PrivateKey
+	PEM                 []byte // the key as an Apple-style .p8 file
+	Stop                func()
+}
+
+// startSimulator serves the simulator on addr with a fresh key registered.
+func startSimulator(c *config.Config, addr string) (*simInstance, error) {
+	sim := simulator.New(simulator.Options{
+		Seed:      c.Simulator.Seed,
+		Vendor:    c.VendorNumber,
+		RateLimit: c.Simulator.RateLimit,
+		Latency:   time.Duration(c.Simulator.Latency),
+	})
+	key, pemBytes, err := simulator.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	sim.AddKey(simKeyID, &key.PublicKey)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("simulator: %w", err)
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	stop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}
+	return &simInstance{Base: "http://" + ln.Addr().String(), KeyID: simKeyID, Issuer: sim.Options().IssuerID,
+		Key: key, PEM: pemBytes, Stop: stop}, nil
+}
+
+// setup is the common start of commands that touch data: config, logger and store.
+func (e *env) setup(ctx context.Context) (*config.Config, *slog.Logger, *load.Store, int) {
+	c, err := e.loadConfig()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return nil, nil, nil, 2
+	}
+	log := e.logger(c)
+	b, err := openBucket(ctx, c.Storage.Bucket)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return nil, nil, nil, 2
+	}
+	return c, log, load.New(b), 0
+}

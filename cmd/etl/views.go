@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/ascetl/etl/internal/config"
+	"github.com/ascetl/etl/internal/warehouse"
+	"github.com/ascetl/etl/queries"
+	"github.com/ascetl/etl/schemas"
+)
+
+// viewsFor describes one DuckDB view per table over <dir>/parquet/<table>.
+func viewsFor(dir string) []warehouse.View {
+	var out []warehouse.View
+	for _, t := range schemas.All() {
+		v := warehouse.View{Name: t.Name, Dir: filepath.Join(dir, "parquet", t.Name)}
+		for _, pk := range t.Partition {
+			v.Partition = append(v.Partition, warehouse.Col{Name: pk.Name, DuckType: pk.DuckType})
+		}
+		for _, f := range t.ArrowSchema(nil).Fields() {
+			v.Columns = append(v.Columns, warehouse.Col{Name: f.Name, DuckType: duckType(f.Type)})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func duckType(t arrow.DataType) string {
+	switch tt := t.(type) {
+	case *arrow.Int64Type:
+		return "BIGINT"
+	case *arrow.Decimal128Type:
+		return fmt.Sprintf("DECIMAL(%d,%d)", tt.Precision, tt.Scale)
+	case *arrow.Date32Type:
+		return "DATE"
+	case *arrow.TimestampType:
+		if tt.TimeZone != "" {
+			return "TIMESTAMP WITH TIME ZONE"
+		}
+		return "TIMESTAMP"
+	}
+	return "VARCHAR"
+}
+
+// refreshViews recreates the DuckDB database's views. Views need the Parquet on a local
+// path; for other buckets point DuckDB at the bucket yourself (see README).
+func refreshViews(ctx context.Context, c *config.Config, w io.Writer) error {
+	dir, err := localDir(c.Storage.Bucket)
+	if err != nil {
+		fmt.Fprintf(w, "views: skipped (%s is not a local directory)\n", c.Storage.Bucket)
+		return nil
+	}
+	db, err := warehouse.Open(c.Storage.DuckDB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	views := viewsFor(dir)
+	if err := db.Refresh(ctx, views, queries.All()); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "views: %d tables and %d curated queries in %s\n", len(views), len(queries.All()), c.Storage.DuckDB)
+	return nil
+}
+
+func cmdQuery(ctx context.Context, e *env, args []string) int {
+	fs := e.flags("query")
+	format := fs.String("format", "table", "output format: table, csv or json")
+	list := fs.Bool("list", false, "list the curated queries")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	if *list {
+		for _, q := range queries.All() {
+			fmt.Fprintf(e.stdout, "%-45s %s\n", q.Name, q.Description)
+		}
+		return 0
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	c, err := e.loadConfig()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	sql := strings.Join(fs.Args(), " ")
+	if q, ok := queries.Get(strings.TrimSpace(sql)); ok {
+		sql = q.SQL
+	}
+	db, err := warehouse.Open(c.Storage.DuckDB)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 1
+	}
+	defer db.Close()
+	res, err := db.Query(ctx, sql)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl: query:", err)
+		return 1
+	}
+	if err := warehouse.Write(e.stdout, res, *format); err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	return 0
+}

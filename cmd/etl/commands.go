@@ -294,4 +294,3 @@ func apiName(c *config.Config) string {
 	}
 	return c.API.BaseURL
 }
-

@@ -100,6 +100,8 @@ func subscriptionEventColumns() []Column {
 		one(col("Days Before Canceling", Int64), col("Cancellation Reason", String),
 			col("Days Canceled", Int64), col("Quantity", Int64),
 			opt("Paid Service Days Recovered", Int64)),
+		// Appended by the 1_4 layout seen in the wild [P].
+		one(opt("Contingent App Name", String)),
 	)
 }
 
@@ -116,6 +118,8 @@ func subscriberColumns() []Column {
 		strs("Proceeds Currency", "Preserved Pricing", "Proceeds Reason", "Client", "Device",
 			"Country", "Subscriber ID", "Subscriber ID Reset", "Refund"),
 		one(col("Purchase Date", DateISO), col("Units", Int64)),
+		// Appended by the 1_4 layout seen in the wild [P].
+		one(opt("Contingent App Name", String)),
 	)
 }
 

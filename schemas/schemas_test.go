@@ -100,8 +100,8 @@ func TestColumnCounts(t *testing.T) {
 		{"sales_summary_daily", 29, 1},
 		{"pre_order_summary_weekly", 17, 0},
 		{"subscription_summary_daily", 36, 1},
-		{"subscription_event_summary_daily", 29, 1},
-		{"subscriber_detailed_daily", 26, 0},
+		{"subscription_event_summary_daily", 30, 2},
+		{"subscriber_detailed_daily", 27, 1},
 		{"subscription_offer_code_redemption_summary_daily", 9, 0},
 		{"win_back_eligibility_summary_daily", 12, 0},
 		{"installs_summary_territory_yearly", 12, 0},
@@ -204,4 +204,4 @@ func TestArrowSchema(t *testing.T) {
 	}
 }
 
-const goldenFingerprint = "5ed48a3fafa6624973ee38138d499bba0a9d38705946d18032e2d0b2f2fc7095"
+const goldenFingerprint = "aa5c48c738015c9d0df8f19bfdc965e44460cd7709594d2984686993fe040153"

@@ -46,9 +46,11 @@ const budgetForget = time.Hour
 //
 // Before a request is sent, reserve takes a slot: once the remaining count is known,
 // remaining − inFlight − reserve must stay above zero, otherwise ErrBudgetExhausted.
-// Each response's header replaces the remaining count, unless a response to a request sent
-// later was already applied (responses can arrive out of order). A response without the
-// header just consumes one from the known count.
+// Apple counts requests in the order they arrive, not in the order we sent them, so a
+// response to a request that was already in flight when the current count was learned may
+// only lower the count; a response to a request sent after it was learned is fresher and
+// replaces it (the count rises as the rolling hour frees requests). A response without
+// the header just consumes one from the known count.
 type budget struct {
 	reserve int
 	now     func() time.Time
@@ -59,7 +61,7 @@ type budget struct {
 	updated   time.Time
 	inFlight  int
 	seq       uint64 // sequence of the last request sent
-	applied   uint64 // sequence of the request whose header set remaining
+	basis     uint64 // requests sent when remaining was last set: later ones are fresher
 }
 
 func newBudget(reserve int, now func() time.Time) *budget {
@@ -90,8 +92,8 @@ func (b *budget) release(seq uint64, header string, sent bool) {
 	defer b.mu.Unlock()
 	b.inFlight--
 	if rl, ok := ParseRateLimit(header); ok {
-		if seq > b.applied {
-			b.applied = seq
+		if b.remaining < 0 || seq > b.basis || rl.Remaining < b.remaining {
+			b.basis = b.seq
 			b.remaining = rl.Remaining
 			if rl.Limit >= 0 {
 				b.limit = rl.Limit

@@ -91,3 +91,22 @@ func TestBudget(t *testing.T) {
 		t.Fatalf("after an hour snapshot = %d/%d, want unknown", lim, rem)
 	}
 }
+
+// Apple counts requests as they arrive. A response to a request that was in flight when
+// the count was learned may only lower it; one sent later may raise it (the hour rolls).
+func TestBudgetOutOfOrderResponses(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := newBudget(0, func() time.Time { return now })
+	s1, _ := b.acquire()
+	s2, _ := b.acquire()
+	b.release(s2, "user-hour-lim:12;user-hour-rem:11;", true) // counted first by Apple
+	b.release(s1, "user-hour-lim:12;user-hour-rem:10;", true) // sent first, counted second
+	if _, rem := b.snapshot(); rem != 10 {
+		t.Fatalf("remaining = %d, want 10: a lower count from an in-flight request was ignored", rem)
+	}
+	s3, _ := b.acquire()
+	b.release(s3, "user-hour-lim:12;user-hour-rem:11;", true) // sent later: the window rolled
+	if _, rem := b.snapshot(); rem != 11 {
+		t.Fatalf("remaining = %d, want 11 from a fresher response", rem)
+	}
+}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -45,6 +46,21 @@ type harness struct {
 	cfg    *config.Config
 	alloc  *memory.CheckedAllocator
 	client *extract.Client
+	key    *ecdsa.PrivateKey
+}
+
+// newClientFor makes a fresh API client (a new process, as the next cron run would be).
+func newClientFor(t *testing.T, h *harness) *extract.Client {
+	t.Helper()
+	c, err := extract.NewClient(extract.Config{
+		BaseURL: h.srv.URL, IssuerID: h.sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.key,
+		Now: h.clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		MaxConcurrency: h.cfg.API.MaxConcurrency,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // start is Saturday 2026-11-21, noon Pacific.
@@ -77,14 +93,8 @@ func newHarness(t *testing.T, simOpt simulator.Options, mutate func(*config.Conf
 		mutate(cfg)
 	}
 	h.cfg = cfg
-	h.client, err = extract.NewClient(extract.Config{
-		BaseURL: h.srv.URL, IssuerID: h.sim.Options().IssuerID, KeyID: "TESTKEY123", Key: key,
-		Now: h.clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		MaxConcurrency: cfg.API.MaxConcurrency,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.key = key
+	h.client = newClientFor(t, h)
 	h.bucket = memblob.OpenBucket(nil)
 	t.Cleanup(func() { h.bucket.Close() })
 	h.store = load.New(h.bucket)

@@ -102,3 +102,44 @@ func TestImportGzipAndErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReparseReproducesParquet(t *testing.T) {
+	h := newHarness(t, simulator.Options{}, nil)
+	h.run(context.Background())
+	parquet := func() map[string]string {
+		out := map[string]string{}
+		for k, v := range h.snapshot() {
+			if strings.HasPrefix(k, "parquet/") {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	before := parquet()
+	// Lose one object, as a parser bug or an operator might.
+	es, _ := h.store.Ledger().List(context.Background(), "sales/SALES/")
+	if len(es) == 0 {
+		t.Fatal("nothing loaded")
+	}
+	if err := h.store.Delete(context.Background(), es[0].Objects[0]); err != nil {
+		t.Fatal(err)
+	}
+	h.sim.ResetStats()
+	sum, err := h.pipeline().Reparse(context.Background(), "")
+	if err != nil || sum.ExitCode() != ExitOK {
+		t.Fatalf("reparse: %v %v", err, sum.Failures)
+	}
+	if n := h.sim.Stats().Requests; n != 0 {
+		t.Errorf("reparse made %d API requests", n)
+	}
+	after := parquet()
+	if len(after) != len(before) {
+		t.Fatalf("%d objects before, %d after", len(before), len(after))
+	}
+	for k, v := range before {
+		if after[k] != v {
+			t.Errorf("%s differs after reparse", k)
+		}
+	}
+	h.checkTruth()
+}

@@ -214,3 +214,35 @@ func TestPendingAndRetention(t *testing.T) {
 		t.Errorf("backfill past retention: %+v", tot)
 	}
 }
+
+func TestRateBudgetIsNeverExceeded(t *testing.T) {
+	h := newHarness(t, simulator.Options{RateLimit: 12}, nil)
+	sum := h.run(context.Background())
+	st := h.sim.Stats()
+	if st.RateLimited != 0 {
+		t.Errorf("%d requests were throttled: the client sent past the announced budget", st.RateLimited)
+	}
+	if st.Requests > 12 {
+		t.Errorf("%d requests sent with a budget of 12", st.Requests)
+	}
+	tot := sum.Totals()
+	if tot.Pending == 0 || sum.ExitCode() != ExitPartial {
+		t.Fatalf("want pending units and a partial exit: %+v exit %d", tot, sum.ExitCode())
+	}
+	// An hour later the budget is back; runs finish the work without a single 429.
+	for i := 0; i < 20 && h.pipeline() != nil; i++ {
+		h.clock.Add(61 * time.Minute)
+		h.client = newClientFor(t, h)
+		s := h.run(context.Background())
+		t.Logf("iteration %d: %+v stats %+v", i, s.Totals(), h.sim.Stats().ByStatus)
+		if s.Totals().Pending == 0 && s.ExitCode() == ExitOK {
+			break
+		}
+	}
+	if h.sim.Stats().RateLimited != 0 {
+		t.Errorf("throttled while catching up")
+	}
+	if h.checkTruth() < 20 {
+		t.Error("did not catch up")
+	}
+}

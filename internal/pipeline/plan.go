@@ -50,7 +50,30 @@ func (p *Pipeline) plan(ctx context.Context, w Window) ([]planned, error) {
 			out = append(out, us...)
 		}
 	}
+	prioritise(out)
 	return out, nil
+}
+
+// prioritise orders the plan so a short request budget goes where it matters: units not
+// loaded yet (new, pending, failed) first, oldest first because they are closest to Apple's
+// retention horizon; re-checks of loaded or empty units last, newest first.
+func prioritise(units []planned) {
+	recheck := func(p planned) bool {
+		return p.Known && (p.Prior.State == load.Loaded || p.Prior.State == load.Empty)
+	}
+	slices.SortStableFunc(units, func(a, b planned) int {
+		ra, rb := recheck(a), recheck(b)
+		switch {
+		case ra != rb:
+			if ra {
+				return 1
+			}
+			return -1
+		case ra:
+			return compareStr(b.Unit.Period, a.Unit.Period)
+		}
+		return compareStr(a.Unit.Period, b.Unit.Period)
+	})
 }
 
 // ledgerIndex lists one report kind's ledger entries by period.

@@ -32,8 +32,8 @@ type Summary struct {
 
 // TableSummary counts outcomes for one table.
 type TableSummary struct {
-	Loaded, Unchanged, Empty, Pending, Failed, Expired int
-	Rows, Bytes                                        int64
+	Loaded, Unchanged, Deferred, Empty, Pending, Failed, Expired int
+	Rows, Bytes                                                  int64
 }
 
 func newSummary(start time.Time) *Summary {
@@ -50,6 +50,8 @@ func (s *Summary) add(o outcome) {
 	case o.Err != nil && o.State != load.Pending:
 		t.Failed++
 		s.Failures = append(s.Failures, fmt.Sprintf("%s: %v", o.Unit.ID(), o.Err))
+	case o.Deferred:
+		t.Deferred++
 	case o.Unchanged:
 		t.Unchanged++
 	case o.State == load.Loaded:
@@ -77,6 +79,7 @@ func (s *Summary) Totals() TableSummary {
 	for _, x := range s.Tables {
 		t.Loaded += x.Loaded
 		t.Unchanged += x.Unchanged
+		t.Deferred += x.Deferred
 		t.Empty += x.Empty
 		t.Pending += x.Pending
 		t.Failed += x.Failed
@@ -91,7 +94,7 @@ func (s *Summary) Totals() TableSummary {
 // units were attempted and none succeeded.
 func (s *Summary) ExitCode() int {
 	t := s.Totals()
-	ok := t.Loaded + t.Unchanged + t.Empty + t.Expired + t.Pending
+	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending
 	switch {
 	case t.Failed > 0 && ok == 0:
 		return ExitFailed
@@ -109,13 +112,15 @@ func (s *Summary) Print(w io.Writer) {
 	}
 	sort.Strings(names)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "table\tloaded\tunchanged\tempty\tpending\tfailed\texpired\trows\t")
+	fmt.Fprintln(tw, "table\tloaded\tunchanged\tdeferred\tempty\tpending\tfailed\texpired\trows\t")
+	row := func(n string, t *TableSummary) {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n, t.Loaded, t.Unchanged, t.Deferred, t.Empty, t.Pending, t.Failed, t.Expired, t.Rows)
+	}
 	for _, n := range names {
-		t := s.Tables[n]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n, t.Loaded, t.Unchanged, t.Empty, t.Pending, t.Failed, t.Expired, t.Rows)
+		row(n, s.Tables[n])
 	}
 	t := s.Totals()
-	fmt.Fprintf(tw, "total\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", t.Loaded, t.Unchanged, t.Empty, t.Pending, t.Failed, t.Expired, t.Rows)
+	row("total", &t)
 	tw.Flush()
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
 	fmt.Fprintf(w, "%d units planned in %s\n", s.Planned, dur)

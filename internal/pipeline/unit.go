@@ -19,6 +19,7 @@ type outcome struct {
 	Unit      report.Unit
 	State     load.State
 	Unchanged bool // fetched again, identical payload: nothing rewritten
+	Deferred  bool // a re-check of loaded data skipped for lack of request budget
 	Overdue   bool // pending past the time Apple should have published it
 	Rows      int64
 	Bytes     int64
@@ -87,12 +88,17 @@ func (p *Pipeline) fetchAndLoad(ctx context.Context, pu planned) outcome {
 		if errors.Is(err, extract.ErrBudgetExhausted) {
 			state = load.Pending
 		}
-		if entry.State == load.Loaded {
+		if entry.State == load.Loaded || entry.State == load.Empty {
+			if state == load.Pending {
+				// A re-check the budget could not cover: the data we have stands.
+				return outcome{State: entry.State, Deferred: true}
+			}
 			// Keep what we have; the error is still reported for this run.
 			return outcome{State: load.Failed, Err: err}
 		}
 		entry.State, entry.Error = state, err.Error()
-		return p.record(ctx, entry, outcome{State: state, Err: err})
+		// A unit left for lack of request budget is due and not loaded: the run is partial.
+		return p.record(ctx, entry, outcome{State: state, Err: err, Overdue: state == load.Pending})
 	}
 	if rep.Version != "" && rep.Version != version && u.Family == report.Sales {
 		p.log().Warn("version adopted", "report", kind, "requested", version, "apple_latest", rep.Version)

@@ -162,27 +162,9 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	c, log, store, code := e.setup(ctx)
-	if code != 0 {
-		return code
-	}
-	defer store.Bucket().Close()
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
-	sum, err := p.Import(ctx, fs.Args(), opt)
-	if sum != nil {
-		sum.Print(e.stdout)
-	}
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 1
-	}
-	if !*noViews {
-		if err := refreshViews(ctx, c, e.stdout); err != nil {
-			fmt.Fprintln(e.stderr, "etl: views:", err)
-			return 3
-		}
-	}
-	return sum.ExitCode()
+	return e.offline(ctx, !*noViews, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		return p.Import(ctx, fs.Args(), opt)
+	})
 }
 
 func cmdReparse(ctx context.Context, e *env, args []string) int {
@@ -191,23 +173,32 @@ func cmdReparse(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	return e.offline(ctx, true, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		return p.Reparse(ctx, *prefix)
+	})
+}
+
+// offline runs work that needs the bucket but not the API (import, reparse), prints its
+// summary and rebuilds the views.
+func (e *env) offline(ctx context.Context, views bool, work func(*pipeline.Pipeline) (*pipeline.Summary, error)) int {
 	c, log, store, code := e.setup(ctx)
 	if code != 0 {
 		return code
 	}
 	defer store.Bucket().Close()
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
-	sum, err := p.Reparse(ctx, *prefix)
+	sum, err := work(&pipeline.Pipeline{Cfg: c, Store: store, Log: log})
 	if sum != nil {
 		sum.Print(e.stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
-		return 1
+		return pipeline.ExitFailed
 	}
-	if err := refreshViews(ctx, c, e.stdout); err != nil {
-		fmt.Fprintln(e.stderr, "etl: views:", err)
-		return 3
+	if views {
+		if err := refreshViews(ctx, c, e.stdout); err != nil {
+			fmt.Fprintln(e.stderr, "etl: views:", err)
+			return pipeline.ExitPartial
+		}
 	}
 	return sum.ExitCode()
 }

@@ -117,6 +117,15 @@ func TestRunQueryStatusAgainstEmbeddedSimulator(t *testing.T) {
 	if code != 0 || !strings.Contains(out, " 0 failed") {
 		t.Errorf("status: %d %q", code, out)
 	}
+	// A file downloaded by hand loads beside the API data.
+	code, out, errs = runCLI(t, "import", "--config", cfg, "../../transform/testdata/sales_summary_kachit-stub.tsv")
+	if code != 0 || !strings.Contains(out, "sales_summary_daily") {
+		t.Errorf("import: %d %s %s", code, out, errs)
+	}
+	code, out, _ = runCLI(t, "query", "--config", cfg, "SELECT count(*) AS n FROM sales_summary_daily WHERE report_date = DATE '2020-10-05'")
+	if code != 0 || !strings.Contains(out, "46") {
+		t.Errorf("imported rows: %d %q", code, out)
+	}
 	// A second run loads nothing new.
 	code, out, _ = runCLI(t, "run", "--config", cfg)
 	if code != 0 || !strings.Contains(out, "total") {

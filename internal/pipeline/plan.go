@@ -136,13 +136,7 @@ func (p *Pipeline) planSales(ctx context.Context, w Window, typ, sub, freq, vers
 			latest = last
 		}
 	default:
-		newest := ""
-		for per, e := range idx {
-			if (e.State == load.Loaded || e.State == load.Empty) && per > newest {
-				newest = per
-			}
-		}
-		if newest != "" {
+		if newest := newestDone(idx); newest != "" {
 			first = stepBack(freq, newest, p.Cfg.Sales.LookbackDays)
 		} else {
 			from := now.In(report.Pacific).AddDate(0, 0, -p.Cfg.Sales.InitialDays)
@@ -166,14 +160,8 @@ func (p *Pipeline) planSales(ctx context.Context, w Window, typ, sub, freq, vers
 		per = next
 	}
 	if w.From.IsZero() {
-		// Re-poll every unit left pending or failed by earlier runs.
-		for per, e := range idx {
-			if !seen[per] && (e.State == load.Pending || e.State == load.Failed) {
-				out = append(out, planned{Unit: e.Unit, Prior: e, Known: true})
-			}
-		}
+		out = append(out, repoll(idx, seen)...)
 	}
-	slices.SortFunc(out, func(a, b planned) int { return compareStr(a.Unit.Period, b.Unit.Period) })
 	return out, nil
 }
 
@@ -224,13 +212,7 @@ func (p *Pipeline) planFinance(ctx context.Context, w Window, typ, region string
 			latest = last
 		}
 	default:
-		newest := ""
-		for per, e := range idx {
-			if (e.State == load.Loaded || e.State == load.Empty) && per > newest {
-				newest = per
-			}
-		}
-		if newest != "" {
+		if newest := newestDone(idx); newest != "" {
 			first, _ = fiscal.Parse(newest)
 			for i := 0; i < p.Cfg.Finance.LookbackPeriods; i++ {
 				first = first.Prev()
@@ -254,14 +236,31 @@ func (p *Pipeline) planFinance(ctx context.Context, w Window, typ, region string
 		seen[per.String()] = true
 	}
 	if w.From.IsZero() {
-		for per, e := range idx {
-			if !seen[per] && (e.State == load.Pending || e.State == load.Failed) {
-				out = append(out, planned{Unit: e.Unit, Prior: e, Known: true})
-			}
+		out = append(out, repoll(idx, seen)...)
+	}
+	return out, nil
+}
+
+// newestDone is the newest period loaded or known empty ("" when none).
+func newestDone(idx map[string]load.Entry) string {
+	newest := ""
+	for per, e := range idx {
+		if (e.State == load.Loaded || e.State == load.Empty) && per > newest {
+			newest = per
 		}
 	}
-	slices.SortFunc(out, func(a, b planned) int { return compareStr(a.Unit.Period, b.Unit.Period) })
-	return out, nil
+	return newest
+}
+
+// repoll returns the units outside the window that earlier runs left pending or failed.
+func repoll(idx map[string]load.Entry, inWindow map[string]bool) []planned {
+	var out []planned
+	for per, e := range idx {
+		if !inWindow[per] && (e.State == load.Pending || e.State == load.Failed) {
+			out = append(out, planned{Unit: e.Unit, Prior: e, Known: true})
+		}
+	}
+	return out
 }
 
 // latestAvailable walks back from today to the newest period Apple should have published.

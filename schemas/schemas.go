@@ -29,6 +29,7 @@ const (
 	Decimal             // decimal128(18,6): money
 	DateMDY             // date32 from MM/DD/YYYY (sales, finance)
 	DateISO             // date32 from YYYY-MM-DD (subscription family)
+	Timestamp           // timestamp[us, UTC] (JSON sources; ISO 8601 with an offset)
 )
 
 func (k Kind) String() string {
@@ -43,6 +44,8 @@ func (k Kind) String() string {
 		return "date(MM/DD/YYYY)"
 	case DateISO:
 		return "date(YYYY-MM-DD)"
+	case Timestamp:
+		return "timestamp"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -56,6 +59,8 @@ func (k Kind) ArrowType() arrow.DataType {
 		return &arrow.Decimal128Type{Precision: DecimalPrecision, Scale: DecimalScale}
 	case DateMDY, DateISO:
 		return arrow.FixedWidthTypes.Date32
+	case Timestamp:
+		return arrow.FixedWidthTypes.Timestamp_us
 	}
 	return arrow.BinaryTypes.String
 }
@@ -200,7 +205,7 @@ var (
 )
 
 func init() {
-	all = append(salesTables(), financeTables()...)
+	all = append(append(salesTables(), financeTables()...), reviewTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
 		if _, dup := byName[t.Name]; dup {

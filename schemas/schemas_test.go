@@ -204,4 +204,4 @@ func TestArrowSchema(t *testing.T) {
 	}
 }
 
-const goldenFingerprint = "aa5c48c738015c9d0df8f19bfdc965e44460cd7709594d2984686993fe040153"
+const goldenFingerprint = "7b1444bdf1a94c9306e1ecf26fd3ee4cae0a85b238c268fd3b44f5575a7a4ed4"

@@ -18,6 +18,7 @@ type Family string
 const (
 	Sales   Family = "sales"
 	Finance Family = "finance"
+	Reviews Family = "reviews"
 )
 
 // Frequencies of sales reports.

@@ -24,12 +24,12 @@ const (
 type Kind int
 
 const (
-	String  Kind = iota // utf8: ids, SKUs, codes, free text
-	Int64               // int64: counts, units
-	Decimal             // decimal128(18,6): money
-	DateMDY             // date32 from MM/DD/YYYY (sales, finance)
-	DateISO             // date32 from YYYY-MM-DD (subscription family)
-	Timestamp           // timestamp[us, UTC] (JSON sources; ISO 8601 with an offset)
+	String    Kind = iota // utf8: ids, SKUs, codes, free text
+	Int64                 // int64: counts, units
+	Decimal               // decimal128(18,6): money
+	DateMDY               // date32 from MM/DD/YYYY (sales, finance)
+	DateISO               // date32 from YYYY-MM-DD (subscription family)
+	Timestamp             // timestamp[us, UTC] (JSON sources; ISO 8601 with an offset)
 )
 
 func (k Kind) String() string {

@@ -97,7 +97,9 @@ var FinanceRegions = map[string]string{
 	"US": "USD", "VN": "VND", "WW": "USD", "ZA": "ZAR",
 }
 
-// Unit is one thing Apple publishes: a report of one kind for one period.
+// Unit is one thing Apple publishes: a report of one kind for one period. For the reviews
+// family, Vendor holds the app's Apple id and Period the month (YYYY-MM, UTC) of the
+// reviews' creation: one partition of customer_reviews.
 //
 // Period is in the API's own form: YYYY-MM-DD for daily and weekly (the Sunday that ends
 // the week), YYYY-MM for monthly, YYYY for yearly, and YYYY-MM (fiscal year and period)
@@ -118,6 +120,8 @@ func (u Unit) ID() string {
 	switch u.Family {
 	case Finance:
 		return fmt.Sprintf("finance/%s/%s/%s/%s", u.Type, u.Region, u.Vendor, u.Period)
+	case Reviews:
+		return fmt.Sprintf("reviews/%s/%s/%s", u.Type, u.Vendor, u.Period)
 	default:
 		return fmt.Sprintf("sales/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
 	}
@@ -131,6 +135,12 @@ func (u Unit) Table() string { return TableName(u.Family, u.Type, u.SubType, u.F
 // TableName is the table for a report kind: sales_summary_daily, subscriber_detailed_daily,
 // finance_financial, finance_detail, …
 func TableName(f Family, typ, subType, freq string) string {
+	if f == Reviews {
+		if typ == "CUSTOMER_REVIEW_RESPONSES" {
+			return "review_responses"
+		}
+		return "customer_reviews"
+	}
 	if f == Finance {
 		if typ == FinanceDetail {
 			return "finance_detail"
@@ -147,6 +157,9 @@ func TableName(f Family, typ, subType, freq string) string {
 func (u Unit) Partition() (string, error) {
 	if err := u.Validate(); err != nil {
 		return "", err
+	}
+	if u.Family == Reviews {
+		return fmt.Sprintf("app_id=%s/month=%s", u.Vendor, u.Period), nil
 	}
 	if u.Family == Finance {
 		if u.Type == FinanceDetail {
@@ -189,6 +202,10 @@ func (u Unit) Validate() error {
 		if u.Type == FinanceDetail && u.Region != "Z1" {
 			return fmt.Errorf("unit: FINANCE_DETAIL is only published for region Z1, not %q", u.Region)
 		}
+	case Reviews:
+		if u.Type != "CUSTOMER_REVIEWS" && u.Type != "CUSTOMER_REVIEW_RESPONSES" {
+			return fmt.Errorf("unit: reviews type %q unknown", u.Type)
+		}
 	default:
 		return fmt.Errorf("unit: family %q unknown", u.Family)
 	}
@@ -198,12 +215,15 @@ func (u Unit) Validate() error {
 
 // Bounds returns the first and last calendar day (inclusive, 00:00 UTC) the unit covers.
 func (u Unit) Bounds() (start, end time.Time, err error) {
-	if u.Family == Finance {
+	switch u.Family {
+	case Finance:
 		p, err := fiscal.Parse(u.Period)
 		if err != nil {
 			return time.Time{}, time.Time{}, err
 		}
 		return p.Start, p.End, nil
+	case Reviews:
+		return PeriodBounds(Monthly, u.Period)
 	}
 	return PeriodBounds(u.Frequency, u.Period)
 }

@@ -179,8 +179,13 @@ const maxErrorBody = 64 << 10
 // read to the end or closed, so callers must close it. After MaxAttempts the last error is
 // returned (an *APIError for HTTP failures).
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, accept string) (*http.Response, error) {
+	return c.doRaw(ctx, method, path, query.Encode(), accept)
+}
+
+// doRaw is do with the query string as given (links.next is followed verbatim).
+func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept string) (*http.Response, error) {
 	u := c.base.JoinPath(path)
-	u.RawQuery = query.Encode()
+	u.RawQuery = rawQuery
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		resp, retryAfter, err := c.attempt(ctx, method, path, u.String(), accept)

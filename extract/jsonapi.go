@@ -1,0 +1,55 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+const (
+	jsonAccept = "application/json"
+	// maxJSONBody bounds one JSON:API document (a page of 200 reviews is well under 1 MiB).
+	maxJSONBody = 64 << 20
+)
+
+// GetJSON fetches one JSON:API document and returns its bytes as received. target is an
+// API path such as "/v1/apps/123/customerReviews" (with query), or an absolute links.next
+// URL from a previous page, which is followed verbatim — but only when it points at the
+// configured API host: the bearer token is never sent anywhere else.
+func (c *Client) GetJSON(ctx context.Context, target string, query url.Values) ([]byte, error) {
+	path, raw := target, query.Encode()
+	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
+		u, err := url.Parse(target)
+		if err != nil {
+			return nil, fmt.Errorf("GET %s: %w", target, err)
+		}
+		if u.Scheme != c.base.Scheme || u.Host != c.base.Host {
+			return nil, fmt.Errorf("GET %s: refusing to follow a link off the API host %s", u.Redacted(), c.base.Host)
+		}
+		path = strings.TrimPrefix(u.Path, strings.TrimSuffix(c.base.Path, "/"))
+		raw = u.RawQuery
+		if len(query) > 0 {
+			return nil, fmt.Errorf("GET %s: a link is followed verbatim; extra query parameters are not allowed", path)
+		}
+	}
+	resp, err := c.doRaw(ctx, http.MethodGet, path, raw, jsonAccept)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, newAPIError(http.MethodGet, path, resp.StatusCode, body, c.tokens.current())
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if len(body) > maxJSONBody {
+		return nil, fmt.Errorf("GET %s: document larger than %d bytes", path, maxJSONBody)
+	}
+	return body, nil
+}

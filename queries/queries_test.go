@@ -12,6 +12,9 @@ func TestAll(t *testing.T) {
 		"active_subscriptions_by_day",
 		"daily_units_proceeds_by_app_territory",
 		"finance_proceeds_by_currency",
+		"review_response_time",
+		"reviews_rating_by_week_territory",
+		"unanswered_low_rating_reviews",
 	}
 	var got []string
 	for _, q := range All() {

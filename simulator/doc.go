@@ -104,4 +104,79 @@
 //     FaultExtraColumn adds "Surprise Column" with value "surprise" (finance footers and
 //     summaries untouched); FaultTruncated serves the first half of the gzip bytes with a
 //     matching Content-Length.
+//
+// # Customer reviews
+//
+// GET /v1/apps/{id}/customerReviews, GET /v1/appStoreVersions/{id}/customerReviews,
+// GET /v1/customerReviews/{id}, GET /v1/customerReviews/{id}/response and
+// GET /v1/customerReviews/{id}/relationships/response answer JSON:API documents
+// (Content-Type application/json, shaped like the Apple sample in
+// samples/json/customer_reviews_list_apple-doc-example.json) for the catalog's apps (AppIDs).
+// Auth, rate limiting, latency and Stats apply as everywhere; Inject does not. TruthReviews,
+// AppStoreVersions, EditResponse and DeleteResponse are the test side.
+//
+//  23. Data: Options.ReviewsPerApp historic reviews per app (0 = 1500, negative = none),
+//     dated over the two years before ReviewEpoch (2026-11-01T00:00:00Z) with a density that
+//     grows linearly towards it, then a stream of on average 2×ReviewsPerApp/730 reviews per
+//     app per day (±50 % per day) after it. A review is visible when createdDate ≤ Now. Every
+//     review is a pure function of seed, app and its index (history) or day and index
+//     (stream); reviews are generated lazily on first use.
+//  24. Ratings 1–5 weigh 20/6/7/12/55 %. Texts come from per-language corpora (en, de, fr,
+//     ja, ko, zh, pt, es, ar, he) picked by territory (22 territories, weighted, alpha-3),
+//     with emoji (incl. ZWJ and skin-tone sequences), '\n'/"\n\n" sentence breaks, tabs,
+//     quotes, backslashes, "<3 & <b>", U+2028; ~2 % empty titles, ~1 % bodies of
+//     4000–8000 characters. An empty title is served as "title": "".
+//  25. createdDate always has a numeric offset, never "Z" ("+00:00" for ISL, GBR in winter): the
+//     territory's standard offset (USA/CAN/AUS pick one of several zones per review, IND
+//     +05:30, NPL +05:45, AUS +09:30/+10:30) plus 1 h in summer (northern Apr–Oct, southern
+//     Oct–Mar; a simplification of real DST rules, no tz database). TruthReview.Created
+//     carries that offset as a fixed zone.
+//  26. Developer responses: by rating 55/45/30/18/22 % (≈30 % overall), created 1 h–10 days
+//     after the review (skewed short), visible once that time ≤ Now; lastModifiedDate = that
+//     time, RFC 3339 with "-08:00"/"-07:00" (Pacific, same simplified summer rule) for 70 %
+//     and "Z" for 30 %; ~4 % stay PENDING_PUBLISH for ever, the rest are PUBLISHED.
+//     EditResponse takes effect immediately whatever its time, keeps the response id if the
+//     review had one (generated or edited), sets state PUBLISHED and lastModifiedDate = at
+//     (whole seconds, formatted in at's location, "Z" for UTC). DeleteResponse hides the
+//     response (also a generated one not yet visible) for good, until an EditResponse.
+//  27. Versions: four appStoreVersions per app (UUID-shaped ids, AppStoreVersions), released
+//     ~every 182 days from 20 days before the history starts; the newest carries the
+//     catalog's version string, older ones step the minor version back. A review belongs to
+//     the newest version released at or before its createdDate (stream reviews to the newest).
+//  28. Ids: reviews and responses "000000xx-xxxx-00xx-xxxx-xxxx00000000" (64 hashed bits of
+//     seed, app and index), deterministic.
+//  29. Query: sort default -createdDate; every sort breaks ties by id ascending (bytewise),
+//     also for -rating and -createdDate. Repeated parameters are joined with commas
+//     (JSON:API arrays). filter[territory] and filter[reviewTerritory] accept the spec's 233
+//     TerritoryCode values (both given: intersection). exists[publishedResponse]=true keeps
+//     reviews whose visible response is PUBLISHED; false keeps the others (none or
+//     PENDING_PUBLISH). limit 1–200, default 50. Invalid values (sort not exactly one of the
+//     four, rating outside 1–5, unknown territory/include/fields value, exists not
+//     true/false, limit out of range or not an integer, bad cursor): 400
+//     PARAMETER_ERROR.INVALID with the parameter as source; unknown parameters 400
+//     PARAMETER_ERROR.ILLEGAL (first in sorted order). Parameters are checked before the
+//     path id; an unknown id is 404 NOT_FOUND "There is no resource of type 'apps' with id
+//     'X'" (appStoreVersions, customerReviews likewise). A review not yet created is 404.
+//  30. Paging: links.self = "http://"+Host + the request's path and raw query; links.next =
+//     the same path with the request's query plus cursor, re-encoded by url.Values (sorted
+//     keys, %5B…%5D), absent on the last page. The cursor "AQ.<base64url>" holds offset,
+//     snapshot time (Now of the first page) and an 8-byte check over seed, path, sort and
+//     filters; any change to those or to its bytes → 400 on cursor. Pages after the first
+//     list the snapshot (reviews and generated responses visible at that time), so a walk
+//     sees each review once and total stays put while the clock moves; limit, fields and
+//     include may change between pages. Edits made with EditResponse/DeleteResponse show at
+//     once, even inside a walk.
+//  31. include=response: every review's relationships.response gets "data" (the
+//     {type,id} or null) and included[] holds the customerReviewResponses (attributes
+//     responseBody, lastModifiedDate, state; relationships.review.data; links.self
+//     /v1/customerReviewResponses/{id}); "included" is omitted when empty.
+//     include=reviewTerritory adds relationships.reviewTerritory.data and territories
+//     resources (attribute currency). fields[...] restrict attributes; a review's response
+//     relationship is served when fields[customerReviews] is absent, names response, or
+//     include=response; a response's review relationship when fields[customerReviewResponses]
+//     is absent or names review; "attributes" is omitted when no attribute is left. The
+//     single-review and /response endpoints take fields and include (include=review on
+//     /response); a review without a visible response answers 404 on /response and
+//     /relationships/response. JSON is compact, not HTML-escaped ("<" stays "<"; U+2028 is
+//     escaped by encoding/json), one trailing newline.
 package simulator

@@ -27,6 +27,9 @@ type Options struct {
 	ContingentAppName bool
 	// Apps is the number of apps in the synthetic catalog (default 4).
 	Apps int
+	// ReviewsPerApp is the number of historic customer reviews per app (0 = 1500, negative =
+	// none); a steady stream follows after ReviewEpoch (see doc.go, "Customer reviews").
+	ReviewsPerApp int
 }
 
 // Defaults.
@@ -52,6 +55,9 @@ type Server struct {
 	cacheMu sync.Mutex
 	cache   map[string]*served
 	order   []string
+
+	revOnce sync.Once
+	rev     *reviewStore
 }
 
 // Stats counts requests since New or ResetStats.
@@ -191,7 +197,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	case "/v1/financeReports":
 		s.serveFinance(w, r)
 	default:
-		writeError(w, errNoPath(r.URL.Path))
+		if !s.routeReviews(w, r) {
+			writeError(w, errNoPath(r.URL.Path))
+		}
 	}
 }
 

@@ -177,6 +177,9 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		return nil, err
 	}
 	sim.AddKey(simKeyID, &key.PublicKey)
+	if len(c.Reviews.Apps) == 0 {
+		c.Reviews.Apps = sim.AppIDs() // the simulator's catalog
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)

@@ -29,6 +29,7 @@ type Config struct {
 	Storage      Storage   `yaml:"storage"`
 	Sales        Sales     `yaml:"sales"`
 	Finance      Finance   `yaml:"finance"`
+	Reviews      Reviews   `yaml:"reviews"`
 	Simulator    Simulator `yaml:"simulator"`
 	Log          Log       `yaml:"log"`
 
@@ -84,6 +85,17 @@ type Finance struct {
 	// one not published yet; after this many days past the expected publication date the
 	// answer is taken as final (empty) instead of pending.
 	EmptyAfterDays int `yaml:"empty_after_days"`
+}
+
+// Reviews configures customer reviews and developer responses.
+type Reviews struct {
+	Enabled bool `yaml:"enabled"`
+	// Apps are App Apple IDs. Empty with the embedded simulator means its apps.
+	Apps []string `yaml:"apps"`
+	// OverlapDays: an incremental run re-reads reviews this far behind the newest one
+	// loaded, which also refreshes responses added or edited since.
+	OverlapDays int `yaml:"overlap_days"`
+	PageSize    int `yaml:"page_size"`
 }
 
 // Simulator configures the embedded simulator (api.base_url: simulator).
@@ -196,6 +208,12 @@ func (c *Config) applyDefaults() {
 	if c.Finance.EmptyAfterDays == 0 {
 		c.Finance.EmptyAfterDays = 14
 	}
+	if c.Reviews.OverlapDays == 0 {
+		c.Reviews.OverlapDays = 7
+	}
+	if c.Reviews.PageSize == 0 {
+		c.Reviews.PageSize = 200
+	}
 	if c.Simulator.Seed == 0 {
 		c.Simulator.Seed = 1
 	}
@@ -262,6 +280,7 @@ func (c *Config) validate() error {
 	}
 	c.validateSales(add)
 	c.validateFinance(add)
+	c.validateReviews(add)
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}
@@ -356,6 +375,30 @@ func (c *Config) validateFinance(add func(string, string, ...any)) {
 		if _, err := time.Parse("2006-01-02", f.Start); err != nil {
 			add("finance.start", "%q must be a date YYYY-MM-DD", f.Start)
 		}
+	}
+}
+
+func (c *Config) validateReviews(add func(string, string, ...any)) {
+	r := c.Reviews
+	if r.Enabled && len(r.Apps) == 0 && !c.UsesSimulator() {
+		add("reviews.apps", "reviews are enabled but list no App Apple IDs (App Store Connect > App Information > Apple ID)")
+	}
+	seen := map[string]bool{}
+	for i, a := range r.Apps {
+		p := fmt.Sprintf("reviews.apps[%d]", i)
+		if !report.ValidVendor(a) {
+			add(p, "%q must be an App Apple ID, digits only", a)
+		}
+		if seen[a] {
+			add(p, "%q is listed twice", a)
+		}
+		seen[a] = true
+	}
+	if r.OverlapDays < 0 || r.OverlapDays > 365 {
+		add("reviews.overlap_days", "%d must be between 0 and 365", r.OverlapDays)
+	}
+	if r.PageSize < 1 || r.PageSize > 200 {
+		add("reviews.page_size", "%d must be between 1 and 200 (Apple's maximum)", r.PageSize)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sort"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ import (
 type Fetcher interface {
 	SalesReport(ctx context.Context, u report.Unit, version string) (*extract.Report, error)
 	FinanceReport(ctx context.Context, u report.Unit) (*extract.Report, error)
+	GetJSON(ctx context.Context, target string, query url.Values) ([]byte, error)
 }
 
 // Pipeline wires the stages together. API may be nil for import and reparse.
@@ -128,6 +130,11 @@ func (p *Pipeline) execute(ctx context.Context, w Window) (*Summary, error) {
 		sum.add(o)
 		if p.Progress != nil {
 			p.Progress(done, len(plan))
+		}
+	}
+	if p.Cfg.Reviews.Enabled && w.From.IsZero() && p.wants(w, report.Reviews) && ctx.Err() == nil {
+		if err := p.runReviews(ctx, sum); err != nil && ctx.Err() == nil {
+			return sum, err
 		}
 	}
 	sum.Finished = p.now()

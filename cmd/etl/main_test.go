@@ -66,6 +66,7 @@ func TestConfigMistakesFailBeforeAnyRequest(t *testing.T) {
 		`issuer_id: ""`, "issuer_id: 57246542-96fe-1a63-e053-0824d011072a",
 		`key_id: ""`, "key_id: 2X9R4HXF34",
 		`key_path: ""`, "key_path: " + filepath.Join(dir, "AuthKey_missing.p8"),
+		"apps: []", `apps: ["1234567890"]`,
 	}
 	cfg := writeConfig(t, dir, real...)
 	for _, cmd := range []string{"check-config", "run"} {

@@ -78,6 +78,7 @@ func (p *Pipeline) reviewsForApp(ctx context.Context, app string, sum *Summary) 
 			return nil
 		}
 		o := p.mergeReviews(ctx, app, month, batch, firstKey, extractedAt)
+		sum.Planned++ // each app-month partition is a unit
 		sum.add(o)
 		batch, firstKey = nil, ""
 		return o.Err

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/pipeline"
 	"github.com/ascetl/etl/internal/report"
@@ -54,41 +55,12 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 }
 
 func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {
-	c, log, store, code := e.setup(ctx)
-	if code != 0 {
-		return code
-	}
-	defer store.Bucket().Close()
-	client, stop, err := apiClient(c, log)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
-	}
-	defer stop()
-	p := &pipeline.Pipeline{Cfg: c, Store: store, API: client, Log: log}
-	p.Progress = progress(e.stderr)
-	var sum *pipeline.Summary
-	if w.From.IsZero() {
-		sum, err = p.Run(ctx)
-	} else {
-		sum, err = p.Backfill(ctx, w)
-	}
-	if sum != nil {
-		sum.Print(e.stdout)
-		st := client.Stats()
-		fmt.Fprintf(e.stdout, "requests %d, retries %d, throttled (429) %d\n", st.Requests, st.Retries, st.Throttled)
-	}
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return pipeline.ExitFailed
-	}
-	if views {
-		if err := refreshViews(ctx, c, e.stdout); err != nil {
-			fmt.Fprintln(e.stderr, "etl: views:", err)
-			return pipeline.ExitPartial
+	return e.execute(ctx, true, views, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		if w.From.IsZero() {
+			return p.Run(ctx)
 		}
-	}
-	return sum.ExitCode()
+		return p.Backfill(ctx, w)
+	})
 }
 
 // progress reports units done on a terminal; elsewhere the per-unit log lines suffice.
@@ -162,7 +134,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	return e.offline(ctx, !*noViews, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, false, !*noViews, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -173,22 +145,38 @@ func cmdReparse(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.offline(ctx, true, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, false, true, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		return p.Reparse(ctx, *prefix)
 	})
 }
 
-// offline runs work that needs the bucket but not the API (import, reparse), prints its
-// summary and rebuilds the views.
-func (e *env) offline(ctx context.Context, views bool, work func(*pipeline.Pipeline) (*pipeline.Summary, error)) int {
+// execute sets up config, logger and store (and, with api, the API client), runs work,
+// prints its summary, rebuilds the views and turns the outcome into an exit code.
+func (e *env) execute(ctx context.Context, api, views bool, work func(*pipeline.Pipeline) (*pipeline.Summary, error)) int {
 	c, log, store, code := e.setup(ctx)
 	if code != 0 {
 		return code
 	}
 	defer store.Bucket().Close()
-	sum, err := work(&pipeline.Pipeline{Cfg: c, Store: store, Log: log})
+	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
+	var client *extract.Client
+	if api {
+		var stop func()
+		var err error
+		if client, stop, err = apiClient(c, log); err != nil {
+			fmt.Fprintln(e.stderr, "etl:", err)
+			return pipeline.ExitUsage
+		}
+		defer stop()
+		p.API, p.Progress = client, progress(e.stderr)
+	}
+	sum, err := work(p)
 	if sum != nil {
 		sum.Print(e.stdout)
+		if client != nil {
+			st := client.Stats()
+			fmt.Fprintf(e.stdout, "requests %d, retries %d, throttled (429) %d\n", st.Requests, st.Retries, st.Throttled)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)

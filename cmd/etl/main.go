@@ -30,6 +30,8 @@ Commands:
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
   check-config  validate the configuration, key and bucket without making any request
+  bench         compare our TSV→Parquet conversion with DuckDB's, or measure extraction under
+                the rate limit (--extract); see BENCHMARKS.md
   help          this text; "etl <command> -h" for a command's flags
 
 Configuration: --config FILE (default ./config.yaml if present, else the embedded default,
@@ -57,6 +59,7 @@ func init() {
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}
 }
 

@@ -29,7 +29,7 @@ func cmdBench(ctx context.Context, e *env, args []string) int {
 	keep := fs.Bool("keep", false, "keep the generated files (a later run reuses them)")
 	repeat := fs.Int("repeat", 3, "runs per file and engine; best and median are reported")
 	seed := fs.Int64("seed", 1, "generator seed")
-	prefetch := fs.Bool("prefetch", false, "also time our conversion with the transform in its own goroutine (a proposal)")
+	prefetch := fs.Bool("prefetch", true, "also time our conversion with read-ahead (the pipeline's path; --prefetch=false to skip)")
 	profile := fs.Bool("profile", false, "write a CPU profile of one of our SALES conversions into --dir")
 	extract := fs.Bool("extract", false, "run the extraction benchmark against the simulator instead")
 	var ec benchrun.ExtractConfig

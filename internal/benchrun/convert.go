@@ -18,7 +18,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"gocloud.dev/blob"
 	_ "gocloud.dev/blob/fileblob" // file:// buckets
@@ -142,8 +141,8 @@ func ConvertOurs(ctx context.Context, in, table, out string, opt ConvertOptions)
 	}
 	var rr load.RecordReader = rdr
 	if opt.Prefetch {
-		pf := newPrefetch(rdr, prefetchDepth)
-		defer pf.stop() // runs before rdr.Release: the producer is gone by then
+		pf := transform.Prefetch(rdr, prefetchDepth)
+		defer pf.Stop() // runs before rdr.Release: the producer is gone by then
 		rr = pf
 	}
 	info, err := load.New(bucket).WriteParquet(ctx, filepath.Base(out), rr, load.ParquetOptions{})
@@ -154,63 +153,6 @@ func ConvertOurs(ctx context.Context, in, table, out string, opt ConvertOptions)
 }
 
 const prefetchDepth = 2
-
-// prefetch is a load.RecordReader that pulls batches from a transform.Reader in its own
-// goroutine.
-type prefetch struct {
-	schema *arrow.Schema
-	ch     chan arrow.RecordBatch
-	quit   chan struct{}
-	cur    arrow.RecordBatch
-	err    error // written by the producer before it closes ch
-}
-
-func newPrefetch(r *transform.Reader, depth int) *prefetch {
-	p := &prefetch{schema: r.Schema(), ch: make(chan arrow.RecordBatch, depth), quit: make(chan struct{})}
-	go func() {
-		defer close(p.ch)
-		for r.Next() {
-			rec := r.RecordBatch()
-			rec.Retain() // the reader releases its reference on the next Next
-			select {
-			case p.ch <- rec:
-			case <-p.quit:
-				rec.Release()
-				return
-			}
-		}
-		p.err = r.Err()
-	}()
-	return p
-}
-
-func (p *prefetch) Schema() *arrow.Schema          { return p.schema }
-func (p *prefetch) RecordBatch() arrow.RecordBatch { return p.cur }
-
-func (p *prefetch) Next() bool {
-	if p.cur != nil {
-		p.cur.Release()
-		p.cur = nil
-	}
-	rec, ok := <-p.ch
-	p.cur = rec
-	return ok
-}
-
-// Err is the reader's error; valid once Next has returned false.
-func (p *prefetch) Err() error { return p.err }
-
-// stop ends the producer and releases everything still queued.
-func (p *prefetch) stop() {
-	close(p.quit)
-	for rec := range p.ch {
-		rec.Release()
-	}
-	if p.cur != nil {
-		p.cur.Release()
-		p.cur = nil
-	}
-}
 
 // TSVSize is the uncompressed size of a gzip file.
 func TSVSize(path string) (int64, error) {

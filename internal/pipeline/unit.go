@@ -217,7 +217,10 @@ func (p *Pipeline) transformLoad(ctx context.Context, u report.Unit, rawKey, ver
 		return loaded{}, err
 	}
 	defer rdr.Release()
-	info, err := p.Store.WriteParquet(ctx, load.ParquetKey(table.Name, part), rdr, load.ParquetOptions{Alloc: p.alloc()})
+	// Parse ahead on a second core while the Parquet writer encodes (BENCHMARKS.md).
+	pf := transform.Prefetch(rdr, 2)
+	defer pf.Stop() // before rdr.Release: the producer is done with the reader
+	info, err := p.Store.WriteParquet(ctx, load.ParquetKey(table.Name, part), pf, load.ParquetOptions{Alloc: p.alloc()})
 	if err != nil {
 		return loaded{}, err
 	}

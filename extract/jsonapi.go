@@ -10,7 +10,9 @@ import (
 )
 
 const (
-	jsonAccept = "application/json"
+	// JSON:API lists are application/json; perfPowerMetrics and diagnostic logs answer with
+	// Apple's own JSON media types.
+	jsonAccept = "application/json, application/vnd.apple.xcode-metrics+json, application/vnd.apple.diagnostic-logs+json"
 	// maxJSONBody bounds one JSON:API document (a page of 200 reviews is well under 1 MiB).
 	maxJSONBody = 64 << 20
 )

@@ -15,7 +15,7 @@ func TestGetJSONFollowsNextVerbatimOnTheAPIHostOnly(t *testing.T) {
 	env = newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		seen = append(seen, r.URL.RequestURI())
 		auth = append(auth, r.Header.Get("Authorization"))
-		if r.Header.Get("Accept") != "application/json" {
+		if !strings.HasPrefix(r.Header.Get("Accept"), "application/json, ") {
 			t.Errorf("Accept = %q", r.Header.Get("Accept"))
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -12,8 +12,11 @@ func TestAll(t *testing.T) {
 		"active_subscriptions_by_day",
 		"daily_units_proceeds_by_app_territory",
 		"finance_proceeds_by_currency",
+		"launch_and_hang_by_version",
+		"metric_regressions",
 		"review_response_time",
 		"reviews_rating_by_week_territory",
+		"top_diagnostic_signatures",
 		"unanswered_low_rating_reviews",
 	}
 	var got []string

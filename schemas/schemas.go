@@ -30,6 +30,8 @@ const (
 	DateMDY               // date32 from MM/DD/YYYY (sales, finance)
 	DateISO               // date32 from YYYY-MM-DD (subscription family)
 	Timestamp             // timestamp[us, UTC] (JSON sources; ISO 8601 with an offset)
+	Float64               // float64: measurements (metric values, weights), never money
+	Bool                  // bool
 )
 
 func (k Kind) String() string {
@@ -46,6 +48,10 @@ func (k Kind) String() string {
 		return "date(YYYY-MM-DD)"
 	case Timestamp:
 		return "timestamp"
+	case Float64:
+		return "float64"
+	case Bool:
+		return "bool"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -61,6 +67,10 @@ func (k Kind) ArrowType() arrow.DataType {
 		return arrow.FixedWidthTypes.Date32
 	case Timestamp:
 		return arrow.FixedWidthTypes.Timestamp_us
+	case Float64:
+		return arrow.PrimitiveTypes.Float64
+	case Bool:
+		return arrow.FixedWidthTypes.Boolean
 	}
 	return arrow.BinaryTypes.String
 }
@@ -205,7 +215,7 @@ var (
 )
 
 func init() {
-	all = append(append(salesTables(), financeTables()...), reviewTables()...)
+	all = append(append(append(salesTables(), financeTables()...), reviewTables()...), metricsTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
 		if _, dup := byName[t.Name]; dup {

@@ -51,7 +51,7 @@ func TestEveryComboHasTable(t *testing.T) {
 			t.Errorf("no table %s", n)
 		}
 	}
-	if got, want := len(All()), len(report.SalesCombos)+2+2; got != want { // + finance, + reviews
+	if got, want := len(All()), len(report.SalesCombos)+2+2+6; got != want { // + finance, reviews, metrics
 		t.Errorf("All() has %d tables, want %d", got, want)
 	}
 	if _, err := ForUnit(report.Unit{Family: report.Sales, Type: "NOPE", SubType: "X", Frequency: "DAILY"}); err == nil {
@@ -77,7 +77,7 @@ func TestTablesWellFormed(t *testing.T) {
 			}
 			names[c.Name] = true
 		}
-		if tb.UnitsColumn != "" && !names[tb.UnitsColumn] || tb.UnitsColumn == "" && tb.Family != report.Reviews {
+		if tb.UnitsColumn != "" && !names[tb.UnitsColumn] || tb.UnitsColumn == "" && tb.Family != report.Reviews && tb.Family != report.Metrics {
 			t.Errorf("%s: units column %q not a column", tb.Name, tb.UnitsColumn)
 		}
 		if p := tb.Proceeds; p != nil {
@@ -205,4 +205,4 @@ func TestArrowSchema(t *testing.T) {
 	}
 }
 
-const goldenFingerprint = "7b1444bdf1a94c9306e1ecf26fd3ee4cae0a85b238c268fd3b44f5575a7a4ed4"
+const goldenFingerprint = "8bc871b3a28f95db6053df7a3e8f247662cd49ae8f2cb86ecd29a3527a588bae"

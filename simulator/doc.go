@@ -179,4 +179,99 @@
 //     /response); a review without a visible response answers 404 on /response and
 //     /relationships/response. JSON is compact, not HTML-escaped ("<" stays "<"; U+2028 is
 //     escaped by encoding/json), one trailing newline.
+//
+// # Metrics and diagnostics
+//
+// GET /v1/apps/{id}/builds, GET /v1/builds/{id}, GET /v1/apps/{id}/perfPowerMetrics,
+// GET /v1/builds/{id}/perfPowerMetrics, GET /v1/builds/{id}/diagnosticSignatures and
+// GET /v1/diagnosticSignatures/{id}/logs (REFERENCE.md §D) serve the catalog's apps. Auth,
+// rate limiting, latency and Stats apply; Inject does not. Errors stay application/json.
+// Builds, TruthMetrics and TruthDiagnostics are the test side; Options.MetricsExtra adds a
+// metric no loader knows.
+//
+//  32. Builds: BuildsPerApp (6) per app, one per app version, oldest first: the four newest
+//     carry the versions of AppStoreVersions (uploaded 2–12 days before that release), the
+//     two oldest step the minor version back (182 days apart). The builds attribute
+//     "version" is the build number (increasing, e.g. "218"); the app version is what metric
+//     points and diagnosticMetaData.appVersion carry. Ids are UUID-shaped hashes of seed, app
+//     and version. uploadedDate has a Pacific offset ("-07:00"/"-08:00", never "Z");
+//     expirationDate = +90 days, expired against Now; processingState always VALID. A build
+//     exists once uploadedDate ≤ Now (unknown or future ids: 404 "There is no resource of
+//     type 'builds' with id 'X'").
+//  33. /v1/apps/{id}/builds: sort uploadedDate or -uploadedDate (default -uploadedDate),
+//     filter[version] (build numbers), filter[processingState] (spec enum), limit 1–200
+//     (default 50), cursor; paging, links and cursors as in decision 30 (the snapshot fixes
+//     which builds exist). Relationships app, perfPowerMetrics, diagnosticSignatures carry
+//     links only (no data; include is not supported).
+//  34. perfPowerMetrics: 200 application/vnd.apple.xcode-metrics+json, compact JSON in the
+//     xcodeMetrics structure of Apple's examples, version "1.0.0", one productData entry
+//     (platform "iOS"), categories in the spec's enum order (HANG, LAUNCH, MEMORY, DISK,
+//     BATTERY, TERMINATION, ANIMATION, STORAGE), each with at least one metric: hangRate
+//     (secondsPerHour "s/hr"), launchTime and resumeTime (milliseconds "ms"), peakMemory and
+//     suspendedMemory (megabytes "MB"), logicalWrites (MB), onScreenBattery and
+//     backgroundBattery (percentPerDay "%/day"), backgroundTerminations and
+//     foregroundTerminations (terminationsPerDay "per day"), scrollHitchRate (unit identifier
+//     "scrollHitchRate", "%", as Apple's example), storageSize (MB). Datasets: all_iphones and
+//     all_ipads (none for every fourth app, iPhone-only) × percentile.fifty/ninety
+//     (TERMINATION and STORAGE only fifty); launchTime and peakMemory also for "iPhone15,2"
+//     (iPhone 14 Pro) and "iPhone12,1" (iPhone 11), which have points for the three newest
+//     versions only.
+//  35. Points: the app endpoint covers the newest five builds' versions uploaded by Now,
+//     oldest first; the build endpoint one point (its version) per dataset and no "insights"
+//     key (as Apple's build example). Values round to the metric's decimals (storageSize
+//     whole numbers), so integers and decimals mix. errorMargin on MEMORY, DISK, BATTERY;
+//     goalKeys (poor with no upperBound, fair, good; integers) and a per-point goal on
+//     hangRate (1/5 s/hr) and scrollHitchRate (5/10 %); recommendedMetricGoal on the
+//     all-device datasets of hangRate and launchTime. percentageBreakdown stays ONE object
+//     (the spec's type) on DISK and BATTERY points: the dominant subsystem (Foreground /
+//     Background; CPU, Display, Networking, Location, …) and its share in %.
+//  36. Values are a pure function of seed, app, metric, version, device, percentile and Now's
+//     UTC date: the date adds ±1 % jitter, so the same day gives the same bytes and tomorrow's
+//     snapshot differs slightly (structure, versions and counts other than insights stay).
+//     Each app has one metric that jumps 15–30 % and one 6–9 % on its newest build.
+//  37. Insights (app endpoint only): per metric and device (all_iphones, all_ipads), the
+//     newest point against the average of up to four earlier ones per percentile; the biggest
+//     rise ≥ 10 % → regressions, 5–10 % → trendingUp; populations are the percentiles that rose
+//     ≥ 5 % (deltaPercentage a whole number). Single-percentile metrics (TERMINATION, STORAGE)
+//     give insights without "populations". referenceVersions is an ARRAY of strings as in
+//     Apple's example (the spec says string); subSystemLabel only on breakdown metrics;
+//     highImpact only when true (rise ≥ 20 %). Both lists are always present (maybe []).
+//  38. Query: filter[metricType] comma list of the eight categories (anything else 400
+//     PARAMETER_ERROR.INVALID); filter[deviceType] free comma list keeping only datasets of
+//     those devices (metrics and categories left empty are dropped; insights follow both
+//     filters; an unknown device gives metricCategories []); filter[platform] IOS or iOS
+//     (others 400). Other parameters 400 PARAMETER_ERROR.ILLEGAL; parameters are checked
+//     before the id; unknown app or build 404 NOT_FOUND. Accept is not checked.
+//  39. MetricsExtra adds LAUNCH "prewarmTime" with unit {"microfortnights", "µfn"} after
+//     resumeTime, on both endpoints (it takes part in insights like any metric).
+//  40. diagnosticSignatures: every build but the oldest of each app has 4–12 signatures; the
+//     oldest answers 404 NOT_FOUND "There are no diagnosticSignatures for the builds with id
+//     'X'" (a filter that matches none answers 200 with data []). The first three are one
+//     DISK_WRITES, HANGS, LAUNCHES each. Served order: type (DISK_WRITES, HANGS, LAUNCHES),
+//     weight descending, id. Ids are 66 hex digits. weight = share within its type (2
+//     decimals, ≥ 0.01; a type's weights sum to about 1). signature = "<binary>: <symbol> +
+//     <offset>", binary = the ASCII letters and digits of the app name. Half carry insight
+//     {TREND, UP|DOWN|UNDEFINED, referenceVersions [{version, value}] of up to three earlier
+//     versions; [] for UNDEFINED}. Resources have links.self and relationships.logs.links
+//     with only "related" (as Apple's example). Parameters: filter[diagnosticType],
+//     fields[diagnosticSignatures] (logs controls the relationship), limit 1–200 (default
+//     50), cursor (decision 30; no time snapshot, the list is fixed).
+//  41. logs: 200 application/vnd.apple.diagnostic-logs+json, version "1.0", one productData
+//     entry for the signature with 0–2 diagnosticInsights and 2–3 diagnosticLogs (limit
+//     1–200 caps them; no paging). diagnosticMetaData: bundleId (the SKU), event ("Disk
+//     Writes", "Hang", "Launch"), osVersion, appVersion, buildVersion (build number),
+//     deviceType, platformArchitecture, eventDetail, writesCaused (DISK_WRITES only; absent
+//     otherwise). One callStackTree per log (callStackPerThread false for DISK_WRITES) with
+//     2–3 callStacks of 1–2 root frames. Roots are the innermost frame (MetricKit style);
+//     subFrames go towards the caller, up to 6 levels, sometimes two callers with the
+//     sampleCount split. The first stack's first root holds the chain through the blamed app
+//     frame (isBlameFrame true, insightsCategory set); other stacks are idle threads.
+//     lineNumber, offsetIntoSymbol and offsetIntoBinaryTextSegment are strings; lineNumber
+//     and fileName are "" for system frames and offsetIntoSymbol is "" for ~20 % of them.
+//     Leaf frames have no "subFrames" key.
+//  42. Truth: TruthMetrics counts the unfiltered documents served now (app endpoint and each
+//     build uploaded by Now); an insight without populations counts one population.
+//     TruthDiagnostics lists signatures in served order with their logs and recursive frame
+//     counts (no limit) and, for the first, the symbols in depth-first pre-order (log, tree,
+//     stack, root, subFrames); a build without diagnostics gives no signatures and no error.
 package simulator

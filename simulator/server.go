@@ -30,6 +30,9 @@ type Options struct {
 	// ReviewsPerApp is the number of historic customer reviews per app (0 = 1500, negative =
 	// none); a steady stream follows after ReviewEpoch (see doc.go, "Customer reviews").
 	ReviewsPerApp int
+	// MetricsExtra adds to perfPowerMetrics a LAUNCH metric "prewarmTime" with the unit
+	// "microfortnights", which no loader knows (see doc.go, "Metrics and diagnostics").
+	MetricsExtra bool
 }
 
 // Defaults.
@@ -197,7 +200,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	case "/v1/financeReports":
 		s.serveFinance(w, r)
 	default:
-		if !s.routeReviews(w, r) {
+		if !s.routeReviews(w, r) && !s.routeMetrics(w, r) {
 			writeError(w, errNoPath(r.URL.Path))
 		}
 	}

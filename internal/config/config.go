@@ -30,6 +30,7 @@ type Config struct {
 	Sales        Sales     `yaml:"sales"`
 	Finance      Finance   `yaml:"finance"`
 	Reviews      Reviews   `yaml:"reviews"`
+	Metrics      Metrics   `yaml:"metrics"`
 	Simulator    Simulator `yaml:"simulator"`
 	Log          Log       `yaml:"log"`
 
@@ -96,6 +97,16 @@ type Reviews struct {
 	// loaded, which also refreshes responses added or edited since.
 	OverlapDays int `yaml:"overlap_days"`
 	PageSize    int `yaml:"page_size"`
+}
+
+// Metrics configures power and performance metrics and diagnostics.
+type Metrics struct {
+	Enabled bool `yaml:"enabled"`
+	// Apps are App Apple IDs; empty means reviews.apps (with the simulator: its apps).
+	Apps []string `yaml:"apps"`
+	// Builds is how many of each app's most recent builds get build metrics and diagnostics.
+	Builds      int  `yaml:"builds"`
+	Diagnostics bool `yaml:"diagnostics"`
 }
 
 // Simulator configures the embedded simulator (api.base_url: simulator).
@@ -214,6 +225,9 @@ func (c *Config) applyDefaults() {
 	if c.Reviews.PageSize == 0 {
 		c.Reviews.PageSize = 200
 	}
+	if c.Metrics.Builds == 0 {
+		c.Metrics.Builds = 3
+	}
 	if c.Simulator.Seed == 0 {
 		c.Simulator.Seed = 1
 	}
@@ -281,6 +295,7 @@ func (c *Config) validate() error {
 	c.validateSales(add)
 	c.validateFinance(add)
 	c.validateReviews(add)
+	c.validateMetrics(add)
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}
@@ -399,6 +414,21 @@ func (c *Config) validateReviews(add func(string, string, ...any)) {
 	}
 	if r.PageSize < 1 || r.PageSize > 200 {
 		add("reviews.page_size", "%d must be between 1 and 200 (Apple's maximum)", r.PageSize)
+	}
+}
+
+func (c *Config) validateMetrics(add func(string, string, ...any)) {
+	m := c.Metrics
+	if m.Enabled && len(m.Apps) == 0 && len(c.Reviews.Apps) == 0 && !c.UsesSimulator() {
+		add("metrics.apps", "metrics are enabled but list no App Apple IDs (nor does reviews.apps)")
+	}
+	for i, a := range m.Apps {
+		if !report.ValidVendor(a) {
+			add(fmt.Sprintf("metrics.apps[%d]", i), "%q must be an App Apple ID, digits only", a)
+		}
+	}
+	if m.Builds < 0 || m.Builds > 50 {
+		add("metrics.builds", "%d must be between 0 and 50", m.Builds)
 	}
 }
 

@@ -137,6 +137,11 @@ func (p *Pipeline) execute(ctx context.Context, w Window) (*Summary, error) {
 			return sum, err
 		}
 	}
+	if p.Cfg.Metrics.Enabled && w.From.IsZero() && p.wants(w, report.Metrics) && ctx.Err() == nil {
+		if err := p.runMetrics(ctx, sum); err != nil && ctx.Err() == nil {
+			return sum, err
+		}
+	}
 	sum.Finished = p.now()
 	sum.Adopted = p.adopted()
 	if err := ctx.Err(); err != nil {

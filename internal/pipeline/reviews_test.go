@@ -127,7 +127,7 @@ func (h *harness) checkReviews() int {
 }
 
 func reviewsOnly(c *config.Config) {
-	c.Sales.Enabled, c.Finance.Enabled, c.Reviews.Enabled = false, false, true
+	c.Sales.Enabled, c.Finance.Enabled, c.Reviews.Enabled, c.Metrics.Enabled = false, false, true, false
 }
 
 func TestReviewsFullThenIncremental(t *testing.T) {

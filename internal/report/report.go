@@ -19,6 +19,7 @@ const (
 	Sales   Family = "sales"
 	Finance Family = "finance"
 	Reviews Family = "reviews"
+	Metrics Family = "metrics"
 )
 
 // Frequencies of sales reports.
@@ -97,6 +98,13 @@ var FinanceRegions = map[string]string{
 	"US": "USD", "VN": "VND", "WW": "USD", "ZA": "ZAR",
 }
 
+// MetricsTypes are the unit types of the metrics family; the table is the type lowercased.
+// A metrics unit is one app's snapshot on one day (Period YYYY-MM-DD, UTC).
+var MetricsTypes = map[string]bool{
+	"PERF_METRICS": true, "PERF_METRIC_BREAKDOWNS": true, "PERF_METRIC_GOALS": true,
+	"PERF_INSIGHTS": true, "DIAGNOSTIC_SIGNATURES": true, "DIAGNOSTIC_LOG_FRAMES": true,
+}
+
 // Unit is one thing Apple publishes: a report of one kind for one period. For the reviews
 // family, Vendor holds the app's Apple id and Period the month (YYYY-MM, UTC) of the
 // reviews' creation: one partition of customer_reviews.
@@ -122,6 +130,8 @@ func (u Unit) ID() string {
 		return fmt.Sprintf("finance/%s/%s/%s/%s", u.Type, u.Region, u.Vendor, u.Period)
 	case Reviews:
 		return fmt.Sprintf("reviews/%s/%s/%s", u.Type, u.Vendor, u.Period)
+	case Metrics:
+		return fmt.Sprintf("metrics/%s/%s/%s", u.Type, u.Vendor, u.Period)
 	default:
 		return fmt.Sprintf("sales/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
 	}
@@ -135,6 +145,9 @@ func (u Unit) Table() string { return TableName(u.Family, u.Type, u.SubType, u.F
 // TableName is the table for a report kind: sales_summary_daily, subscriber_detailed_daily,
 // finance_financial, finance_detail, …
 func TableName(f Family, typ, subType, freq string) string {
+	if f == Metrics {
+		return strings.ToLower(typ)
+	}
 	if f == Reviews {
 		if typ == "CUSTOMER_REVIEW_RESPONSES" {
 			return "review_responses"
@@ -160,6 +173,9 @@ func (u Unit) Partition() (string, error) {
 	}
 	if u.Family == Reviews {
 		return fmt.Sprintf("app_id=%s/month=%s", u.Vendor, u.Period), nil
+	}
+	if u.Family == Metrics {
+		return fmt.Sprintf("app_id=%s/snapshot_date=%s", u.Vendor, u.Period), nil
 	}
 	if u.Family == Finance {
 		if u.Type == FinanceDetail {
@@ -206,6 +222,10 @@ func (u Unit) Validate() error {
 		if u.Type != "CUSTOMER_REVIEWS" && u.Type != "CUSTOMER_REVIEW_RESPONSES" {
 			return fmt.Errorf("unit: reviews type %q unknown", u.Type)
 		}
+	case Metrics:
+		if !MetricsTypes[u.Type] {
+			return fmt.Errorf("unit: metrics type %q unknown", u.Type)
+		}
 	default:
 		return fmt.Errorf("unit: family %q unknown", u.Family)
 	}
@@ -224,6 +244,8 @@ func (u Unit) Bounds() (start, end time.Time, err error) {
 		return p.Start, p.End, nil
 	case Reviews:
 		return PeriodBounds(Monthly, u.Period)
+	case Metrics:
+		return PeriodBounds(Daily, u.Period)
 	}
 	return PeriodBounds(u.Frequency, u.Period)
 }

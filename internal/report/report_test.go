@@ -21,6 +21,8 @@ func TestUnitKeys(t *testing.T) {
 			"finance/FINANCIAL/US/1/2026-02", "finance_financial", "vendor=1/region=US/fiscal_period=2026-02"},
 		{Unit{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1234567890", Period: "2026-02"},
 			"reviews/CUSTOMER_REVIEWS/1234567890/2026-02", "customer_reviews", "app_id=1234567890/month=2026-02"},
+		{Unit{Family: Metrics, Type: "PERF_METRICS", Vendor: "1234567890", Period: "2026-11-21"},
+			"metrics/PERF_METRICS/1234567890/2026-11-21", "perf_metrics", "app_id=1234567890/snapshot_date=2026-11-21"},
 		{Unit{Family: Finance, Type: FinanceDetail, Region: "Z1", Vendor: "1", Period: "2026-02"},
 			"finance/FINANCE_DETAIL/Z1/1/2026-02", "finance_detail", "vendor=1/fiscal_period=2026-02"},
 	}

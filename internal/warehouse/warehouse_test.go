@@ -44,8 +44,21 @@ func testViews(root string) []View {
 		{Name: "subscription_summary_daily", Dir: filepath.Join(root, "subscription_summary_daily"), Partition: salesPart, Columns: subsCols},
 		{Name: "customer_reviews", Dir: filepath.Join(root, "customer_reviews"), Partition: reviewPart, Columns: reviewCols},
 		{Name: "review_responses", Dir: filepath.Join(root, "review_responses"), Partition: reviewPart, Columns: responseCols},
+		{Name: "perf_metrics", Dir: filepath.Join(root, "perf_metrics"), Partition: metricsPart, Columns: metricCols},
+		{Name: "diagnostic_signatures", Dir: filepath.Join(root, "diagnostic_signatures"), Partition: metricsPart, Columns: signatureCols},
+		{Name: "diagnostic_log_frames", Dir: filepath.Join(root, "diagnostic_log_frames"), Partition: metricsPart, Columns: frameCols},
 	}
 }
+
+var (
+	metricsPart = []Col{{"app_id", "VARCHAR"}, {"snapshot_date", "DATE"}}
+	metricCols  = []Col{{"source", "VARCHAR"}, {"platform", "VARCHAR"}, {"metric_category", "VARCHAR"}, {"metric", "VARCHAR"},
+		{"unit_display", "VARCHAR"}, {"device", "VARCHAR"}, {"percentile", "VARCHAR"}, {"version", "VARCHAR"},
+		{"point_index", "BIGINT"}, {"value", "DOUBLE"}}
+	signatureCols = []Col{{"build_id", "VARCHAR"}, {"signature_id", "VARCHAR"}, {"diagnostic_type", "VARCHAR"},
+		{"signature", "VARCHAR"}, {"weight", "DOUBLE"}, {"insight_direction", "VARCHAR"}}
+	frameCols = []Col{{"signature_id", "VARCHAR"}, {"log_index", "BIGINT"}, {"frame_order", "BIGINT"}}
+)
 
 var (
 	reviewPart = []Col{{"app_id", "VARCHAR"}, {"month", "VARCHAR"}}
@@ -59,6 +72,7 @@ var (
 // the simulator's ground truth (cmd/etl/reviews_test.go); here they only have to run.
 var checkedElsewhere = map[string]bool{
 	"review_response_time": true, "reviews_rating_by_week_territory": true, "unanswered_low_rating_reviews": true,
+	"launch_and_hang_by_version": true, "metric_regressions": true, "top_diagnostic_signatures": true,
 }
 
 // salesSelect builds rows for sales_summary_daily; each row is
@@ -326,9 +340,10 @@ func TestOpenFileAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"active_subscriptions_by_day", "customer_reviews", "daily_units_proceeds_by_app_territory",
-		"finance_financial", "finance_proceeds_by_currency", "review_response_time", "review_responses",
+		"diagnostic_log_frames", "diagnostic_signatures", "finance_financial", "finance_proceeds_by_currency",
+		"launch_and_hang_by_version", "metric_regressions", "perf_metrics", "review_response_time", "review_responses",
 		"reviews_rating_by_week_territory", "sales_summary_daily", "subscription_summary_daily",
-		"unanswered_low_rating_reviews"}
+		"top_diagnostic_signatures", "unanswered_low_rating_reviews"}
 	if !slices.Equal(names, want) {
 		t.Errorf("Tables() = %v, want %v", names, want)
 	}

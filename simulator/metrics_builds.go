@@ -1,0 +1,328 @@
+package simulator
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Builds: the listing GET /v1/apps/{id}/builds (and GET /v1/builds/{id}) that a metrics
+// loader walks to find build ids, and the routing of every metrics and diagnostics path
+// (see doc.go, "Metrics and diagnostics").
+
+// BuildsPerApp is the number of builds every catalog app has (one per app version).
+const BuildsPerApp = 6
+
+// build is one uploaded build of an app; everything in it is a pure function of the seed
+// and the app.
+type build struct {
+	app      *app
+	appID    string
+	index    int    // 0 = oldest
+	id       string // UUID-shaped
+	version  string // app version (CFBundleShortVersionString), the metrics' point version
+	number   string // build number (CFBundleVersion), the builds resource's "version"
+	uploaded time.Time
+}
+
+// TruthBuild is a build as GET /v1/apps/{id}/builds serves it.
+type TruthBuild struct {
+	ID string
+	// Version is the build number (attributes.version), e.g. "412".
+	Version string
+	// AppVersion is the app version the build carries (the "version" of metric points and
+	// diagnosticMetaData.appVersion), e.g. "3.4.12".
+	AppVersion string
+	// Uploaded carries the served offset (Pacific) as its location.
+	Uploaded time.Time
+}
+
+const buildDateLayout = "2006-01-02T15:04:05-07:00"
+
+// uuidOf is a deterministic UUID-shaped (version 4 layout) id of the parts.
+func uuidOf(parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	h[6] = h[6]&0x0f | 0x40
+	h[8] = h[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
+}
+
+func appIDOf(a *app) string { return strconv.FormatInt(a.id, 10) }
+
+func (s *Server) appByID(id string) *app {
+	for _, a := range s.cat.apps {
+		if appIDOf(a) == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// appBuilds returns the app's builds, oldest first: the four newest carry the version
+// strings of its appStoreVersions (uploaded 2–12 days before that version's release), the
+// two oldest step the minor version further back, 182 days apart.
+func (s *Server) appBuilds(a *app) []*build {
+	vs := s.appVersions(a)
+	var maj, mnr, pat int
+	if _, err := fmt.Sscanf(a.version, "%d.%d.%d", &maj, &mnr, &pat); err != nil {
+		maj, mnr = 1, 0
+	}
+	r := s.rng("builds", a.sku)
+	num := 100 + r.IntN(400)
+	out := make([]*build, BuildsPerApp)
+	for k := range BuildsPerApp {
+		back := BuildsPerApp - 1 - k
+		var ver string
+		var rel time.Time
+		if back < len(vs) {
+			v := vs[len(vs)-1-back]
+			ver, rel = v.version, v.released
+		} else {
+			m, n := maj, mnr-back
+			if n < 0 {
+				m, n = max(maj-1, 0), 10+n
+			}
+			ver = fmt.Sprintf("%d.%d.0", m, n)
+			rel = vs[0].released.Add(-time.Duration(back-len(vs)+1) * 182 * day)
+		}
+		up := rel.Add(-time.Duration(2*24*3600+r.IntN(10*24*3600)) * time.Second).Truncate(time.Second)
+		up = up.In(zoneOf(offsetAt(-480, 1, up)))
+		num += 3 + r.IntN(40)
+		out[k] = &build{app: a, appID: appIDOf(a), index: k, version: ver, number: strconv.Itoa(num),
+			uploaded: up, id: uuidOf("asc-build", strconv.FormatInt(s.opt.Seed, 10), a.sku, ver)}
+	}
+	return out
+}
+
+// visibleBuilds are the app's builds uploaded at or before t, oldest first.
+func (s *Server) visibleBuilds(a *app, t time.Time) []*build {
+	var out []*build
+	for _, b := range s.appBuilds(a) {
+		if !b.uploaded.After(t) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// buildByID finds a build uploaded at or before t; nil if there is none with that id.
+func (s *Server) buildByID(id string, t time.Time) *build {
+	for _, a := range s.cat.apps {
+		for _, b := range s.visibleBuilds(a, t) {
+			if b.id == id {
+				return b
+			}
+		}
+	}
+	return nil
+}
+
+// Builds returns the app's builds uploaded by Now, newest first (the default order of
+// GET /v1/apps/{id}/builds); nil for an unknown app.
+func (s *Server) Builds(appID string) []TruthBuild {
+	a := s.appByID(appID)
+	if a == nil {
+		return nil
+	}
+	bs := s.visibleBuilds(a, s.now())
+	out := make([]TruthBuild, 0, len(bs))
+	for i := len(bs) - 1; i >= 0; i-- {
+		b := bs[i]
+		out = append(out, TruthBuild{ID: b.id, Version: b.number, AppVersion: b.version, Uploaded: b.uploaded})
+	}
+	return out
+}
+
+// routeMetrics serves the builds, perfPowerMetrics and diagnostics paths; false means the
+// path is not one of them.
+func (s *Server) routeMetrics(w http.ResponseWriter, r *http.Request) bool {
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
+	if !strings.HasPrefix(r.URL.Path, "/v1/") || len(parts) < 2 || parts[1] == "" {
+		return false
+	}
+	switch {
+	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "builds":
+		s.serveBuildList(w, r, parts[1])
+	case len(parts) == 2 && parts[0] == "builds":
+		s.serveBuild(w, r, parts[1])
+	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "perfPowerMetrics":
+		s.servePerfMetrics(w, r, "apps", parts[1])
+	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "perfPowerMetrics":
+		s.servePerfMetrics(w, r, "builds", parts[1])
+	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "diagnosticSignatures":
+		s.serveSignatures(w, r, parts[1])
+	case len(parts) == 3 && parts[0] == "diagnosticSignatures" && parts[2] == "logs":
+		s.serveLogs(w, r, parts[1])
+	default:
+		return false
+	}
+	return true
+}
+
+var (
+	buildListParams  = []string{"sort", "filter[version]", "filter[processingState]", "limit", "cursor"}
+	buildSorts       = []string{"-uploadedDate", "uploadedDate"}
+	processingStates = []string{"PROCESSING", "FAILED", "INVALID", "VALID"}
+)
+
+type buildAttrs struct {
+	Version         string `json:"version"`
+	UploadedDate    string `json:"uploadedDate"`
+	ExpirationDate  string `json:"expirationDate"`
+	Expired         bool   `json:"expired"`
+	MinOsVersion    string `json:"minOsVersion"`
+	ProcessingState string `json:"processingState"`
+}
+
+// parseLimit reads limit (1–200, default 50).
+func parseLimit(q url.Values) (int, *httpError) {
+	v, ok := qget(q, "limit")
+	if !ok {
+		return defaultReviewLimit, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > maxReviewLimit || strconv.Itoa(n) != v {
+		return 0, errInvalidValue("limit", v)
+	}
+	return n, nil
+}
+
+func buildResource(base string, b *build, now time.Time) *resource {
+	exp := b.uploaded.Add(90 * day)
+	self := base + "/v1/builds/" + b.id
+	rel := func(name string) *relationship {
+		return &relationship{Links: &relLinks{Self: self + "/relationships/" + name, Related: self + "/" + name}}
+	}
+	return &resource{Type: "builds", ID: b.id,
+		Attributes: &buildAttrs{Version: b.number, UploadedDate: b.uploaded.Format(buildDateLayout),
+			ExpirationDate: exp.Format(buildDateLayout), Expired: now.After(exp), MinOsVersion: "16.0",
+			ProcessingState: "VALID"},
+		Relationships: map[string]*relationship{"app": rel("app"), "perfPowerMetrics": rel("perfPowerMetrics"),
+			"diagnosticSignatures": rel("diagnosticSignatures")},
+		Links: docLinks{Self: self}}
+}
+
+func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID string) {
+	q := r.URL.Query()
+	if e := checkParams(q, buildListParams); e != nil {
+		writeError(w, e)
+		return
+	}
+	sort := buildSorts[0]
+	if v, ok := qget(q, "sort"); ok {
+		if !slices.Contains(buildSorts, v) {
+			writeError(w, errInvalidValue("sort", v))
+			return
+		}
+		sort = v
+	}
+	var numbers map[string]bool
+	if v, ok := qget(q, "filter[version]"); ok {
+		numbers = map[string]bool{}
+		for e := range strings.SplitSeq(v, ",") {
+			numbers[e] = true
+		}
+	}
+	states, e := enumSet(q, "filter[processingState]", processingStates)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	limit, e := parseLimit(q)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	a := s.appByID(appID)
+	if a == nil {
+		writeError(w, errNoResource("apps", appID))
+		return
+	}
+	key := "builds|" + r.URL.Path + "|" + sort + "|" + strings.Join(sortedSet(numbers), ",") + "|" +
+		strings.Join(sortedSet(states), ",")
+	now := s.now()
+	snap, off := now.Unix(), uint64(0)
+	if c, ok := qget(q, "cursor"); ok {
+		if off, snap, ok = s.decodeCursor(key, c); !ok {
+			writeError(w, errInvalidValue("cursor", c))
+			return
+		}
+	}
+	var sel []*build
+	for _, b := range s.visibleBuilds(a, time.Unix(snap, 0)) {
+		if numbers != nil && !numbers[b.number] || states != nil && !states["VALID"] {
+			continue
+		}
+		sel = append(sel, b)
+	}
+	if sort == "-uploadedDate" {
+		slices.Reverse(sel)
+	}
+	total := len(sel)
+	start := min(int(off), total)
+	page := sel[start:min(start+limit, total)]
+	base := "http://" + r.Host
+	doc := listDoc{Data: make([]*resource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
+	for _, b := range page {
+		doc.Data = append(doc.Data, buildResource(base, b, now))
+	}
+	if end := start + len(page); end < total {
+		nq := r.URL.Query()
+		nq.Set("cursor", s.encodeCursor(key, uint64(end), snap))
+		doc.Links.Next = base + r.URL.Path + "?" + nq.Encode()
+	}
+	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
+	writeJSON(w, r, doc)
+}
+
+func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, id string) {
+	if e := checkParams(r.URL.Query(), nil); e != nil {
+		writeError(w, e)
+		return
+	}
+	now := s.now()
+	b := s.buildByID(id, now)
+	if b == nil {
+		writeError(w, errNoResource("builds", id))
+		return
+	}
+	base := "http://" + r.Host
+	writeJSON(w, r, singleDoc{Data: buildResource(base, b, now), Links: docLinks{Self: selfURL(r, base)}})
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	if m == nil {
+		out = append(out, "*")
+	}
+	return out
+}
+
+// writeTyped writes v as compact JSON (not HTML-escaped, one trailing newline) with the
+// given Content-Type and status 200.
+func writeTyped(w http.ResponseWriter, r *http.Request, contentType string, v any) {
+	rec := &headerCapture{ResponseWriter: w, ctype: contentType}
+	writeJSON(rec, r, v)
+}
+
+// headerCapture rewrites the Content-Type writeJSON sets when it writes a 200.
+type headerCapture struct {
+	http.ResponseWriter
+	ctype string
+}
+
+func (h *headerCapture) WriteHeader(code int) {
+	if code == http.StatusOK {
+		h.Header().Set("Content-Type", h.ctype)
+	}
+	h.ResponseWriter.WriteHeader(code)
+}

@@ -60,8 +60,45 @@ type budget struct {
 	remaining int // -1 unknown
 	updated   time.Time
 	inFlight  int
-	seq       uint64 // sequence of the last request sent
-	basis     uint64 // requests sent when remaining was last set: later ones are fresher
+	seq       uint64      // sequence of the last request sent
+	basis     uint64      // requests sent when remaining was last set: later ones are fresher
+	sent      []time.Time // our requests of the last hour, oldest first
+}
+
+// prune forgets our requests older than Apple's rolling hour. Each of them was counted in
+// the remaining count, so Apple's budget has grown by one for each.
+func (b *budget) prune(now time.Time) {
+	i := 0
+	for i < len(b.sent) && !b.sent[i].After(now.Add(-time.Hour)) {
+		i++
+	}
+	if i == 0 {
+		return
+	}
+	b.sent = b.sent[i:]
+	if b.remaining >= 0 {
+		b.remaining += i
+		if b.limit >= 0 && b.remaining > b.limit {
+			b.remaining = b.limit
+		}
+	}
+}
+
+// exhausted says whether no request fits the known budget, and if so how long until our
+// oldest request of the hour leaves Apple's window (0 when we have none to wait for: the
+// budget was spent by someone else, and nothing tells when it frees).
+func (b *budget) exhausted() (bool, time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.prune(now)
+	if b.remaining < 0 || b.remaining-b.inFlight-b.reserve > 0 {
+		return false, 0
+	}
+	if len(b.sent) == 0 {
+		return true, 0
+	}
+	return true, max(b.sent[0].Add(time.Hour).Sub(now), time.Second)
 }
 
 func newBudget(reserve int, now func() time.Time) *budget {
@@ -72,15 +109,18 @@ func newBudget(reserve int, now func() time.Time) *budget {
 func (b *budget) acquire() (uint64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.remaining >= 0 && b.now().Sub(b.updated) >= budgetForget {
+	now := b.now()
+	if b.remaining >= 0 && now.Sub(b.updated) >= budgetForget {
 		b.remaining, b.limit = -1, -1
 	}
+	b.prune(now)
 	if b.remaining >= 0 && b.remaining-b.inFlight-b.reserve <= 0 {
 		return 0, fmt.Errorf("%w: %d remaining this hour, %d in flight, %d reserved",
 			ErrBudgetExhausted, b.remaining, b.inFlight, b.reserve)
 	}
 	b.inFlight++
 	b.seq++
+	b.sent = append(b.sent, now)
 	return b.seq, nil
 }
 

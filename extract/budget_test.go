@@ -110,3 +110,27 @@ func TestBudgetOutOfOrderResponses(t *testing.T) {
 		t.Fatalf("remaining = %d, want 11 from a fresher response", rem)
 	}
 }
+
+// Our own requests leave Apple's rolling hour; the budget grows back by one for each.
+func TestBudgetRollingHour(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := newBudget(0, func() time.Time { return now })
+	s1, _ := b.acquire()
+	b.release(s1, "user-hour-lim:2;user-hour-rem:1;", true)
+	now = now.Add(10 * time.Minute)
+	s2, _ := b.acquire()
+	b.release(s2, "user-hour-lim:2;user-hour-rem:0;", true)
+	if full, wait := b.exhausted(); !full || wait != 50*time.Minute {
+		t.Fatalf("exhausted = %v, wait %v; want true, 50m", full, wait)
+	}
+	if _, err := b.acquire(); !errors.Is(err, ErrBudgetExhausted) {
+		t.Fatalf("acquire with no budget: %v", err)
+	}
+	now = now.Add(50 * time.Minute) // the first request leaves the window
+	if full, _ := b.exhausted(); full {
+		t.Fatal("budget should have one request again")
+	}
+	if _, err := b.acquire(); err != nil {
+		t.Fatal(err)
+	}
+}

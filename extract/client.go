@@ -32,11 +32,15 @@ type Config struct {
 	MinBackoff      time.Duration
 	MaxBackoff      time.Duration // defaults 1s and 2m; a Retry-After above MaxBackoff ends the retries
 	BudgetReserve   int           // requests kept back from X-Rate-Limit remaining, default 0
-	TokenLifetime   time.Duration // default 19m, at most 20m
-	Logger          *slog.Logger  // default: discard
-	Now             func() time.Time
-	UserAgent       string
-	Sleep           func(ctx context.Context, d time.Duration) error // for tests; default a timer honouring ctx
+	// MaxBudgetWait: when the announced budget is used up, wait up to this long for our
+	// oldest request of the hour to leave Apple's rolling window, instead of refusing with
+	// ErrBudgetExhausted at once. 0 never waits.
+	MaxBudgetWait time.Duration
+	TokenLifetime time.Duration // default 19m, at most 20m
+	Logger        *slog.Logger  // default: discard
+	Now           func() time.Time
+	UserAgent     string
+	Sleep         func(ctx context.Context, d time.Duration) error // for tests; default a timer honouring ctx
 }
 
 // String never shows the key.
@@ -113,6 +117,7 @@ type Stats struct {
 	Throttled       int64 // 429 answers
 	ServerErrors    int64 // 5xx answers
 	BudgetRefusals  int64 // requests not sent because of ErrBudgetExhausted
+	BudgetWaits     int64 // pauses for the rolling hour (MaxBudgetWait)
 	BytesDownloaded int64 // bytes read by callers from successful bodies
 	RateLimit       int   // last X-Rate-Limit user-hour-lim, -1 unknown
 	RateRemaining   int   // last X-Rate-Limit user-hour-rem, -1 unknown
@@ -126,7 +131,7 @@ type Client struct {
 	sem    chan struct{}
 	budget *budget
 
-	requests, retries, throttled, serverErrors, refusals, bytes atomic.Int64
+	requests, retries, throttled, serverErrors, refusals, bytes, budgetWaits atomic.Int64
 }
 
 // NewClient validates cfg, applies defaults and returns a client.
@@ -164,6 +169,7 @@ func (c *Client) Stats() Stats {
 		Throttled:       c.throttled.Load(),
 		ServerErrors:    c.serverErrors.Load(),
 		BudgetRefusals:  c.refusals.Load(),
+		BudgetWaits:     c.budgetWaits.Load(),
 		BytesDownloaded: c.bytes.Load(),
 		RateLimit:       lim,
 		RateRemaining:   rem,
@@ -188,6 +194,9 @@ func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept strin
 	u.RawQuery = rawQuery
 	var lastErr error
 	for attempt := 1; ; attempt++ {
+		if err := c.waitForBudget(ctx); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
 		resp, retryAfter, err := c.attempt(ctx, method, path, u.String(), accept)
 		if err == nil {
 			return resp, nil
@@ -225,6 +234,22 @@ func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept strin
 		c.retries.Add(1)
 		if err := c.cfg.Sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("%s %s: %w (last failure: %w)", method, path, err, lastErr)
+		}
+	}
+}
+
+// waitForBudget paces the client: while the budget is used up and our own oldest request
+// of the hour will leave Apple's window within MaxBudgetWait, sleep until it does.
+func (c *Client) waitForBudget(ctx context.Context) error {
+	for {
+		full, wait := c.budget.exhausted()
+		if !full || wait == 0 || wait > c.cfg.MaxBudgetWait {
+			return nil
+		}
+		c.budgetWaits.Add(1)
+		c.cfg.Logger.Info("request budget used up; waiting for the rolling hour", "wait", wait.Round(time.Second).String())
+		if err := c.cfg.Sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }

@@ -379,3 +379,52 @@ func TestSleepCancelledKeepsLastError(t *testing.T) {
 		t.Fatalf("stats %+v", st)
 	}
 }
+
+func TestBudgetWaitPacesInsteadOfRefusing(t *testing.T) {
+	// A server with a rolling hour of 2 requests, on the test's clock.
+	var mu sync.Mutex
+	var times []time.Time
+	var env *testEnv
+	throttled := 0
+	env = newEnv(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		now := env.clock.Now()
+		kept := times[:0]
+		for _, x := range times {
+			if x.After(now.Add(-time.Hour)) {
+				kept = append(kept, x)
+			}
+		}
+		times = kept
+		if len(times) >= 2 {
+			throttled++
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		times = append(times, now)
+		w.Header().Set("X-Rate-Limit", fmt.Sprintf("user-hour-lim:2;user-hour-rem:%d;", 2-len(times)))
+		fmt.Fprint(w, "ok")
+	}), func(c *Config) {
+		c.MaxBudgetWait = 2 * time.Hour
+		c.MaxConcurrency = 1
+		c.Sleep = func(ctx context.Context, d time.Duration) error { env.clock.Add(d); return nil }
+	})
+	start := env.clock.Now()
+	for i := 1; i <= 5; i++ {
+		resp, err := get(t, env.client)
+		if err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		resp.Body.Close() // frees the concurrency slot
+		env.clock.Add(time.Minute)
+	}
+	st := env.client.Stats()
+	if throttled != 0 || st.BudgetRefusals != 0 || st.BudgetWaits != 2 {
+		t.Fatalf("429s %d, stats %+v", throttled, st)
+	}
+	// Five requests at two an hour take just over two hours, not more.
+	if d := env.clock.Now().Sub(start); d < 2*time.Hour || d > 2*time.Hour+10*time.Minute {
+		t.Fatalf("took %v", d)
+	}
+}

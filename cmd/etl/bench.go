@@ -38,7 +38,7 @@ func cmdBench(ctx context.Context, e *env, args []string) int {
 	fs.DurationVar(&ec.Latency, "latency", 100*time.Millisecond, "extract: real latency the simulator adds to every request")
 	fs.IntVar(&ec.Days, "days", 365, "extract: days of the backfill")
 	fs.IntVar(&ec.Concurrency, "concurrency", 4, "extract: requests in flight (api.max_concurrency)")
-	fs.BoolVar(&ec.Pace, "pace", false, "extract: also run with a client-side pacer (a proposal, see BENCHMARKS.md)")
+	fs.BoolVar(&ec.Pace, "pace", false, "extract: also run with the client refusing at the budget instead of waiting (max_budget_wait 0)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}

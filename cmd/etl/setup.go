@@ -107,6 +107,7 @@ func apiClient(c *config.Config, log *slog.Logger) (client *extract.Client, stop
 		MaxConcurrency: c.API.MaxConcurrency,
 		MaxAttempts:    c.API.MaxAttempts,
 		BudgetReserve:  c.API.BudgetReserve,
+		MaxBudgetWait:  time.Duration(c.API.MaxBudgetWait),
 		Logger:         log,
 		HTTPClient:     &http.Client{Timeout: time.Duration(c.API.Timeout)},
 		UserAgent:      "ascetl/0.1",

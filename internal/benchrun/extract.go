@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"time"
 
@@ -31,7 +30,7 @@ type ExtractConfig struct {
 	Latency     time.Duration // real, added by the simulator to every request
 	Days        int           // backfill length
 	Concurrency int           // api.max_concurrency
-	Pace        bool          // also run with the client-side pacer (see pacer)
+	Pace        bool          // also run with the client refusing at the budget instead of waiting
 	Log         io.Writer
 }
 
@@ -78,7 +77,7 @@ func (p Phase) LimitTime(rateLimit int) time.Duration {
 // ExtractResult is the outcome of Extract.
 type ExtractResult struct {
 	Backfill      Phase
-	PacedBackfill *Phase // with Pace
+	PacedBackfill *Phase // with Pace: the client not waiting (max_budget_wait 0)
 	Daily         Phase
 }
 
@@ -111,75 +110,12 @@ func (c *scaledClock) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// pacer is a proposal, not product code: a pipeline.Fetcher that keeps the number of
-// requests completed in the last (simulated) hour below the limit minus the client's
-// concurrency, waiting for the oldest to leave the window instead of letting the client
-// refuse. Times are taken after the response, which is never earlier than Apple counted
-// the request, so its window frees no earlier than Apple's.
-type pacer struct {
-	api   pipeline.Fetcher
-	clock *scaledClock
-	limit int
-
-	mu    sync.Mutex
-	times []time.Time // completed requests, oldest first
-	slots int         // requests admitted and not completed
-}
-
-func (p *pacer) admit(ctx context.Context) error {
-	for {
-		p.mu.Lock()
-		now := p.clock.Now()
-		i := 0
-		for i < len(p.times) && !p.times[i].After(now.Add(-time.Hour)) {
-			i++
-		}
-		p.times = p.times[i:]
-		if len(p.times)+p.slots < p.limit {
-			p.slots++
-			p.mu.Unlock()
-			return nil
-		}
-		wait := time.Second
-		if len(p.times) > 0 {
-			wait = max(p.times[0].Add(time.Hour).Sub(now), time.Second)
-		}
-		p.mu.Unlock()
-		if err := p.clock.sleep(ctx, wait); err != nil {
-			return err
-		}
+// budgetWait is the client's MaxBudgetWait: the shipped default unless noWait.
+func budgetWait(noWait bool) time.Duration {
+	if noWait {
+		return 0
 	}
-}
-
-func (p *pacer) done() {
-	p.mu.Lock()
-	p.slots--
-	p.times = append(p.times, p.clock.Now())
-	p.mu.Unlock()
-}
-
-func (p *pacer) SalesReport(ctx context.Context, u report.Unit, version string) (*extract.Report, error) {
-	if err := p.admit(ctx); err != nil {
-		return nil, err
-	}
-	defer p.done()
-	return p.api.SalesReport(ctx, u, version)
-}
-
-func (p *pacer) FinanceReport(ctx context.Context, u report.Unit) (*extract.Report, error) {
-	if err := p.admit(ctx); err != nil {
-		return nil, err
-	}
-	defer p.done()
-	return p.api.FinanceReport(ctx, u)
-}
-
-func (p *pacer) GetJSON(ctx context.Context, target string, q url.Values) ([]byte, error) {
-	if err := p.admit(ctx); err != nil {
-		return nil, err
-	}
-	defer p.done()
-	return p.api.GetJSON(ctx, target, q)
+	return 65 * time.Minute
 }
 
 // dailyReports are all daily sales report kinds Apple publishes.
@@ -204,7 +140,10 @@ type extractEnv struct {
 // start is a Saturday noon, Pacific: yesterday's daily reports are out.
 var extractStart = time.Date(2026, 11, 21, 12, 0, 0, 0, report.Pacific)
 
-func newExtractEnv(cfg ExtractConfig, pace bool) (*extractEnv, error) {
+// newExtractEnv builds the simulator and client. The client paces itself as the product
+// does (api.max_budget_wait): when the budget is spent it waits for the rolling hour. With
+// noWait it refuses instead (max_budget_wait 0), for comparison.
+func newExtractEnv(cfg ExtractConfig, noWait bool) (*extractEnv, error) {
 	clock := &scaledClock{base: extractStart, real0: time.Now(), scale: cfg.Scale}
 	sim := simulator.New(simulator.Options{Seed: 1, Now: clock.Now, RateLimit: cfg.RateLimit, Latency: cfg.Latency})
 	key, _, err := simulator.GenerateKey()
@@ -215,7 +154,7 @@ func newExtractEnv(cfg ExtractConfig, pace bool) (*extractEnv, error) {
 	srv := httptest.NewServer(sim)
 	client, err := extract.NewClient(extract.Config{
 		BaseURL: srv.URL, IssuerID: sim.Options().IssuerID, KeyID: "BENCHKEY01", Key: key,
-		Now: clock.Now, MaxConcurrency: cfg.Concurrency, Sleep: clock.sleep,
+		Now: clock.Now, MaxConcurrency: cfg.Concurrency, Sleep: clock.sleep, MaxBudgetWait: budgetWait(noWait),
 		HTTPClient: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency * 2}},
 	})
 	if err != nil {
@@ -231,11 +170,7 @@ func newExtractEnv(cfg ExtractConfig, pace bool) (*extractEnv, error) {
 	c.API.BudgetReserve = 0
 	c.Sales.Reports = dailyReports()
 	c.Finance.Enabled = false
-	var api pipeline.Fetcher = client
-	if pace {
-		api = &pacer{api: client, clock: clock, limit: cfg.RateLimit - cfg.Concurrency}
-	}
-	p := &pipeline.Pipeline{Cfg: c, Store: load.New(memblob.OpenBucket(nil)), API: api, Now: clock.Now}
+	p := &pipeline.Pipeline{Cfg: c, Store: load.New(memblob.OpenBucket(nil)), API: client, Now: clock.Now}
 	return &extractEnv{clock: clock, sim: sim, srv: srv, client: client, pipe: p}, nil
 }
 
@@ -319,7 +254,7 @@ func Extract(ctx context.Context, cfg ExtractConfig) (*ExtractResult, error) {
 		w := pipeline.Window{From: day.AddDate(0, 0, -cfg.Days), To: day.AddDate(0, 0, -1), Families: []report.Family{report.Sales}}
 		name := "backfill"
 		if pace {
-			name = "backfill+pacer"
+			name = "backfill, client not waiting"
 		}
 		log("%s: %d days x %d daily report kinds, limit %d/h, latency %s, concurrency %d, clock x%g",
 			name, cfg.Days, len(dailyReports()), cfg.RateLimit, cfg.Latency, cfg.Concurrency, cfg.Scale)

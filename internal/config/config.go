@@ -49,6 +49,7 @@ type API struct {
 	MaxAttempts    int      `yaml:"max_attempts"`
 	Timeout        Duration `yaml:"timeout"`
 	BudgetReserve  int      `yaml:"budget_reserve"`
+	MaxBudgetWait  Duration `yaml:"max_budget_wait"`
 }
 
 // Storage is where data goes.

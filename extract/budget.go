@@ -60,9 +60,12 @@ type budget struct {
 	remaining int // -1 unknown
 	updated   time.Time
 	inFlight  int
-	seq       uint64      // sequence of the last request sent
-	basis     uint64      // requests sent when remaining was last set: later ones are fresher
-	sent      []time.Time // our requests of the last hour, oldest first
+	seq       uint64 // sequence of the last request sent
+	basis     uint64 // requests sent when remaining was last set: later ones are fresher
+	// sent holds when our requests of the last hour got their answers, oldest first. The
+	// answer time is never earlier than when Apple counted the request, so a request
+	// leaves our window no sooner than it leaves Apple's.
+	sent []time.Time
 }
 
 // prune forgets our requests older than Apple's rolling hour. Each of them was counted in
@@ -120,7 +123,6 @@ func (b *budget) acquire() (uint64, error) {
 	}
 	b.inFlight++
 	b.seq++
-	b.sent = append(b.sent, now)
 	return b.seq, nil
 }
 
@@ -131,6 +133,9 @@ func (b *budget) release(seq uint64, header string, sent bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.inFlight--
+	if sent {
+		b.sent = append(b.sent, b.now())
+	}
 	if rl, ok := ParseRateLimit(header); ok {
 		if b.remaining < 0 || seq > b.basis || rl.Remaining < b.remaining {
 			b.basis = b.seq

@@ -190,57 +190,23 @@ func (c *Config) File() string { return c.file }
 func (c *Config) UsesSimulator() bool { return c.API.BaseURL == SimulatorURL }
 
 func (c *Config) applyDefaults() {
-	if c.API.BaseURL == "" {
-		c.API.BaseURL = SimulatorURL
-	}
-	if c.API.KeyEnv == "" {
-		c.API.KeyEnv = "ASC_PRIVATE_KEY"
-	}
-	if c.API.MaxConcurrency == 0 {
-		c.API.MaxConcurrency = 4
-	}
-	if c.API.MaxAttempts == 0 {
-		c.API.MaxAttempts = 6
-	}
-	if c.API.Timeout == 0 {
-		c.API.Timeout = Duration(2 * time.Minute)
-	}
-	if c.Storage.Bucket == "" {
-		c.Storage.Bucket = "file://./data?metadata=skip"
-	}
-	if c.Storage.DuckDB == "" {
-		c.Storage.DuckDB = "./data/asc.duckdb"
-	}
-	if c.Sales.InitialDays == 0 {
-		c.Sales.InitialDays = 14
-	}
-	if c.Finance.InitialPeriods == 0 {
-		c.Finance.InitialPeriods = 3
-	}
-	if c.Finance.EmptyAfterDays == 0 {
-		c.Finance.EmptyAfterDays = 14
-	}
-	if c.Reviews.OverlapDays == 0 {
-		c.Reviews.OverlapDays = 7
-	}
-	if c.Reviews.PageSize == 0 {
-		c.Reviews.PageSize = 200
-	}
-	if c.Metrics.Builds == 0 {
-		c.Metrics.Builds = 3
-	}
-	if c.Simulator.Seed == 0 {
-		c.Simulator.Seed = 1
-	}
-	if c.Simulator.RateLimit == 0 {
-		c.Simulator.RateLimit = 3500
-	}
-	if c.Log.Level == "" {
-		c.Log.Level = "info"
-	}
-	if c.Log.Format == "" {
-		c.Log.Format = "auto"
-	}
+	def(&c.API.BaseURL, SimulatorURL)
+	def(&c.API.KeyEnv, "ASC_PRIVATE_KEY")
+	def(&c.API.MaxConcurrency, 4)
+	def(&c.API.MaxAttempts, 6)
+	def(&c.API.Timeout, Duration(2*time.Minute))
+	def(&c.Storage.Bucket, "file://./data?metadata=skip")
+	def(&c.Storage.DuckDB, "./data/asc.duckdb")
+	def(&c.Sales.InitialDays, 14)
+	def(&c.Finance.InitialPeriods, 3)
+	def(&c.Finance.EmptyAfterDays, 14)
+	def(&c.Reviews.OverlapDays, 7)
+	def(&c.Reviews.PageSize, 200)
+	def(&c.Metrics.Builds, 3)
+	def(&c.Simulator.Seed, 1)
+	def(&c.Simulator.RateLimit, 3500)
+	def(&c.Log.Level, "info")
+	def(&c.Log.Format, "auto")
 	for i := range c.Sales.Reports {
 		r := &c.Sales.Reports[i]
 		r.Type, r.SubType, r.Frequency = strings.ToUpper(r.Type), strings.ToUpper(r.SubType), strings.ToUpper(r.Frequency)
@@ -250,6 +216,14 @@ func (c *Config) applyDefaults() {
 	}
 	for i, r := range c.Finance.Regions {
 		c.Finance.Regions[i] = strings.ToUpper(r)
+	}
+}
+
+// def sets *p to v when *p is the zero value.
+func def[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
 	}
 }
 
@@ -399,17 +373,7 @@ func (c *Config) validateReviews(add func(string, string, ...any)) {
 	if r.Enabled && len(r.Apps) == 0 && !c.UsesSimulator() {
 		add("reviews.apps", "reviews are enabled but list no App Apple IDs (App Store Connect > App Information > Apple ID)")
 	}
-	seen := map[string]bool{}
-	for i, a := range r.Apps {
-		p := fmt.Sprintf("reviews.apps[%d]", i)
-		if !report.ValidVendor(a) {
-			add(p, "%q must be an App Apple ID, digits only", a)
-		}
-		if seen[a] {
-			add(p, "%q is listed twice", a)
-		}
-		seen[a] = true
-	}
+	validateApps(add, "reviews.apps", r.Apps)
 	if r.OverlapDays < 0 || r.OverlapDays > 365 {
 		add("reviews.overlap_days", "%d must be between 0 and 365", r.OverlapDays)
 	}
@@ -423,13 +387,24 @@ func (c *Config) validateMetrics(add func(string, string, ...any)) {
 	if m.Enabled && len(m.Apps) == 0 && len(c.Reviews.Apps) == 0 && !c.UsesSimulator() {
 		add("metrics.apps", "metrics are enabled but list no App Apple IDs (nor does reviews.apps)")
 	}
-	for i, a := range m.Apps {
-		if !report.ValidVendor(a) {
-			add(fmt.Sprintf("metrics.apps[%d]", i), "%q must be an App Apple ID, digits only", a)
-		}
-	}
+	validateApps(add, "metrics.apps", m.Apps)
 	if m.Builds < 0 || m.Builds > 50 {
 		add("metrics.builds", "%d must be between 0 and 50", m.Builds)
+	}
+}
+
+// validateApps checks a list of App Apple IDs: digits, no repeats.
+func validateApps(add func(string, string, ...any), path string, apps []string) {
+	seen := map[string]bool{}
+	for i, a := range apps {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if !report.ValidVendor(a) {
+			add(p, "%q must be an App Apple ID, digits only", a)
+		}
+		if seen[a] {
+			add(p, "%q is listed twice", a)
+		}
+		seen[a] = true
 	}
 }
 

@@ -264,18 +264,14 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 		slices.Reverse(sel)
 	}
 	total := len(sel)
-	start := min(int(off), total)
-	page := sel[start:min(start+limit, total)]
+	start, end := pageBounds(off, limit, total)
+	page := sel[start:end]
 	base := "http://" + r.Host
 	doc := listDoc{Data: make([]*resource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
 	for _, b := range page {
 		doc.Data = append(doc.Data, buildResource(base, b, now))
 	}
-	if end := start + len(page); end < total {
-		nq := r.URL.Query()
-		nq.Set("cursor", s.encodeCursor(key, uint64(end), snap))
-		doc.Links.Next = base + r.URL.Path + "?" + nq.Encode()
-	}
+	doc.Links.Next = s.nextLink(r, base, key, end, total, snap)
 	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
 	writeJSON(w, r, doc)
 }

@@ -432,18 +432,14 @@ func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID
 		}
 	}
 	total := len(sel)
-	start := min(int(off), total)
-	page := sel[start:min(start+limit, total)]
+	start, end := pageBounds(off, limit, total)
+	page := sel[start:end]
 	base := "http://" + r.Host
 	doc := diagList{Data: make([]*diagResource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
 	for _, sg := range page {
 		doc.Data = append(doc.Data, sigResource(base, sg, fields))
 	}
-	if end := start + len(page); end < total {
-		nq := r.URL.Query()
-		nq.Set("cursor", s.encodeCursor(key, uint64(end), 0))
-		doc.Links.Next = base + r.URL.Path + "?" + nq.Encode()
-	}
+	doc.Links.Next = s.nextLink(r, base, key, end, total, 0)
 	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
 	writeJSON(w, r, doc)
 }

@@ -526,8 +526,8 @@ func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, i
 	}
 	slices.SortFunc(sel, reviewOrder(o.sort))
 	total := len(sel)
-	start := min(int(off), total)
-	page := sel[start:min(start+o.limit, total)]
+	start, end := pageBounds(off, o.limit, total)
+	page := sel[start:end]
 	for _, rv := range page {
 		resps = append(resps, st.responseAt(rv, snap))
 	}
@@ -540,11 +540,7 @@ func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, i
 		doc.Data = append(doc.Data, rd.review(rv, resps[i]))
 	}
 	doc.Included = rd.inc
-	if end := start + len(page); end < total {
-		q := r.URL.Query()
-		q.Set("cursor", s.encodeCursor(key, uint64(end), snap))
-		doc.Links.Next = rd.base + r.URL.Path + "?" + q.Encode()
-	}
+	doc.Links.Next = s.nextLink(r, rd.base, key, end, total, snap)
 	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, o.limit
 	writeJSON(w, r, doc)
 }
@@ -555,15 +551,7 @@ func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, id string) 
 		writeError(w, e)
 		return
 	}
-	st := s.reviewsStore()
-	now := s.now().Unix()
-	st.mu.Lock()
-	rv := s.lookupReview(st, id, now)
-	var resp *reviewResponse
-	if rv != nil {
-		resp = st.responseAt(rv, now)
-	}
-	st.mu.Unlock()
+	rv, resp := s.reviewAt(id, s.now().Unix())
 	if rv == nil {
 		writeError(w, errNoResource("customerReviews", id))
 		return
@@ -586,15 +574,7 @@ func (s *Server) serveReviewResponse(w http.ResponseWriter, r *http.Request, id 
 		writeError(w, e)
 		return
 	}
-	st := s.reviewsStore()
-	now := s.now().Unix()
-	st.mu.Lock()
-	rv := s.lookupReview(st, id, now)
-	var resp *reviewResponse
-	if rv != nil {
-		resp = st.responseAt(rv, now)
-	}
-	st.mu.Unlock()
+	rv, resp := s.reviewAt(id, s.now().Unix())
 	if rv == nil {
 		writeError(w, errNoResource("customerReviews", id))
 		return
@@ -618,4 +598,34 @@ func (s *Server) serveReviewResponse(w http.ResponseWriter, r *http.Request, id 
 	}
 	doc.Included = rd.inc
 	writeJSON(w, r, doc)
+}
+
+// pageBounds is the [start, end) of the page at offset off, limit long, in total items.
+func pageBounds(off uint64, limit, total int) (start, end int) {
+	start = min(int(off), total)
+	return start, min(start+limit, total)
+}
+
+// nextLink is links.next for a page ending at end: the request's own query with a fresh
+// cursor, or "" on the last page.
+func (s *Server) nextLink(r *http.Request, base, key string, end, total int, snap int64) string {
+	if end >= total {
+		return ""
+	}
+	q := r.URL.Query()
+	q.Set("cursor", s.encodeCursor(key, uint64(end), snap))
+	return base + r.URL.Path + "?" + q.Encode()
+}
+
+// reviewAt finds a review visible at now and its response visible then (nil, nil when the
+// review is not visible).
+func (s *Server) reviewAt(id string, now int64) (*review, *reviewResponse) {
+	st := s.reviewsStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rv := s.lookupReview(st, id, now)
+	if rv == nil {
+		return nil, nil
+	}
+	return rv, st.responseAt(rv, now)
 }

@@ -216,6 +216,7 @@ var (
 
 func init() {
 	all = append(append(append(salesTables(), financeTables()...), reviewTables()...), metricsTables()...)
+	all = append(append(all, analyticsTables()...), catalogTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
 		if _, dup := byName[t.Name]; dup {

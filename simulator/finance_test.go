@@ -31,7 +31,7 @@ func splitFinancial(t *testing.T, ls [][]string) (header []string, rows [][]stri
 
 func TestFinancial(t *testing.T) {
 	e := newEnv(t, Options{})
-	fixture := fixtureHeader(t, "/work/shared/asc/samples/finance/financial_region_kachit-stub.tsv")
+	fixture := fixtureHeader(t, "testdata/financial_region_kachit-stub.tsv")
 	p, _ := fiscal.Parse("2026-12")
 	totalRows := 0
 	for _, region := range []string{"US", "EU", "JP", "WW", "ZZ"} {

@@ -178,6 +178,10 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Pre-signed segment URLs carry their own signature and refuse an Authorization header.
+	if s.routePresigned(w, r) {
+		return
+	}
 	kid, aerr := s.authenticate(r)
 	rem, retry := s.take(kid)
 	w.Header().Set("X-Rate-Limit", s.rateHeader(rem))
@@ -189,7 +193,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		writeError(w, errRateLimited(retry))
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.analyticsWrite(r) {
 		w.Header().Set("Allow", "GET")
 		writeError(w, errMethod(r.Method))
 		return
@@ -200,7 +204,7 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	case "/v1/financeReports":
 		s.serveFinance(w, r)
 	default:
-		if !s.routeReviews(w, r) && !s.routeMetrics(w, r) {
+		if !s.routeReviews(w, r) && !s.routeMetrics(w, r) && !s.routeAnalytics(w, r) && !s.routeCatalog(w, r) {
 			writeError(w, errNoPath(r.URL.Path))
 		}
 	}

@@ -24,15 +24,22 @@ const SimulatorURL = "simulator"
 
 // Config is the whole configuration file.
 type Config struct {
-	API          API       `yaml:"api"`
-	VendorNumber string    `yaml:"vendor_number"`
-	Storage      Storage   `yaml:"storage"`
-	Sales        Sales     `yaml:"sales"`
-	Finance      Finance   `yaml:"finance"`
-	Reviews      Reviews   `yaml:"reviews"`
-	Metrics      Metrics   `yaml:"metrics"`
-	Simulator    Simulator `yaml:"simulator"`
-	Log          Log       `yaml:"log"`
+	API          API        `yaml:"api"`
+	VendorNumber string     `yaml:"vendor_number"`
+	Storage      Storage    `yaml:"storage"`
+	Sales        Sales      `yaml:"sales"`
+	Finance      Finance    `yaml:"finance"`
+	Reviews      Reviews    `yaml:"reviews"`
+	Metrics      Metrics    `yaml:"metrics"`
+	Analytics    Analytics  `yaml:"analytics"`
+	Catalog      Catalog    `yaml:"catalog"`
+	TestFlight   TestFlight `yaml:"testflight"`
+	XcodeCloud   XcodeCloud `yaml:"xcode_cloud"`
+	Schedule     Schedule   `yaml:"schedule"`
+	Lock         Lock       `yaml:"lock"`
+	Freshness    Freshness  `yaml:"freshness"`
+	Simulator    Simulator  `yaml:"simulator"`
+	Log          Log        `yaml:"log"`
 
 	file string     // where it was read from, for messages
 	root *yaml.Node // for line numbers
@@ -207,6 +214,9 @@ func (c *Config) applyDefaults() {
 	def(&c.Simulator.RateLimit, 3500)
 	def(&c.Log.Level, "info")
 	def(&c.Log.Format, "auto")
+	c.defaultsAnalytics()
+	c.defaultsCatalog()
+	c.defaultsOps()
 	for i := range c.Sales.Reports {
 		r := &c.Sales.Reports[i]
 		r.Type, r.SubType, r.Frequency = strings.ToUpper(r.Type), strings.ToUpper(r.SubType), strings.ToUpper(r.Frequency)
@@ -271,6 +281,9 @@ func (c *Config) validate() error {
 	c.validateFinance(add)
 	c.validateReviews(add)
 	c.validateMetrics(add)
+	c.validateAnalytics(add)
+	c.validateCatalog(add)
+	c.validateOps(add)
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}

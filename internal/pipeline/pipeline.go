@@ -27,6 +27,9 @@ type Fetcher interface {
 	SalesReport(ctx context.Context, u report.Unit, version string) (*extract.Report, error)
 	FinanceReport(ctx context.Context, u report.Unit) (*extract.Report, error)
 	GetJSON(ctx context.Context, target string, query url.Values) ([]byte, error)
+	PostJSON(ctx context.Context, path string, body []byte) ([]byte, error)
+	Delete(ctx context.Context, path string) error
+	Download(ctx context.Context, rawURL string) ([]byte, error)
 }
 
 // Pipeline wires the stages together. API may be nil for import and reparse.
@@ -139,6 +142,16 @@ func (p *Pipeline) execute(ctx context.Context, w Window) (*Summary, error) {
 	}
 	if p.Cfg.Metrics.Enabled && w.From.IsZero() && p.wants(w, report.Metrics) && ctx.Err() == nil {
 		if err := p.runMetrics(ctx, sum); err != nil && ctx.Err() == nil {
+			return sum, err
+		}
+	}
+	if p.Cfg.Catalog.Enabled && w.From.IsZero() && ctx.Err() == nil {
+		if err := p.runCatalog(ctx, sum); err != nil && ctx.Err() == nil {
+			return sum, err
+		}
+	}
+	if p.Cfg.Analytics.Enabled && w.From.IsZero() && ctx.Err() == nil {
+		if err := p.runAnalytics(ctx, sum); err != nil && ctx.Err() == nil {
 			return sum, err
 		}
 	}

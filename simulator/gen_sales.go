@@ -147,7 +147,7 @@ func (s *Server) genSales(u report.Unit, version string) *doc {
 	switch u.Type {
 	case "SALES":
 		for _, x := range s.periodSales(start, end) {
-			d.rows = append(d.rows, salesRow(b, &x, start, end).cells)
+			d.rows = append(d.rows, salesRow(b, &x, start, end).set("Title", s.titleOn(x.p, start)).cells)
 		}
 	case "PRE_ORDER":
 		d.rows = s.preOrderRows(b, u, start, end)
@@ -244,7 +244,7 @@ func (s *Server) preOrderRows(b *builder, u report.Unit, start, end time.Time) [
 	}
 	r := s.rng(u.Type, u.Frequency, iso(start))
 	title := "Upcoming Quest"
-	id := s.cat.apps[0].id + 777
+	id := s.preorderAppID()
 	poStart, poEnd := start.AddDate(0, 0, -30), end.AddDate(0, 0, 60)
 	var rows [][]string
 	for ti := range territories {
@@ -275,7 +275,7 @@ func (s *Server) newsstandRows(b *builder, u report.Unit, start, end time.Time) 
 		return nil
 	}
 	r := s.rng(u.Type, u.Frequency, iso(start))
-	id := s.cat.apps[0].id + 999
+	id := s.kioskSubID()
 	var rows [][]string
 	for ti := range territories[:12] {
 		t := &territories[ti]

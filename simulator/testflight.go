@@ -1,0 +1,302 @@
+package simulator
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// TestFlight usage metrics (decision 76): per-day tester and build usage, a pure function of
+// the seed, the app or build and the UTC day.
+
+const testersPerApp = 8
+
+var (
+	testerFirst = []string{"Ana", "Ben", "Chiara", "Dmitri", "Emi", "Farid", "Greta", "Hugo", "Ines", "Jonas"}
+	testerLast  = []string{"Ng", "Okafor", "Rossi", "Schmidt", "Tanaka", "Ulloa", "Varga", "Weber"}
+	betaPeriods = map[string]int{"P7D": 7, "P30D": 30, "P90D": 90, "P365D": 365}
+)
+
+type betaTester struct {
+	id, first, last, email string
+	joined                 time.Time // UTC day
+	activity               int       // percent of days with sessions
+}
+
+func (s *Server) testers(a *app) []*betaTester {
+	r := s.rng("betaTesters", a.sku)
+	out := make([]*betaTester, testersPerApp)
+	for i := range out {
+		f, l := pick(r, testerFirst), pick(r, testerLast)
+		out[i] = &betaTester{id: uuidOf("asc-beta-tester", strconv.FormatInt(s.opt.Seed, 10), a.sku, strconv.Itoa(i)),
+			first: f, last: l, email: fmt.Sprintf("%s.%s.%d@example.com", lower(f), lower(l), i+1),
+			joined:   reviewEpoch.Add(-time.Duration(r.IntN(500)) * day),
+			activity: 20 + r.IntN(60)}
+	}
+	return out
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 32
+		}
+	}
+	return string(b)
+}
+
+// TruthTesterDay is one tester's usage on one UTC day.
+type TruthTesterDay struct {
+	TesterID                    string
+	Day                         time.Time // UTC midnight
+	Crashes, Sessions, Feedback int
+}
+
+// TruthBuildDay is one build's TestFlight usage on one UTC day.
+type TruthBuildDay struct {
+	Day                                            time.Time // UTC midnight
+	Crashes, Installs, Sessions, Feedback, Invites int
+}
+
+func (s *Server) testerDay(a *app, t *betaTester, d time.Time) TruthTesterDay {
+	out := TruthTesterDay{TesterID: t.id, Day: d}
+	if d.Before(t.joined) {
+		return out
+	}
+	r := s.rng("betaTesterUsage", a.sku, t.id, iso(d))
+	if r.IntN(100) < t.activity {
+		out.Sessions = 1 + r.IntN(6)
+		if r.IntN(12) == 0 {
+			out.Crashes = 1 + r.IntN(2)
+		}
+		if r.IntN(10) == 0 {
+			out.Feedback = 1
+		}
+	}
+	return out
+}
+
+func utcDay(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// periodDays are the n UTC days ending the day before now, oldest first.
+func periodDays(now time.Time, n int) []time.Time {
+	last := utcDay(now).AddDate(0, 0, -1)
+	out := make([]time.Time, n)
+	for i := range n {
+		out[i] = last.AddDate(0, 0, -(n - 1 - i))
+	}
+	return out
+}
+
+// TruthBetaTesterUsages returns per tester and day (testers in order, days oldest first) the
+// usage of the app's testers over the period (P7D, P30D, P90D or P365D) ending yesterday.
+func (s *Server) TruthBetaTesterUsages(appID, period string) ([]TruthTesterDay, error) {
+	a := s.appByID(appID)
+	if a == nil {
+		return nil, fmt.Errorf("testflight: no app with id %q", appID)
+	}
+	n, ok := betaPeriods[period]
+	if !ok {
+		return nil, fmt.Errorf("testflight: period %q is not P7D, P30D, P90D or P365D", period)
+	}
+	var out []TruthTesterDay
+	for _, t := range s.testers(a) {
+		for _, d := range periodDays(s.now(), n) {
+			out = append(out, s.testerDay(a, t, d))
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) buildDays(b *build, now time.Time) []TruthBuildDay {
+	first := utcDay(b.uploaded)
+	last := utcDay(now).AddDate(0, 0, -1)
+	if exp := utcDay(b.uploaded.Add(90 * day)); exp.Before(last) {
+		last = exp
+	}
+	var out []TruthBuildDay
+	for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+		r := s.rng("betaBuildUsage", b.id, iso(d))
+		age := int(d.Sub(first) / day)
+		fade := max(1, 20-age/3)
+		x := TruthBuildDay{Day: d}
+		if age < 5 {
+			x.Invites = r.IntN(4)
+		}
+		x.Installs = r.IntN(1 + fade/2)
+		x.Sessions = r.IntN(1 + fade)
+		if x.Sessions > 0 && r.IntN(8) == 0 {
+			x.Crashes = 1 + r.IntN(2)
+		}
+		if x.Sessions > 0 && r.IntN(6) == 0 {
+			x.Feedback = 1
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// TruthBetaBuildUsages returns the build's per-day TestFlight usage, oldest first.
+func (s *Server) TruthBetaBuildUsages(buildID string) ([]TruthBuildDay, error) {
+	now := s.now()
+	b := s.buildByID(buildID, now)
+	if b == nil {
+		return nil, fmt.Errorf("testflight: no build with id %q", buildID)
+	}
+	return s.buildDays(b, now), nil
+}
+
+// routeTestFlight serves the two TestFlight metrics paths.
+func (s *Server) routeTestFlight(w http.ResponseWriter, r *http.Request, parts []string) bool {
+	switch {
+	case len(parts) == 4 && parts[0] == "apps" && parts[2] == "metrics" && parts[3] == "betaTesterUsages":
+		s.serveTesterUsages(w, r, parts[1])
+	case len(parts) == 4 && parts[0] == "builds" && parts[2] == "metrics" && parts[3] == "betaBuildUsages":
+		s.serveBuildUsages(w, r, parts[1])
+	default:
+		return false
+	}
+	return true
+}
+
+type metricPoint struct {
+	Start  string `json:"start"`
+	End    string `json:"end"`
+	Values kvs    `json:"values"`
+}
+
+type metricDim struct {
+	Data  resID             `json:"data"`
+	Links map[string]string `json:"links"`
+}
+
+type metricItem struct {
+	Type       string                `json:"type"`
+	DataPoints []metricPoint         `json:"dataPoints"`
+	Dimensions map[string]*metricDim `json:"dimensions,omitempty"`
+}
+
+type metricDoc struct {
+	Data     []*metricItem `json:"data"`
+	Included []*jres       `json:"included,omitempty"`
+	Links    docLinks      `json:"links"`
+	Meta     *pagingMeta   `json:"meta"`
+}
+
+func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID string) {
+	jq, e := s.parseJReq(r, reqSpec{params: []string{"period", "groupBy", "filter[betaTesters]"}, list: true})
+	period := "P30D"
+	if e == nil {
+		if v, ok := qget(jq.q, "period"); ok {
+			if _, good := betaPeriods[v]; !good {
+				e = errInvalidValue("period", v)
+			}
+			period = v
+		}
+	}
+	var groupBy map[string]bool
+	if e == nil {
+		groupBy, e = enumSet(jq.q, "groupBy", []string{"betaTesters"})
+	}
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	off, snap, e := s.pageOf(jq)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	a := s.appByID(appID)
+	if a == nil {
+		writeError(w, errNoResource("apps", appID))
+		return
+	}
+	var ts []*betaTester
+	for _, t := range s.testers(a) {
+		if jq.match("filter[betaTesters]", t.id) {
+			ts = append(ts, t)
+		}
+	}
+	days := periodDays(jq.now, betaPeriods[period])
+	point := func(d time.Time, c, ss, f int) metricPoint {
+		return metricPoint{Start: iso(d), End: iso(d.AddDate(0, 0, 1)),
+			Values: kvs{{"crashCount", c}, {"sessionCount", ss}, {"feedbackCount", f}}}
+	}
+	var items []*metricItem
+	var who []*betaTester
+	if groupBy["betaTesters"] {
+		for _, t := range ts {
+			it := &metricItem{Type: "appsBetaTesterUsages"}
+			for _, d := range days {
+				x := s.testerDay(a, t, d)
+				it.DataPoints = append(it.DataPoints, point(d, x.Crashes, x.Sessions, x.Feedback))
+			}
+			it.Dimensions = map[string]*metricDim{"betaTesters": {Data: linkage("betaTesters", t.id),
+				Links: map[string]string{"related": jq.base + "/v1/betaTesters/" + t.id,
+					"groupBy": jq.base + r.URL.Path + "?groupBy=betaTesters"}}}
+			items = append(items, it)
+			who = append(who, t)
+		}
+	} else if len(ts) > 0 {
+		it := &metricItem{Type: "appsBetaTesterUsages"}
+		for _, d := range days {
+			var c, ss, f int
+			for _, t := range ts {
+				x := s.testerDay(a, t, d)
+				c, ss, f = c+x.Crashes, ss+x.Sessions, f+x.Feedback
+			}
+			it.DataPoints = append(it.DataPoints, point(d, c, ss, f))
+		}
+		items = append(items, it)
+	}
+	total := len(items)
+	start, end := pageBounds(off, jq.limit, total)
+	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
+	if who != nil {
+		for _, t := range who[start:end] {
+			doc.Included = append(doc.Included, &jres{Type: "betaTesters", ID: t.id,
+				Links: docLinks{Self: jq.base + "/v1/betaTesters/" + t.id},
+				Attributes: kvs{{"firstName", t.first}, {"lastName", t.last}, {"email", t.email},
+					{"inviteType", "EMAIL"}, {"state", "INSTALLED"}}})
+		}
+	}
+	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, total, snap)
+	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, jq.limit
+	writeJSON(w, r, doc)
+}
+
+func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildID string) {
+	jq, e := s.parseJReq(r, reqSpec{list: true})
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	off, snap, e := s.pageOf(jq)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	b := s.buildByID(buildID, jq.now)
+	if b == nil {
+		writeError(w, errNoResource("builds", buildID))
+		return
+	}
+	it := &metricItem{Type: "buildsBetaBuildUsages", DataPoints: []metricPoint{}}
+	for _, x := range s.buildDays(b, jq.now) {
+		it.DataPoints = append(it.DataPoints, metricPoint{Start: iso(x.Day), End: iso(x.Day.AddDate(0, 0, 1)),
+			Values: kvs{{"crashCount", x.Crashes}, {"installCount", x.Installs}, {"sessionCount", x.Sessions},
+				{"feedbackCount", x.Feedback}, {"inviteCount", x.Invites}}})
+	}
+	items := []*metricItem{it}
+	start, end := pageBounds(off, jq.limit, 1)
+	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
+	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, 1, snap)
+	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = 1, jq.limit
+	writeJSON(w, r, doc)
+}

@@ -4,6 +4,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -190,6 +191,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 
 // doRaw is do with the query string as given (links.next is followed verbatim).
 func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept string) (*http.Response, error) {
+	return c.doBody(ctx, method, path, rawQuery, accept, nil)
+}
+
+// doBody is doRaw with a JSON request body (nil = none), sent again on every attempt.
+func (c *Client) doBody(ctx context.Context, method, path, rawQuery, accept string, body []byte) (*http.Response, error) {
 	u := c.base.JoinPath(path)
 	u.RawQuery = rawQuery
 	var lastErr error
@@ -197,7 +203,7 @@ func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept strin
 		if err := c.waitForBudget(ctx); err != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		resp, retryAfter, err := c.attempt(ctx, method, path, u.String(), accept)
+		resp, retryAfter, err := c.attempt(ctx, method, path, u.String(), accept, body)
 		if err == nil {
 			return resp, nil
 		}
@@ -256,7 +262,7 @@ func (c *Client) waitForBudget(ctx context.Context) error {
 
 // attempt sends the request once. retryAfter < 0 marks a final error; >= 0 a retryable
 // one (0: no Retry-After hint).
-func (c *Client) attempt(ctx context.Context, method, path, rawURL, accept string) (*http.Response, time.Duration, error) {
+func (c *Client) attempt(ctx context.Context, method, path, rawURL, accept string, reqBody []byte) (*http.Response, time.Duration, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -274,10 +280,17 @@ func (c *Client) attempt(ctx context.Context, method, path, rawURL, accept strin
 		c.budget.release(seq, "", false)
 		return nil, -1, fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	var rd io.Reader
+	if reqBody != nil {
+		rd = bytes.NewReader(reqBody)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
 		c.budget.release(seq, "", false)
 		return nil, -1, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if reqBody != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", accept)

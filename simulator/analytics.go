@@ -1,12 +1,504 @@
 package simulator
 
-import "net/http"
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
 
-// routePresigned serves pre-signed segment downloads (no API authentication) (issue 3).
-func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool { return false }
+// Analytics Reports API: report requests per app and access type, their reports, the
+// instances those publish over time and the segments (pre-signed downloads) of each
+// instance (REFERENCE.md §C; doc.go, "Analytics Reports API"). This file holds the state and
+// the time rules; analytics_http.go serves the JSON:API, analytics_presign.go the downloads.
 
-// analyticsWrite reports whether r is a POST or DELETE the Analytics Reports API accepts.
-func (s *Server) analyticsWrite(r *http.Request) bool { return false }
+const (
+	// AnalyticsInactivity is how long a request may go without its reports being read
+	// before it flips stoppedDueToInactivity.
+	AnalyticsInactivity = 28 * day
+	// AnalyticsRetention is how long an instance is listed after its processing date.
+	AnalyticsRetention = 35 * day
+	// AnalyticsURLLifetime is the validity of a segment URL (X-Amz-Expires).
+	AnalyticsURLLifetime = 300 * time.Second
+	// AnalyticsSnapshotDays is how far back a ONE_TIME_SNAPSHOT reaches.
+	AnalyticsSnapshotDays = 60
+	// anaFirstDays is the delay from a request's creation date to its first processing date.
+	anaFirstDays = 2
+)
 
-// routeAnalytics serves the Analytics Reports API (issue 3).
-func (s *Server) routeAnalytics(w http.ResponseWriter, r *http.Request) bool { return false }
+const (
+	accessOngoing  = "ONGOING"
+	accessSnapshot = "ONE_TIME_SNAPSHOT"
+)
+
+// anaRequest is one analytics report request; deleted ones are kept for the truth.
+type anaRequest struct {
+	id, appID, access string
+	app               *anaApp
+	created           time.Time
+	lastRead          time.Time
+	stopped           time.Time // fixed stop moment (forced, or inactivity noticed); zero = none yet
+	deleted           time.Time
+}
+
+// stopAt is when the request stopped producing instances as seen at now (zero = running).
+func (q *anaRequest) stopAt(now time.Time) time.Time {
+	if !q.stopped.IsZero() {
+		return q.stopped
+	}
+	if now.Sub(q.lastRead) > AnalyticsInactivity {
+		return q.lastRead.Add(AnalyticsInactivity)
+	}
+	return time.Time{}
+}
+
+// until is the last moment at which the request published instances, as seen at now.
+func (q *anaRequest) until(now time.Time) time.Time {
+	end := now
+	if st := q.stopAt(now); !st.IsZero() && st.Before(end) {
+		end = st
+	}
+	if !q.deleted.IsZero() && q.deleted.Before(end) {
+		end = q.deleted
+	}
+	return end
+}
+
+// touch records a read of the request's reports at now (after fixing an inactivity stop
+// that happened before it).
+func (q *anaRequest) touch(now time.Time) {
+	if q.stopped.IsZero() {
+		q.stopped = q.stopAt(now)
+	}
+	if now.After(q.lastRead) {
+		q.lastRead = now
+	}
+}
+
+// anaInstance is one published instance.
+type anaInstance struct {
+	id   string
+	req  *anaRequest
+	rep  *anaReport
+	gran string
+	proc time.Time
+}
+
+// segRef locates a segment: its instance and index.
+type segRef struct {
+	inst *anaInstance
+	idx  int
+}
+
+// SegmentStats count requests to pre-signed segment URLs since New.
+type SegmentStats struct {
+	Downloads         int // every request to a segment URL, whatever the outcome
+	Served            int // 200 answers
+	WithAuthorization int // requests that carried an Authorization header (answered 400)
+	Expired           int // 403 "Request has expired"
+	BadSignature      int // 403 SignatureDoesNotMatch
+}
+
+type anaStore struct {
+	mu     sync.Mutex
+	apps   map[string]*anaApp
+	reqs   []*anaRequest // creation order, deleted ones included
+	byID   map[string]*anaRequest
+	insts  map[string]*anaInstance
+	segs   map[string]segRef
+	bodies map[string][][]byte // instance id → gzip bodies of its segments
+	stats  SegmentStats
+	seq    int
+}
+
+func (s *Server) anaStore() *anaStore {
+	s.anaOnce.Do(func() {
+		st := &anaStore{apps: map[string]*anaApp{}, byID: map[string]*anaRequest{},
+			insts: map[string]*anaInstance{}, segs: map[string]segRef{}, bodies: map[string][][]byte{}}
+		for _, a := range s.cat.apps {
+			st.apps[appIDOf(a)] = s.anaAppOf(a)
+		}
+		s.ana = st
+	})
+	return s.ana
+}
+
+// live returns the request with that id unless it is unknown or deleted.
+func (st *anaStore) live(id string) *anaRequest {
+	q := st.byID[id]
+	if q == nil || !q.deleted.IsZero() {
+		return nil
+	}
+	return q
+}
+
+// current is the app's non-deleted request of an access type.
+func (st *anaStore) current(appID, access string) *anaRequest {
+	for _, q := range st.reqs {
+		if q.appID == appID && q.access == access && q.deleted.IsZero() {
+			return q
+		}
+	}
+	return nil
+}
+
+// create adds a request, or reports the conflict that forbids it.
+func (s *Server) anaCreate(st *anaStore, appID, access string, now time.Time) (*anaRequest, bool) {
+	if st.current(appID, access) != nil {
+		return nil, false
+	}
+	if access == accessSnapshot {
+		for _, q := range st.reqs {
+			if q.appID == appID && q.access == accessSnapshot && sameMonth(q.created, now) {
+				return nil, false
+			}
+		}
+	}
+	st.seq++
+	q := &anaRequest{appID: appID, access: access, app: st.apps[appID], created: now, lastRead: now,
+		id: uuidOf("asc-analytics-request", strconv.FormatInt(s.opt.Seed, 10), appID, access, strconv.Itoa(st.seq))}
+	st.reqs = append(st.reqs, q)
+	st.byID[q.id] = q
+	return q, true
+}
+
+func sameMonth(a, b time.Time) bool {
+	a, b = a.UTC(), b.UTC()
+	return a.Year() == b.Year() && a.Month() == b.Month()
+}
+
+// firstProc is the request's first processing date.
+func (q *anaRequest) firstProc() time.Time {
+	return dateOnly(q.created).AddDate(0, 0, anaFirstDays)
+}
+
+// produced lists the instances of a report the request has published by now (including
+// ones past retention), ordered by processing date then granularity. from limits the
+// processing dates (zero = all).
+func (s *Server) anaProduced(q *anaRequest, rep *anaReport, now, from time.Time) []*anaInstance {
+	if q.app == nil || !q.app.hasData(rep) {
+		return nil
+	}
+	end := q.until(now)
+	first := q.firstProc()
+	var out []*anaInstance
+	add := func(gran string, p time.Time) {
+		if rep.hasGran(gran) {
+			out = append(out, &anaInstance{req: q, rep: rep, gran: gran, proc: p,
+				id: uuidOf("asc-analytics-instance", q.id, rep.name, gran, iso(p))})
+		}
+	}
+	if q.access == accessSnapshot {
+		if !first.After(end) && !first.Before(from) {
+			for _, g := range anaGranularities {
+				add(g, first)
+			}
+		}
+		return out
+	}
+	p := first
+	if from.After(p) {
+		p = dateOnly(from)
+		if from.After(p) {
+			p = p.Add(day)
+		}
+	}
+	for ; !p.After(end); p = p.Add(day) {
+		add("DAILY", p)
+		if p.Weekday() == time.Friday {
+			add("WEEKLY", p)
+		}
+		if p.Day() == 5 {
+			add("MONTHLY", p)
+		}
+	}
+	return out
+}
+
+// visible lists the instances a report lists at now: published, request not deleted, and
+// younger than the retention.
+func (s *Server) anaVisible(q *anaRequest, rep *anaReport, now time.Time) []*anaInstance {
+	if !q.deleted.IsZero() && !q.deleted.After(now) {
+		return nil
+	}
+	var out []*anaInstance
+	for _, in := range s.anaProduced(q, rep, now, now.Add(-AnalyticsRetention)) {
+		if in.visibleAt(now) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (in *anaInstance) visibleAt(now time.Time) bool {
+	return (in.req.deleted.IsZero() || in.req.deleted.After(now)) && now.Before(in.proc.Add(AnalyticsRetention))
+}
+
+// dates are the Date values an instance carries, ascending.
+func (in *anaInstance) dates() []time.Time {
+	p, rep := in.proc, in.rep
+	lo := p.AddDate(0, 0, -AnalyticsSnapshotDays)
+	if lo.Before(rep.history) {
+		lo = rep.history
+	}
+	var out []time.Time
+	snap := in.req.access == accessSnapshot
+	switch in.gran {
+	case "DAILY":
+		from := p.AddDate(0, 0, -rep.window)
+		if c := dateOnly(in.req.created); !snap && c.After(from) {
+			from = c
+		}
+		if snap {
+			from = lo
+		}
+		for d := from; d.Before(p); d = d.Add(day) {
+			out = append(out, d)
+		}
+	case "WEEKLY":
+		start := p
+		if snap {
+			start = p.AddDate(0, 0, -AnalyticsSnapshotDays)
+		}
+		for f := start; !f.After(p); f = f.Add(day) {
+			if f.Weekday() == time.Friday && !f.AddDate(0, 0, -11).Before(rep.history) {
+				out = append(out, f.AddDate(0, 0, -11))
+			}
+		}
+	case "MONTHLY":
+		start := p
+		if snap {
+			start = p.AddDate(0, 0, -AnalyticsSnapshotDays)
+		}
+		for f := start; !f.After(p); f = f.Add(day) {
+			if f.Day() == 5 {
+				m := time.Date(f.Year(), f.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+				if !m.Before(rep.history) {
+					out = append(out, m)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// content renders the instance's segment files: the rows of every Date, Date ascending; a
+// snapshot's DAILY instance is split in two segments (each with the header).
+func (s *Server) anaContent(in *anaInstance) [][]byte {
+	x := in.req.app
+	var rows [][]string
+	for _, d := range in.dates() {
+		for _, r := range s.anaRowsAt(in.rep, x, in.gran, d, in.proc) {
+			rows = append(rows, anaCells(in.rep, x, d, in.proc, r))
+		}
+	}
+	parts := [][][]string{rows}
+	if in.req.access == accessSnapshot && in.gran == "DAILY" && len(rows) >= 2 {
+		parts = [][][]string{rows[:len(rows)/2], rows[len(rows)/2:]}
+	}
+	out := make([][]byte, len(parts))
+	for i, p := range parts {
+		out[i] = gzipBytes(renderLines(in.rep, p))
+	}
+	return out
+}
+
+// bodiesOf returns (and caches) an instance's segment bodies; st.mu must be held.
+func (s *Server) bodiesOf(st *anaStore, in *anaInstance) [][]byte {
+	if b, ok := st.bodies[in.id]; ok {
+		return b
+	}
+	if len(st.bodies) >= 256 {
+		clear(st.bodies)
+	}
+	b := s.anaContent(in)
+	st.bodies[in.id] = b
+	return b
+}
+
+func segmentID(in *anaInstance, idx int) string {
+	return uuidOf("asc-analytics-segment", in.id, strconv.Itoa(idx))
+}
+
+// findInstance looks an instance id up among those visible now (registering what it scans).
+func (s *Server) findInstance(st *anaStore, id string, now time.Time) *anaInstance {
+	if in, ok := st.insts[id]; ok {
+		if in.visibleAt(now) {
+			return in
+		}
+		return nil
+	}
+	for _, q := range st.reqs {
+		for _, rep := range anaReports {
+			for _, in := range s.anaVisible(q, rep, now) {
+				st.insts[in.id] = in
+				if in.id == id {
+					return in
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// StopAnalyticsRequest stops the app's (non-deleted) request of the access type now, as if
+// it had gone unread for too long.
+func (s *Server) StopAnalyticsRequest(appID, accessType string) error {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	q := st.current(appID, accessType)
+	if q == nil {
+		return fmt.Errorf("simulator: app %s has no %s analytics report request", appID, accessType)
+	}
+	if q.stopAt(s.now()).IsZero() {
+		q.stopped = s.now()
+	}
+	return nil
+}
+
+// AnalyticsRequestInfo describes a request for tests.
+type AnalyticsRequestInfo struct {
+	ID, AppID, AccessType string
+	Created               time.Time
+	Stopped               bool // stoppedDueToInactivity now
+	Deleted               bool
+}
+
+// AnalyticsRequests lists every request ever created for the app (deleted ones included),
+// oldest first.
+func (s *Server) AnalyticsRequests(appID string) []AnalyticsRequestInfo {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.now()
+	var out []AnalyticsRequestInfo
+	for _, q := range st.reqs {
+		if q.appID == appID {
+			out = append(out, AnalyticsRequestInfo{ID: q.id, AppID: q.appID, AccessType: q.access, Created: q.created,
+				Stopped: !q.stopAt(now).IsZero(), Deleted: !q.deleted.IsZero()})
+		}
+	}
+	return out
+}
+
+// SegmentStats returns the pre-signed download counters.
+func (s *Server) SegmentStats() SegmentStats {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.stats
+}
+
+// AnalyticsTruthDay is the final truth of one Date of a report, granularity and app.
+type AnalyticsTruthDay struct {
+	Date            string   // the Date column (first day of the week or month for WEEKLY/MONTHLY)
+	ProcessingDate  string   // latest processing date that carried Date
+	ProcessingDates []string // every processing date that carried Date, ascending, distinct
+	// Final: DAILY — the latest processing date is at least the report's window after Date,
+	// so no later instance restates it; WEEKLY/MONTHLY — always.
+	Final bool
+	Rows  int // rows for Date in the latest instance
+	// Measures maps each measure column to the exact sum over those rows: integers as
+	// "1234", USD as "-12.34".
+	Measures map[string]string
+}
+
+// TruthAnalytics returns, per Date ascending, what "latest processing date wins" gives over
+// every instance published so far by any request of the app (deleted, stopped or expired
+// ones included, up to when they stopped). Unknown app, report or granularity: nil.
+func (s *Server) TruthAnalytics(appID, reportName, granularity string) []AnalyticsTruthDay {
+	rep := anaReportByName(reportName)
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	x := st.apps[appID]
+	if rep == nil || x == nil {
+		return nil
+	}
+	now := s.now()
+	procs := map[time.Time][]time.Time{}
+	for _, q := range st.reqs {
+		if q.appID != appID {
+			continue
+		}
+		for _, in := range s.anaProduced(q, rep, now, time.Time{}) {
+			if in.gran != granularity {
+				continue
+			}
+			for _, d := range in.dates() {
+				if !slices.ContainsFunc(procs[d], in.proc.Equal) {
+					procs[d] = append(procs[d], in.proc)
+				}
+			}
+		}
+	}
+	dates := make([]time.Time, 0, len(procs))
+	for d := range procs {
+		dates = append(dates, d)
+	}
+	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
+	out := make([]AnalyticsTruthDay, 0, len(dates))
+	for _, d := range dates {
+		ps := procs[d]
+		slices.SortFunc(ps, func(a, b time.Time) int { return a.Compare(b) })
+		last := ps[len(ps)-1]
+		td := AnalyticsTruthDay{Date: iso(d), ProcessingDate: iso(last), Measures: map[string]string{},
+			Final: granularity != "DAILY" || int(last.Sub(d)/day) >= rep.window}
+		for _, p := range ps {
+			td.ProcessingDates = append(td.ProcessingDates, iso(p))
+		}
+		sums := make([]int64, len(rep.measures))
+		rows := s.anaRowsAt(rep, x, granularity, d, last)
+		for _, r := range rows {
+			for i, v := range r.measures {
+				sums[i] += v
+			}
+		}
+		td.Rows = len(rows)
+		for i, m := range rep.measures {
+			if usdMeasures[m] {
+				td.Measures[m] = money(sums[i], 2)
+			} else {
+				td.Measures[m] = strconv.FormatInt(sums[i], 10)
+			}
+		}
+		out = append(out, td)
+	}
+	return out
+}
+
+// AnalyticsRows returns the rows an instance with the given processing date carries for
+// date (YYYY-MM-DD both), in served column order with cells decoded (`""` → ""), whether or
+// not such an instance was published. Errors name the unknown input.
+func (s *Server) AnalyticsRows(appID, reportName, granularity, processingDate, date string) (header []string, rows [][]string, err error) {
+	rep := anaReportByName(reportName)
+	if rep == nil {
+		return nil, nil, fmt.Errorf("simulator: unknown analytics report %q", reportName)
+	}
+	x := s.anaStore().apps[appID]
+	if x == nil {
+		return nil, nil, fmt.Errorf("simulator: unknown app %q", appID)
+	}
+	if !slices.Contains(anaGranularities, granularity) {
+		return nil, nil, errors.New("simulator: unknown granularity " + granularity)
+	}
+	p, err := parseISODate(processingDate)
+	if err != nil {
+		return nil, nil, fmt.Errorf("simulator: processing %w", err)
+	}
+	d, err := parseISODate(date)
+	if err != nil {
+		return nil, nil, fmt.Errorf("simulator: %w", err)
+	}
+	for _, r := range s.anaRowsAt(rep, x, granularity, d, p) {
+		cells := anaCells(rep, x, d, p, r)
+		for i := range cells {
+			cells[i] = decodeCell(cells[i])
+		}
+		rows = append(rows, cells)
+	}
+	return slices.Clone(rep.header), rows, nil
+}

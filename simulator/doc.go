@@ -274,4 +274,83 @@
 //     TruthDiagnostics lists signatures in served order with their logs and recursive frame
 //     counts (no limit) and, for the first, the symbols in depth-first pre-order (log, tree,
 //     stack, root, subFrames); a build without diagnostics gives no signatures and no error.
+//
+// # Analytics Reports API
+//
+// POST/GET/DELETE /v1/analyticsReportRequests[/{id}], GET /v1/apps/{id}/analyticsReportRequests,
+// the reports, instances and segments paths and their relationships/ linkage variants
+// (REFERENCE.md §C.1) serve the catalog's apps; the pre-signed downloads live under
+// /analytics-segments/. Auth, rate limiting, latency and Stats apply to the API paths;
+// Inject does not. TruthAnalytics, AnalyticsRows, AnalyticsRequests, SegmentStats and
+// StopAnalyticsRequest are the test side.
+//
+//  43. Reports: every request lists the same 26 names (AnalyticsReportNames), in a fixed
+//     order with ids r<N>-<requestId>: Standard and Detailed App Store Discovery and
+//     Engagement, App Downloads, App Store Purchases, App Sessions, App Store Installation
+//     and Deletion; App Store Subscription Event Report Standard and Subscription State
+//     Report Standard (DAILY only); App Crashes; App Crashes Expanded (PERFORMANCE,
+//     comma-delimited); plus twelve names that never have instances (Web Preview, Pre-Orders,
+//     App Clip, four PERFORMANCE and five FRAMEWORK_USAGE names, the latter illustrative).
+//     Subscription reports have rows only for apps with subscriptions; a report without
+//     rows for an app lists no instances.
+//  44. Requests: POST body as Apple's sample → 201 with Location; bad JSON, wrong type,
+//     unknown accessType or app → 422 ENTITY_ERROR.* with source.pointer. 409 ENTITY_ERROR
+//     "You already have such an entity" (pointer /data/attributes/accessType) when the app
+//     has a non-deleted request of that accessType, stopped ones included (a stopped request
+//     blocks a new ONGOING until DELETEd), and for ONE_TIME_SNAPSHOT also when one was
+//     created in the same UTC month even if since deleted. DELETE → 204, then 404 on every
+//     path below the request. GET of the collection → 405. Roles are not checked.
+//  45. Timing (UTC dates, c = the creation date): processing dates start at c+2 and an
+//     instance is visible from 00:00 UTC of its processing date P (24–48 h after creation).
+//     ONGOING: DAILY every day; WEEKLY on Fridays with Date = P−11 (the previous Monday);
+//     MONTHLY on the 5th with Date = the first of the previous month. A DAILY instance holds
+//     Dates max(c, P−k) … P−1, k the report's completeness window (Discovery, Downloads,
+//     Purchases, Subscription Event 3; Sessions, Installation, Crashes, Crashes Expanded 5;
+//     Subscription State 2).
+//  46. Restatement: rows are a pure function of seed, app, report, granularity and Date; a
+//     DAILY instance processed a = P−Date days after Date carries counts scaled by
+//     (a+2)/(k+2) (integer division), final once a ≥ k; derived measures (uniques, session
+//     durations, USD) follow the scaled count, and rows scaled to 0 are left out. WEEKLY
+//     and MONTHLY rows are generated independently (not sums of the days) and never restated.
+//  47. ONE_TIME_SNAPSHOT: one instance per granularity, processing date c+2. DAILY holds
+//     Dates max(P−60, history start) … P−1 with the values an ONGOING instance of the same P
+//     has; WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−60, P]. History
+//     start 2024-01-01 (2025-01-01 for Subscription Event). The DAILY snapshot instance is
+//     split over two segments (halves of its rows in Date order); all others have one.
+//  48. Retention: an instance vanishes from lists, and its id, segments and segment ids
+//     answer 404 NOT_FOUND "There is no resource of type 'analyticsReportInstances' with id
+//     'X'", from P + 35 days (00:00 UTC).
+//  49. Inactivity: a request whose reports list, reports, instances, segments or segment
+//     downloads have not been read for 28 days (AnalyticsInactivity; creation counts as a
+//     read) is stopped at lastRead + 28 d: stoppedDueToInactivity true, no instance with a
+//     processing date after that moment; reading later does not restart it.
+//     StopAnalyticsRequest stops one now.
+//  50. Paging: limit 1–200 (default 50) on every list, limit[reports] 1–50 (default 10) with
+//     include=reports; cursors as in decision 30, bound to path and filters; instance lists
+//     are taken at the first page's time. Instances are ordered by processing date, then
+//     DAILY, WEEKLY, MONTHLY. filter[name] is exact (comma list), filter[category] and
+//     filter[granularity] are enums, filter[processingDate] YYYY-MM-DD; fields[...] drop
+//     attributes and relationships; unknown parameters 400 PARAMETER_ERROR.ILLEGAL.
+//  51. Segment URLs: http://<host>/analytics-segments/<segmentId>.csv.gz with X-Amz-Algorithm,
+//     -Credential, -Date (the segments call), -Expires=300, -SignedHeaders, -Signature (HMAC
+//     of seed, id, date, expires); every segments or segment call mints a fresh URL.
+//     Checks in order: Authorization header → 400 InvalidArgument "Only one auth mechanism
+//     allowed…" (the header echoed as ArgumentValue, as S3 does); missing query parameters
+//     → 400 AuthorizationQueryParametersError; bad signature → 403 SignatureDoesNotMatch;
+//     now > date + 300 s → 403 AccessDenied "Request has expired"; unknown segment or
+//     vanished instance → 404 NoSuchKey. Errors are S3 XML (application/xml). 200 is
+//     application/octet-stream; sizeInBytes = its length, checksum = hex MD5 of the gzip
+//     bytes. Not charged to the rate budget; SegmentStats counts them.
+//  52. Files: gzip, header + rows, "\n" line ends; columns [date column, App Apple
+//     Identifier, measures, Processing Date, App Name, other dimensions in documented
+//     order] (exactly the ingestr fixture for App Downloads Detailed); Standard drops the
+//     (D) columns. Empty cells are the two characters "" (also in the comma file, where
+//     fields with commas or quotes are CSV-quoted). Territory alpha-2, Platform Version
+//     like "iOS 18.1", USD with two decimals (negative for refunds). App Store Subscription
+//     State columns are our choice (REFERENCE.md lists none); Subscription Event adds an
+//     "Event" column before "Event Sub Type".
+//  53. Truth: TruthAnalytics folds every instance published so far by any request of the
+//     app (also deleted, stopped or expired ones, up to when they stopped) by Date, latest
+//     processing date winning, and sums the measures exactly; AnalyticsRows gives the rows
+//     of any (processing date, Date).
 package simulator

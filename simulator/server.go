@@ -61,6 +61,9 @@ type Server struct {
 
 	revOnce sync.Once
 	rev     *reviewStore
+
+	anaOnce sync.Once
+	ana     *anaStore // Analytics Reports API state (analytics.go)
 }
 
 // Stats counts requests since New or ResetStats.

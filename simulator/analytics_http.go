@@ -1,0 +1,689 @@
+package simulator
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HTTP side of the Analytics Reports API: routing, validation and JSON:API bodies.
+
+const (
+	maxReportsIncluded     = 50
+	defaultReportsIncluded = 10
+)
+
+var (
+	reqFieldList  = []string{"accessType", "stoppedDueToInactivity", "reports"}
+	repFieldList  = []string{"name", "category", "instances"}
+	instFieldList = []string{"granularity", "processingDate", "segments"}
+	segFieldList  = []string{"checksum", "sizeInBytes", "url"}
+	accessTypes   = []string{accessOngoing, accessSnapshot}
+	linkageParams = []string{"limit", "cursor"}
+)
+
+// analyticsWrite reports whether r is a POST or DELETE the Analytics Reports API accepts.
+func (s *Server) analyticsWrite(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost:
+		return r.URL.Path == "/v1/analyticsReportRequests"
+	case http.MethodDelete:
+		id, ok := strings.CutPrefix(r.URL.Path, "/v1/analyticsReportRequests/")
+		return ok && id != "" && !strings.Contains(id, "/")
+	}
+	return false
+}
+
+// routeAnalytics serves the Analytics Reports API; false means the path is not one of it.
+func (s *Server) routeAnalytics(w http.ResponseWriter, r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
+	if !ok {
+		return false
+	}
+	p := strings.Split(rest, "/")
+	if len(p) >= 2 && p[1] == "" {
+		return false
+	}
+	rel := len(p) == 4 && p[2] == "relationships"
+	switch {
+	case len(p) == 1 && p[0] == "analyticsReportRequests":
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", "POST")
+			writeError(w, errMethod(r.Method))
+			return true
+		}
+		s.anaPost(w, r)
+	case len(p) == 2 && p[0] == "analyticsReportRequests":
+		if r.Method == http.MethodDelete {
+			s.anaDelete(w, p[1])
+		} else {
+			s.anaGetRequest(w, r, p[1])
+		}
+	case p[0] == "analyticsReportRequests" && (len(p) == 3 && p[2] == "reports" || rel && p[3] == "reports"):
+		s.anaReportList(w, r, p[1], rel)
+	case p[0] == "apps" && (len(p) == 3 && p[2] == "analyticsReportRequests" || rel && p[3] == "analyticsReportRequests"):
+		s.anaAppRequests(w, r, p[1], rel)
+	case len(p) == 2 && p[0] == "analyticsReports":
+		s.anaGetReport(w, r, p[1])
+	case p[0] == "analyticsReports" && (len(p) == 3 && p[2] == "instances" || rel && p[3] == "instances"):
+		s.anaInstanceList(w, r, p[1], rel)
+	case len(p) == 2 && p[0] == "analyticsReportInstances":
+		s.anaGetInstance(w, r, p[1])
+	case p[0] == "analyticsReportInstances" && (len(p) == 3 && p[2] == "segments" || rel && p[3] == "segments"):
+		s.anaSegmentList(w, r, p[1], rel)
+	case len(p) == 2 && p[0] == "analyticsReportSegments":
+		s.anaGetSegment(w, r, p[1])
+	default:
+		return false
+	}
+	return true
+}
+
+// anaError is an error whose source may be a JSON pointer into the request body.
+type anaError struct {
+	status              int
+	code, title, detail string
+	pointer, parameter  string
+}
+
+func writeAnaError(w http.ResponseWriter, e anaError) {
+	obj := map[string]any{"id": newID(), "status": strconv.Itoa(e.status), "code": e.code, "title": e.title}
+	if e.detail != "" {
+		obj["detail"] = e.detail
+	}
+	switch {
+	case e.pointer != "":
+		obj["source"] = map[string]string{"pointer": e.pointer}
+	case e.parameter != "":
+		obj["source"] = map[string]string{"parameter": e.parameter}
+	}
+	b, _ := json.Marshal(map[string]any{"errors": []any{obj}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(e.status)
+	_, _ = w.Write(b)
+}
+
+const titleEntity = "The request entity is not valid."
+
+func errEntity(code, detail, pointer string) anaError {
+	return anaError{status: 422, code: code, title: titleEntity, detail: detail, pointer: pointer}
+}
+
+// errDuplicate is the 409 for a second request of the same access type.
+func errDuplicate() anaError {
+	return anaError{status: 409, code: "ENTITY_ERROR", title: titleEntity,
+		detail: "You already have such an entity", pointer: "/data/attributes/accessType"}
+}
+
+type createBody struct {
+	Data *struct {
+		Type       string `json:"type"`
+		Attributes struct {
+			AccessType string `json:"accessType"`
+		} `json:"attributes"`
+		Relationships struct {
+			App struct {
+				Data *struct {
+					Type string `json:"type"`
+					ID   string `json:"id"`
+				} `json:"data"`
+			} `json:"app"`
+		} `json:"relationships"`
+	} `json:"data"`
+}
+
+func (s *Server) anaPost(w http.ResponseWriter, r *http.Request) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	var b createBody
+	if err == nil {
+		err = json.Unmarshal(raw, &b)
+	}
+	switch {
+	case err != nil || b.Data == nil:
+		writeAnaError(w, errEntity("ENTITY_UNPROCESSABLE", "The request body is not a valid JSON:API document.", ""))
+		return
+	case b.Data.Type != "analyticsReportRequests":
+		writeAnaError(w, errEntity("ENTITY_ERROR.TYPE_MISMATCH",
+			fmt.Sprintf("The type '%s' is not the expected type 'analyticsReportRequests'.", b.Data.Type), "/data/type"))
+		return
+	case !slices.Contains(accessTypes, b.Data.Attributes.AccessType):
+		writeAnaError(w, errEntity("ENTITY_ERROR.ATTRIBUTE.INVALID",
+			fmt.Sprintf("'%s' is not a valid value for the attribute 'accessType'.", b.Data.Attributes.AccessType),
+			"/data/attributes/accessType"))
+		return
+	}
+	app := b.Data.Relationships.App.Data
+	st := s.anaStore()
+	st.mu.Lock()
+	if app == nil || app.Type != "apps" || st.apps[app.ID] == nil {
+		st.mu.Unlock()
+		id := ""
+		if app != nil {
+			id = app.ID
+		}
+		writeAnaError(w, errEntity("ENTITY_ERROR.RELATIONSHIP.INVALID",
+			fmt.Sprintf("There is no resource of type 'apps' with id '%s'.", id), "/data/relationships/app"))
+		return
+	}
+	now := s.now()
+	q, ok := s.anaCreate(st, app.ID, b.Data.Attributes.AccessType, now)
+	st.mu.Unlock()
+	if !ok {
+		writeAnaError(w, errDuplicate())
+		return
+	}
+	base := "http://" + r.Host
+	res := requestRes(base, q, now, nil)
+	body, _ := json.Marshal(map[string]any{"data": res, "links": map[string]string{"self": base + "/v1/analyticsReportRequests"}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Location", base+"/v1/analyticsReportRequests/"+q.id)
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(body)
+}
+
+func (s *Server) anaDelete(w http.ResponseWriter, id string) {
+	st := s.anaStore()
+	st.mu.Lock()
+	q := st.live(id)
+	if q != nil {
+		q.deleted = s.now()
+	}
+	st.mu.Unlock()
+	if q == nil {
+		writeError(w, errNoResource("analyticsReportRequests", id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// JSON:API resources as maps (fields[...] drop attributes and relationships).
+func resourceOf(typ, id, self string, attrs map[string]any, rels map[string]string, fields map[string]bool) map[string]any {
+	res := map[string]any{"type": typ, "id": id, "links": map[string]string{"self": self}}
+	a := map[string]any{}
+	for k, v := range attrs {
+		if want(fields, k) {
+			a[k] = v
+		}
+	}
+	if len(a) > 0 {
+		res["attributes"] = a
+	}
+	rs := map[string]any{}
+	for name, path := range rels {
+		if want(fields, name) {
+			rs[name] = map[string]any{"links": map[string]string{
+				"self": self + "/relationships/" + path, "related": self + "/" + path}}
+		}
+	}
+	if len(rs) > 0 {
+		res["relationships"] = rs
+	}
+	return res
+}
+
+func requestRes(base string, q *anaRequest, now time.Time, fields map[string]bool) map[string]any {
+	return resourceOf("analyticsReportRequests", q.id, base+"/v1/analyticsReportRequests/"+q.id,
+		map[string]any{"accessType": q.access, "stoppedDueToInactivity": !q.stopAt(now).IsZero()},
+		map[string]string{"reports": "reports"}, fields)
+}
+
+func reportID(rep *anaReport, q *anaRequest) string { return fmt.Sprintf("r%d-%s", rep.num, q.id) }
+
+func reportRes(base string, rep *anaReport, q *anaRequest, fields map[string]bool) map[string]any {
+	id := reportID(rep, q)
+	return resourceOf("analyticsReports", id, base+"/v1/analyticsReports/"+id,
+		map[string]any{"name": rep.name, "category": rep.category}, map[string]string{"instances": "instances"}, fields)
+}
+
+func instanceRes(base string, in *anaInstance, fields map[string]bool) map[string]any {
+	return resourceOf("analyticsReportInstances", in.id, base+"/v1/analyticsReportInstances/"+in.id,
+		map[string]any{"granularity": in.gran, "processingDate": iso(in.proc)}, map[string]string{"segments": "segments"}, fields)
+}
+
+// anaPaging reads limit (1–200, default 50) and cursor (bound to key); snap is the time the
+// listing is taken at (the first page's, carried by the cursor).
+func (s *Server) anaPaging(q url.Values, key string) (off uint64, snap time.Time, limit int, e *httpError) {
+	limit, e = parseLimit(q)
+	if e != nil {
+		return 0, time.Time{}, 0, e
+	}
+	snap = s.now().UTC().Truncate(time.Second)
+	if c, ok := qget(q, "cursor"); ok {
+		o, sn, ok := s.decodeCursor(key, c)
+		if !ok {
+			return 0, time.Time{}, 0, errInvalidValue("cursor", c)
+		}
+		off, snap = o, time.Unix(sn, 0).UTC()
+	}
+	return off, snap, limit, nil
+}
+
+// writeList writes one page of items; linkage answers {type,id} only.
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items []map[string]any, key string,
+	off uint64, snap time.Time, limit int, linkage bool, included []map[string]any) {
+	base := "http://" + r.Host
+	start, end := pageBounds(off, limit, len(items))
+	data := make([]any, 0, end-start)
+	for _, it := range items[start:end] {
+		if linkage {
+			data = append(data, map[string]any{"type": it["type"], "id": it["id"]})
+		} else {
+			data = append(data, it)
+		}
+	}
+	links := map[string]string{"self": selfURL(r, base)}
+	if next := s.nextLink(r, base, key, end, len(items), snap.Unix()); next != "" {
+		links["next"] = next
+	}
+	doc := map[string]any{"data": data, "links": links,
+		"meta": map[string]any{"paging": map[string]int{"total": len(items), "limit": limit}}}
+	if len(included) > 0 {
+		doc["included"] = included
+	}
+	writeJSON(w, r, doc)
+}
+
+// parseReportIncludes reads include=reports and limit[reports] (1–50, default 10).
+func parseReportIncludes(q url.Values) (incl bool, limit int, e *httpError) {
+	inc, e := enumSet(q, "include", []string{"reports"})
+	if e != nil {
+		return false, 0, e
+	}
+	limit = defaultReportsIncluded
+	if v, ok := qget(q, "limit[reports]"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxReportsIncluded || strconv.Itoa(n) != v {
+			return false, 0, errInvalidValue("limit[reports]", v)
+		}
+		limit = n
+	}
+	return inc["reports"], limit, nil
+}
+
+// withReports adds relationships.reports.data (first limit reports) and the included
+// report resources.
+func withReports(base string, res map[string]any, q *anaRequest, limit int, fRep map[string]bool, inc *[]map[string]any, seen map[string]bool) {
+	ids := []any{}
+	for i, rep := range anaReports {
+		if i >= limit {
+			break
+		}
+		id := reportID(rep, q)
+		ids = append(ids, map[string]string{"type": "analyticsReports", "id": id})
+		if !seen[id] {
+			seen[id] = true
+			*inc = append(*inc, reportRes(base, rep, q, fRep))
+		}
+	}
+	rels, _ := res["relationships"].(map[string]any)
+	if rels == nil {
+		rels = map[string]any{}
+		res["relationships"] = rels
+	}
+	rel, _ := rels["reports"].(map[string]any)
+	if rel == nil {
+		rel = map[string]any{}
+		rels["reports"] = rel
+	}
+	rel["data"] = ids
+	rel["meta"] = map[string]any{"paging": map[string]int{"total": len(anaReports), "limit": limit}}
+}
+
+func (s *Server) anaGetRequest(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	if e := checkParams(q, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"}); e != nil {
+		writeError(w, e)
+		return
+	}
+	fReq, e := enumSet(q, "fields[analyticsReportRequests]", reqFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	incl, lim, e := parseReportIncludes(q)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	req := st.live(id)
+	if req == nil {
+		writeError(w, errNoResource("analyticsReportRequests", id))
+		return
+	}
+	base := "http://" + r.Host
+	res := requestRes(base, req, s.now(), fReq)
+	doc := map[string]any{"data": res, "links": map[string]string{"self": selfURL(r, base)}}
+	if incl {
+		var inc []map[string]any
+		withReports(base, res, req, lim, fRep, &inc, map[string]bool{})
+		doc["included"] = inc
+	}
+	writeJSON(w, r, doc)
+}
+
+func (s *Server) anaAppRequests(w http.ResponseWriter, r *http.Request, appID string, linkage bool) {
+	q := r.URL.Query()
+	params := linkageParams
+	if !linkage {
+		params = []string{"filter[accessType]", "fields[analyticsReportRequests]", "fields[analyticsReports]", "include",
+			"limit", "limit[reports]", "cursor"}
+	}
+	if e := checkParams(q, params); e != nil {
+		writeError(w, e)
+		return
+	}
+	access, e := enumSet(q, "filter[accessType]", accessTypes)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	fReq, e := enumSet(q, "fields[analyticsReportRequests]", reqFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	incl, lim, e := parseReportIncludes(q)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	key := "anaRequests|" + r.URL.Path + "|" + strings.Join(sortedSet(access), ",")
+	off, snap, limit, e := s.anaPaging(q, key)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.apps[appID] == nil {
+		writeError(w, errNoResource("apps", appID))
+		return
+	}
+	base := "http://" + r.Host
+	var items, inc []map[string]any
+	seen := map[string]bool{}
+	start, end := pageBounds(off, limit, 1<<30)
+	for _, req := range st.reqs {
+		if req.appID != appID || !req.deleted.IsZero() || access != nil && !access[req.access] {
+			continue
+		}
+		res := requestRes(base, req, s.now(), fReq)
+		if incl && len(items) >= start && len(items) < end {
+			withReports(base, res, req, lim, fRep, &inc, seen)
+		}
+		items = append(items, res)
+	}
+	s.writeList(w, r, items, key, off, snap, limit, linkage, inc)
+}
+
+// liveReport resolves a report id r<N>-<requestId> of a live request.
+func (st *anaStore) liveReport(id string) (*anaReport, *anaRequest) {
+	rest, ok := strings.CutPrefix(id, "r")
+	if !ok {
+		return nil, nil
+	}
+	num, reqID, ok := strings.Cut(rest, "-")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || strconv.Itoa(n) != num {
+		return nil, nil
+	}
+	rep, q := anaReportByNum(n), st.live(reqID)
+	if rep == nil || q == nil {
+		return nil, nil
+	}
+	return rep, q
+}
+
+func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID string, linkage bool) {
+	q := r.URL.Query()
+	params := linkageParams
+	if !linkage {
+		params = []string{"filter[category]", "filter[name]", "fields[analyticsReports]", "limit", "cursor"}
+	}
+	if e := checkParams(q, params); e != nil {
+		writeError(w, e)
+		return
+	}
+	cats, e := enumSet(q, "filter[category]", anaCategories)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	var names map[string]bool
+	if v, ok := qget(q, "filter[name]"); ok {
+		names = map[string]bool{}
+		for n := range strings.SplitSeq(v, ",") {
+			names[n] = true
+		}
+	}
+	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	key := "anaReports|" + r.URL.Path + "|" + strings.Join(sortedSet(cats), ",") + "|" + strings.Join(sortedSet(names), "\x00")
+	off, snap, limit, e := s.anaPaging(q, key)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	req := st.live(reqID)
+	if req == nil {
+		writeError(w, errNoResource("analyticsReportRequests", reqID))
+		return
+	}
+	req.touch(s.now())
+	base := "http://" + r.Host
+	var items []map[string]any
+	for _, rep := range anaReports {
+		if cats != nil && !cats[rep.category] || names != nil && !names[rep.name] {
+			continue
+		}
+		items = append(items, reportRes(base, rep, req, fRep))
+	}
+	s.writeList(w, r, items, key, off, snap, limit, linkage, nil)
+}
+
+func (s *Server) anaGetReport(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	if e := checkParams(q, []string{"fields[analyticsReports]"}); e != nil {
+		writeError(w, e)
+		return
+	}
+	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rep, req := st.liveReport(id)
+	if rep == nil {
+		writeError(w, errNoResource("analyticsReports", id))
+		return
+	}
+	req.touch(s.now())
+	base := "http://" + r.Host
+	writeJSON(w, r, map[string]any{"data": reportRes(base, rep, req, fRep), "links": map[string]string{"self": selfURL(r, base)}})
+}
+
+func (s *Server) anaInstanceList(w http.ResponseWriter, r *http.Request, repID string, linkage bool) {
+	q := r.URL.Query()
+	params := linkageParams
+	if !linkage {
+		params = []string{"filter[granularity]", "filter[processingDate]", "fields[analyticsReportInstances]", "limit", "cursor"}
+	}
+	if e := checkParams(q, params); e != nil {
+		writeError(w, e)
+		return
+	}
+	grans, e := enumSet(q, "filter[granularity]", anaGranularities)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	var procs map[string]bool
+	if v, ok := qget(q, "filter[processingDate]"); ok {
+		procs = map[string]bool{}
+		for d := range strings.SplitSeq(v, ",") {
+			if _, err := parseISODate(d); err != nil {
+				writeError(w, errInvalidValue("filter[processingDate]", d))
+				return
+			}
+			procs[d] = true
+		}
+	}
+	fInst, e := enumSet(q, "fields[analyticsReportInstances]", instFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	key := "anaInstances|" + r.URL.Path + "|" + strings.Join(sortedSet(grans), ",") + "|" + strings.Join(sortedSet(procs), ",")
+	off, snap, limit, e := s.anaPaging(q, key)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	rep, req := st.liveReport(repID)
+	if rep == nil {
+		writeError(w, errNoResource("analyticsReports", repID))
+		return
+	}
+	req.touch(s.now())
+	base := "http://" + r.Host
+	var items []map[string]any
+	for _, in := range s.anaVisible(req, rep, snap) {
+		if grans != nil && !grans[in.gran] || procs != nil && !procs[iso(in.proc)] {
+			continue
+		}
+		st.insts[in.id] = in
+		items = append(items, instanceRes(base, in, fInst))
+	}
+	s.writeList(w, r, items, key, off, snap, limit, linkage, nil)
+}
+
+func (s *Server) anaGetInstance(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	if e := checkParams(q, []string{"fields[analyticsReportInstances]"}); e != nil {
+		writeError(w, e)
+		return
+	}
+	fInst, e := enumSet(q, "fields[analyticsReportInstances]", instFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.now()
+	in := s.findInstance(st, id, now)
+	if in == nil {
+		writeError(w, errNoResource("analyticsReportInstances", id))
+		return
+	}
+	in.req.touch(now)
+	base := "http://" + r.Host
+	writeJSON(w, r, map[string]any{"data": instanceRes(base, in, fInst), "links": map[string]string{"self": selfURL(r, base)}})
+}
+
+// segmentRes builds a segment resource with a URL minted now.
+func (s *Server) segmentRes(base string, in *anaInstance, idx int, body []byte, now time.Time, fields map[string]bool) map[string]any {
+	id := segmentID(in, idx)
+	return resourceOf("analyticsReportSegments", id, base+"/v1/analyticsReportSegments/"+id,
+		map[string]any{"checksum": md5Hex(body), "sizeInBytes": len(body), "url": s.presignedURL(base, id, now)}, nil, fields)
+}
+
+func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID string, linkage bool) {
+	q := r.URL.Query()
+	params := linkageParams
+	if !linkage {
+		params = []string{"fields[analyticsReportSegments]", "limit", "cursor"}
+	}
+	if e := checkParams(q, params); e != nil {
+		writeError(w, e)
+		return
+	}
+	fSeg, e := enumSet(q, "fields[analyticsReportSegments]", segFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	key := "anaSegments|" + r.URL.Path
+	off, snap, limit, e := s.anaPaging(q, key)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.now()
+	in := s.findInstance(st, instID, now)
+	if in == nil {
+		writeError(w, errNoResource("analyticsReportInstances", instID))
+		return
+	}
+	in.req.touch(now)
+	base := "http://" + r.Host
+	var items []map[string]any
+	for i, body := range s.bodiesOf(st, in) {
+		st.segs[segmentID(in, i)] = segRef{inst: in, idx: i}
+		items = append(items, s.segmentRes(base, in, i, body, now, fSeg))
+	}
+	s.writeList(w, r, items, key, off, snap, limit, linkage, nil)
+}
+
+func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string) {
+	q := r.URL.Query()
+	if e := checkParams(q, []string{"fields[analyticsReportSegments]"}); e != nil {
+		writeError(w, e)
+		return
+	}
+	fSeg, e := enumSet(q, "fields[analyticsReportSegments]", segFieldList)
+	if e != nil {
+		writeError(w, e)
+		return
+	}
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.now()
+	ref, ok := st.segs[id]
+	if !ok || !ref.inst.visibleAt(now) {
+		writeError(w, errNoResource("analyticsReportSegments", id))
+		return
+	}
+	ref.inst.req.touch(now)
+	base := "http://" + r.Host
+	bodies := s.bodiesOf(st, ref.inst)
+	writeJSON(w, r, map[string]any{"data": s.segmentRes(base, ref.inst, ref.idx, bodies[ref.idx], now, fSeg),
+		"links": map[string]string{"self": selfURL(r, base)}})
+}

@@ -1,0 +1,146 @@
+package simulator
+
+import (
+	"crypto/hmac"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pre-signed segment downloads, shaped like S3's: the URL carries its own signature and
+// date, lives 300 seconds, refuses a second auth mechanism (an Authorization header), and
+// errors are S3 XML documents. Served before API authentication and outside the budget.
+
+const (
+	segmentPrefix = "/analytics-segments/"
+	amzDateLayout = "20060102T150405Z"
+)
+
+func md5Hex(b []byte) string {
+	h := md5.Sum(b)
+	return hex.EncodeToString(h[:])
+}
+
+func (s *Server) presignSig(segID, amzDate, expires string) string {
+	k := sha256.Sum256(fmt.Appendf(nil, "asc-presign|%d", s.opt.Seed))
+	m := hmac.New(sha256.New, k[:])
+	m.Write([]byte(segID + "\n" + amzDate + "\n" + expires))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// presignedURL mints a segment URL valid for AnalyticsURLLifetime from now.
+func (s *Server) presignedURL(base, segID string, now time.Time) string {
+	d := now.UTC().Format(amzDateLayout)
+	exp := strconv.Itoa(int(AnalyticsURLLifetime / time.Second))
+	cred := "ASIASIMULATOR00000000/" + now.UTC().Format("20060102") + "/us-west-2/s3/aws4_request"
+	return base + segmentPrefix + segID + ".csv.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" +
+		url.QueryEscape(cred) + "&X-Amz-Date=" + d + "&X-Amz-Expires=" + exp +
+		"&X-Amz-SignedHeaders=host&X-Amz-Signature=" + s.presignSig(segID, d, exp)
+}
+
+type s3Field struct {
+	XMLName xml.Name
+	Value   string `xml:",chardata"`
+}
+
+// writeS3Error writes an S3-style XML error document.
+func writeS3Error(w http.ResponseWriter, status int, code, msg string, extra ...[2]string) {
+	type s3Error struct {
+		XMLName   xml.Name  `xml:"Error"`
+		Code      string    `xml:"Code"`
+		Message   string    `xml:"Message"`
+		Extra     []s3Field `xml:",any"`
+		RequestID string    `xml:"RequestId"`
+		HostID    string    `xml:"HostId"`
+	}
+	e := s3Error{Code: code, Message: msg, RequestID: strings.ToUpper(strings.ReplaceAll(newID(), "-", "")[:16]),
+		HostID: "simulator/analytics-segments"}
+	for _, x := range extra {
+		e.Extra = append(e.Extra, s3Field{XMLName: xml.Name{Local: x[0]}, Value: x[1]})
+	}
+	b, _ := xml.Marshal(e)
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write(append([]byte(xml.Header), b...))
+}
+
+// routePresigned serves pre-signed segment downloads (no API authentication, no budget).
+func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
+	rest, ok := strings.CutPrefix(r.URL.Path, segmentPrefix)
+	if !ok {
+		return false
+	}
+	st := s.anaStore()
+	count := func(f func(*SegmentStats)) {
+		st.mu.Lock()
+		f(&st.stats)
+		st.mu.Unlock()
+	}
+	count(func(c *SegmentStats) { c.Downloads++ })
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
+		return true
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		count(func(c *SegmentStats) { c.WithAuthorization++ })
+		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
+			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
+		return true
+	}
+	q := r.URL.Query()
+	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
+	signed, err := time.Parse(amzDateLayout, date)
+	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
+		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
+			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+		return true
+	}
+	segID := strings.TrimSuffix(rest, ".csv.gz")
+	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
+		count(func(c *SegmentStats) { c.BadSignature++ })
+		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
+			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		return true
+	}
+	now := s.now().UTC()
+	secs, _ := strconv.Atoi(exp)
+	expires := signed.Add(time.Duration(secs) * time.Second)
+	if now.After(expires) {
+		count(func(c *SegmentStats) { c.Expired++ })
+		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
+			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
+			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
+		return true
+	}
+	st.mu.Lock()
+	ref, ok := st.segs[segID]
+	var body []byte
+	if ok && ref.inst.visibleAt(now) {
+		ref.inst.req.touch(now)
+		body = s.bodiesOf(st, ref.inst)[ref.idx]
+		st.stats.Served++
+	}
+	st.mu.Unlock()
+	if body == nil {
+		writeS3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", [2]string{"Key", strings.TrimPrefix(r.URL.Path, "/")})
+		return true
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("ETag", `"`+md5Hex(body)+`"`)
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+	return true
+}

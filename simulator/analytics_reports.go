@@ -1,0 +1,203 @@
+package simulator
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Analytics report catalog: the report names every analytics report request lists, their
+// categories, completeness windows and served column layouts (see doc.go, "Analytics Reports
+// API").
+
+// Analytics categories (REFERENCE.md §C.1; note COMMERCE).
+const (
+	catEngagement  = "APP_STORE_ENGAGEMENT"
+	catCommerce    = "COMMERCE"
+	catUsage       = "APP_USAGE"
+	catPerformance = "PERFORMANCE"
+	catFramework   = "FRAMEWORK_USAGE"
+)
+
+var anaCategories = []string{catUsage, catEngagement, catCommerce, catFramework, catPerformance}
+
+// Granularities, in the order instances of one processing date are listed.
+var anaGranularities = []string{"DAILY", "WEEKLY", "MONTHLY"}
+
+// Report kinds: one generator and one documented column list per kind.
+const (
+	kindDiscovery = "discovery"
+	kindDownloads = "downloads"
+	kindSessions  = "sessions"
+	kindInstalls  = "installs"
+	kindPurchases = "purchases"
+	kindCrashes   = "crashes"
+	kindCrashesX  = "crashesExpanded"
+	kindSubEvent  = "subEvent"
+	kindSubState  = "subState"
+)
+
+// anaReport is one report type as listed under a request.
+type anaReport struct {
+	num      int // the N of the report id r<N>-<requestId>
+	name     string
+	category string
+	kind     string // "" = never has data
+	detailed bool
+	window   int      // completeness window k in days
+	grans    []string // granularities with instances
+	comma    bool     // comma-delimited (App Crashes Expanded)
+	header   []string // served column order
+	measures []string // measure columns (in header order)
+	history  time.Time
+}
+
+// docColumns are the documented column orders per kind; a "*" suffix marks a Detailed-only
+// (D) column. Measures come last.
+var docColumns = map[string][]string{
+	kindDiscovery: {"Date", "App Name", "App Apple Identifier", "Event", "Page Type", "Page Title*", "Source Type",
+		"Source Info*", "Campaign*", "Engagement Type", "Device", "Platform Version", "Territory"},
+	kindDownloads: {"Date", "App Name", "App Apple Identifier", "Download Type", "App Version", "Device",
+		"Platform Version", "Source Type", "Source Info*", "Campaign*", "Page Type", "Page Title*", "Pre-Order", "Territory"},
+	kindSessions: {"Date", "App Name", "App Apple Identifier", "App Version", "Device", "Platform Version",
+		"Source Type", "Source Info*", "Campaign*", "Page Type", "Page Title*", "App Download Date", "Territory"},
+	kindInstalls: {"Date", "App Name", "App Apple Identifier", "Event", "Download Type", "App Version", "Device",
+		"Platform Version", "Source Type", "Source Info*", "Campaign*", "Page Type", "Page Title*", "App Download Date", "Territory"},
+	kindPurchases: {"Date", "App Name", "App Apple Identifier", "Purchase Type", "Content Name",
+		"Content Apple Identifier", "Payment Method", "Device", "Platform Version", "Source Type", "Source Info*",
+		"Campaign*", "Page Type", "Page Title*", "App Download Date", "Pre-Order", "Territory"},
+	kindCrashes: {"Date", "App Name", "App Apple Identifier", "App Version", "Device", "Platform Version"},
+	kindCrashesX: {"App Name", "App Version", "Build", "Date", "Device", "Platform", "Release Type", "Territory",
+		"App Apple Identifier"},
+	kindSubEvent: {"Event Date", "App Name", "App Apple Identifier", "Event", "Event Sub Type", "Event Grouping",
+		"Subscription Name", "Subscription Identifier", "Subscription Duration", "Billing Frequency", "Billing Period",
+		"Subscription Group", "Subscription Group Identifier", "Offer Type", "Offer Name", "Offer ID", "Vanity Code",
+		"Offer Pricing", "Offer Duration", "Plan Change Type", "Previous Subscription Name",
+		"Previous Subscription Identifier", "Family Sharing", "Cancellation Reason", "Paid Service Days Recovered",
+		"App Download Source Type", "App Download Source Info*", "Campaign*", "Page Type", "Page Title*", "Pre-Order",
+		"Original Purchase Device", "Territory"},
+	kindSubState: {"Date", "App Name", "App Apple Identifier", "Subscription Name", "Subscription Identifier",
+		"Subscription Duration", "Subscription Group", "Subscription Group Identifier", "Offer Type", "Offer Name",
+		"Auto-Renew Status", "Billing Retry", "Grace Period", "Family Sharing", "Device", "Territory"},
+}
+
+// kindMeasures are the measure columns per kind.
+var kindMeasures = map[string][]string{
+	kindDiscovery: {"Counts", "Unique Counts"},
+	kindDownloads: {"Counts"},
+	kindSessions:  {"Sessions", "Total Session Duration", "Unique Devices"},
+	kindInstalls:  {"Counts", "Unique Devices"},
+	kindPurchases: {"Purchases", "Proceeds In USD", "Sales In USD", "Paying Users"},
+	kindCrashes:   {"Crashes", "Unique Devices"},
+	kindCrashesX:  {"Count", "Unique Devices"},
+	kindSubEvent:  {"Counts"},
+	kindSubState:  {"Counts"},
+}
+
+// usdMeasures are decimal (2-place USD) measures; every other measure is an integer.
+var usdMeasures = map[string]bool{"Proceeds In USD": true, "Sales In USD": true}
+
+// servedHeader puts columns in the order real files use (the ingestr fixture): the date
+// column, App Apple Identifier, the measures, Processing Date, App Name, then the other
+// dimensions in documented order. Standard variants drop the (D) columns.
+func servedHeader(kind string, detailed bool) []string {
+	var dims []string
+	date := ""
+	for _, c := range docColumns[kind] {
+		name, dOnly := strings.CutSuffix(c, "*")
+		switch {
+		case dOnly && !detailed:
+		case name == "Date" || name == "Event Date":
+			date = name
+		case name == "App Apple Identifier" || name == "App Name":
+		default:
+			dims = append(dims, name)
+		}
+	}
+	h := []string{date, "App Apple Identifier"}
+	h = append(h, kindMeasures[kind]...)
+	h = append(h, "Processing Date", "App Name")
+	return append(h, dims...)
+}
+
+var (
+	history2024 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	history2025 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// anaReports is the list every request serves, in listing order.
+var anaReports = func() []*anaReport {
+	all := anaGranularities
+	daily := []string{"DAILY"}
+	var out []*anaReport
+	add := func(num int, name, cat, kind string, detailed bool, window int, grans []string) {
+		r := &anaReport{num: num, name: name, category: cat, kind: kind, detailed: detailed, window: window,
+			grans: grans, comma: kind == kindCrashesX, history: history2024}
+		if kind == kindSubEvent {
+			r.history = history2025
+		}
+		if kind != "" {
+			r.header = servedHeader(kind, detailed)
+			r.measures = kindMeasures[kind]
+		}
+		out = append(out, r)
+	}
+	both := func(num int, base, cat, kind string, window int) {
+		add(num, base+" Standard", cat, kind, false, window, all)
+		add(num+1, base+" Detailed", cat, kind, true, window, all)
+	}
+	both(1, "App Store Discovery and Engagement", catEngagement, kindDiscovery, 3)
+	add(3, "App Store Web Preview Engagement Standard", catEngagement, "", false, 0, nil)
+	both(4, "App Downloads", catCommerce, kindDownloads, 3)
+	both(6, "App Store Purchases", catCommerce, kindPurchases, 3)
+	add(8, "App Store Pre-Orders Standard", catCommerce, "", false, 0, nil)
+	add(9, "App Store Subscription Event Report Standard", catCommerce, kindSubEvent, false, 3, daily)
+	add(10, "App Store Subscription State Report Standard", catCommerce, kindSubState, false, 2, daily)
+	both(11, "App Sessions", catUsage, kindSessions, 5)
+	both(13, "App Store Installation and Deletion", catUsage, kindInstalls, 5)
+	add(15, "App Crashes", catUsage, kindCrashes, false, 5, all)
+	add(16, "App Clip Usage Standard", catUsage, "", false, 0, nil)
+	add(19, "Streaming Playback Performance", catPerformance, "", false, 0, nil)
+	add(23, "AirPlay Performance", catPerformance, "", false, 0, nil)
+	add(31, "App Install Performance", catPerformance, "", false, 0, nil)
+	add(142, "App Crashes Expanded", catPerformance, kindCrashesX, false, 5, all)
+	add(143, "App Storage Reads and Writes", catPerformance, "", false, 0, nil)
+	add(60, "ARKit Usage", catFramework, "", false, 0, nil)
+	add(61, "Bluetooth LE Usage", catFramework, "", false, 0, nil)
+	add(62, "Home Screen Widget Installs", catFramework, "", false, 0, nil)
+	add(63, "Photos Picker Usage", catFramework, "", false, 0, nil)
+	add(64, "Safari Extensions Usage", catFramework, "", false, 0, nil)
+	return out
+}()
+
+func anaReportByName(name string) *anaReport {
+	for _, r := range anaReports {
+		if r.name == name {
+			return r
+		}
+	}
+	return nil
+}
+
+func anaReportByNum(num int) *anaReport {
+	for _, r := range anaReports {
+		if r.num == num {
+			return r
+		}
+	}
+	return nil
+}
+
+// hasGran reports whether the report publishes instances of granularity g.
+func (r *anaReport) hasGran(g string) bool { return slices.Contains(r.grans, g) }
+
+// AnalyticsReportNames lists the report names a request serves, in listing order, with
+// their category; withData tells which of them ever have instances.
+func AnalyticsReportNames() (names, categories []string, withData []bool) {
+	for _, r := range anaReports {
+		names = append(names, r.name)
+		categories = append(categories, r.category)
+		withData = append(withData, r.kind != "")
+	}
+	return names, categories, withData
+}

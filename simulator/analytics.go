@@ -120,6 +120,14 @@ func (s *Server) anaStore() *anaStore {
 		for _, a := range s.cat.apps {
 			st.apps[appIDOf(a)] = s.anaAppOf(a)
 		}
+		if s.opt.AnalyticsSince > 0 {
+			created := s.now().Add(-s.opt.AnalyticsSince)
+			for _, id := range s.AppIDs() {
+				if _, ok := st.apps[id]; ok {
+					s.anaCreate(st, id, accessOngoing, created)
+				}
+			}
+		}
 		s.ana = st
 	})
 	return s.ana

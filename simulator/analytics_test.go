@@ -732,3 +732,32 @@ func TestAnalyticsDeterministic(t *testing.T) {
 		t.Fatalf("not deterministic:\n%s\n%s", a, b)
 	}
 }
+
+// With AnalyticsSince the simulator starts with an ONGOING request per app, created that long
+// ago, so its instances are already there; a second ONGOING request is a conflict.
+func TestAnalyticsSincePrecreatesOngoingRequests(t *testing.T) {
+	e := newEnv(t, Options{AnalyticsSince: 10 * 24 * time.Hour})
+	for _, app := range e.srv.AppIDs() {
+		reqs := e.srv.AnalyticsRequests(app)
+		if len(reqs) != 1 || reqs[0].AccessType != "ONGOING" || !reqs[0].Created.Equal(testNow.Add(-10*24*time.Hour)) {
+			t.Fatalf("app %s: requests %+v", app, reqs)
+		}
+	}
+	app := e.srv.AppIDs()[0]
+	list, _ := e.listAll(t, "/v1/apps/"+app+"/analyticsReportRequests?filter%5BaccessType%5D=ONGOING")
+	if len(list) != 1 {
+		t.Fatalf("listed %d ONGOING requests", len(list))
+	}
+	rep := e.reportID(t, list[0].ID, "App Downloads Standard")
+	got, _ := e.listAll(t, "/v1/analyticsReports/"+rep+"/instances?filter%5Bgranularity%5D=DAILY")
+	if len(got) < 8 {
+		t.Fatalf("a 10-day-old request has %d daily instances, want at least 8", len(got))
+	}
+	body := []byte(`{"data":{"type":"analyticsReportRequests","attributes":{"accessType":"ONGOING"},"relationships":{"app":{"data":{"type":"apps","id":"` + app + `"}}}}}`)
+	if rec := e.send(t, http.MethodPost, "/v1/analyticsReportRequests", body, nil); rec.Code != http.StatusConflict {
+		t.Fatalf("second ONGOING: %d", rec.Code)
+	}
+	if n := len(newEnv(t, Options{}).srv.AnalyticsRequests(app)); n != 0 {
+		t.Fatalf("without the option: %d requests", n)
+	}
+}

@@ -353,4 +353,8 @@
 //     app (also deleted, stopped or expired ones, up to when they stopped) by Date, latest
 //     processing date winning, and sums the measures exactly; AnalyticsRows gives the rows
 //     of any (processing date, Date).
+//  54. Options.AnalyticsSince > 0 starts the simulator with one ONGOING request per app of
+//     AppIDs(), created that long before Now (last read at creation), as if the account had
+//     asked for reports long ago. The CLI's embedded simulator uses 10 days, so the main job
+//     loads analytics data on its first run; tests leave it 0 and create requests themselves.
 package simulator

@@ -33,6 +33,10 @@ type Options struct {
 	// MetricsExtra adds to perfPowerMetrics a LAUNCH metric "prewarmTime" with the unit
 	// "microfortnights", which no loader knows (see doc.go, "Metrics and diagnostics").
 	MetricsExtra bool
+	// AnalyticsSince, when positive, starts the simulator with an ONGOING analytics report
+	// request for every app, created that long before Now (see doc.go, decision 54), so a
+	// fresh simulator already has instances to serve, as a long-standing account would.
+	AnalyticsSince time.Duration
 }
 
 // Defaults.

@@ -357,4 +357,55 @@
 //     AppIDs(), created that long before Now (last read at creation), as if the account had
 //     asked for reports long ago. The CLI's embedded simulator uses 10 days, so the main job
 //     loads analytics data on its first run; tests leave it 0 and create requests themselves.
+//
+// # Catalog, TestFlight and Xcode Cloud
+//
+//  70. The catalog endpoints (/v1/apps, /v1/apps/{id}, …/appStoreVersions, /v1/builds,
+//     …/inAppPurchasesV2, …/subscriptionGroups, …/subscriptions) serve one model built from
+//     the same catalog (data.go) the report generators use, so every id in a sales, finance,
+//     subscription, reviews or metrics row resolves: apps.id = App Apple ID, apps.sku =
+//     apps.bundleId = the app's SALES "SKU" and its products' "Parent Identifier";
+//     inAppPurchases.id / subscriptions.id = SALES "Apple Identifier", productId = SALES
+//     "SKU"; subscriptionGroups.id = "Subscription Group ID"; appStoreVersions ids are the
+//     review versions' ids; builds are the metrics builds (same ids, numbers, dates).
+//  71. Two apps exist only in reports: the PRE_ORDER app "Upcoming Quest" (Apple Identifier =
+//     first app id - 777; one version in PREORDER_READY_FOR_SALE) and the Newsstand app
+//     "Kachit Kiosk" (id 1300000000 + first app id mod 10^6, DEVELOPER_REMOVED_FROM_SALE) whose
+//     one subscription "Kachit Monthly Magazine" carries the NEWSSTAND Apple Identifier (first
+//     app id - 999) and SKU. /v1/apps lists them after the live apps; AppIDs() does not, and
+//     the reviews, metrics and analytics endpoints do not know them (404). A client that
+//     wants the live apps asks filter[appStoreVersions.appStoreState]=READY_FOR_SALE.
+//  72. Rename: the catalog's second app ("Café Übung", com.ascetl.app2) is called
+//     "Café Übung – Deutsch lernen" from RenameAt() = 2026-11-23 00:00 America/Los_Angeles.
+//     /v1/apps answers by the clock; the SALES "Title" of the app's own rows follows the
+//     report's Begin Date (a Pacific day). Finance "Title" and INSTALLS / FIRST_ANNUAL
+//     "App Name" keep the old name (the app has no subscriptions).
+//  73. appStoreVersions do not depend on the clock (as for reviews): four per live app,
+//     newest READY_FOR_SALE, older REPLACED_WITH_NEW_VERSION, createdDate 10 days before
+//     release, newest first. Builds do: only builds uploaded by Now are listed, like the
+//     metrics builds. The app version of a build is served as its preReleaseVersion
+//     (include=preReleaseVersion on GET /v1/builds, ids derived from seed, sku and version).
+//  74. To-one relationships (app, build, group, preReleaseVersion, appStoreVersion, product,
+//     buildRun) always carry data linkage (null when none); to-many ones carry links, and
+//     data plus meta.paging only when included (limit[rel], max 50, default 50).
+//  75. fields[type] restricts attributes and relationships; an unknown member, include
+//     value, sort, enum filter value or limit outside 1–200 is a 400 PARAMETER_ERROR.INVALID
+//     naming the parameter; an unknown parameter is PARAMETER_ERROR.ILLEGAL; an unknown id
+//     is 404 "There is no resource of type 'T' with id 'X'". Cursors reuse the reviews
+//     cursor ("AQ." + offset + snapshot + check over path and selecting parameters); a walk
+//     answers as of its first page's clock.
+//  76. TestFlight: GET /v1/apps/{id}/metrics/betaTesterUsages (period P7D|P30D|P90D|P365D,
+//     default P30D; groupBy=betaTesters; filter[betaTesters]) and GET
+//     /v1/builds/{id}/metrics/betaBuildUsages serve one dataPoint per UTC day (start = the
+//     day, end = the next day) for the period's days ending yesterday (UTC), and for a build
+//     from its upload day to the earlier of yesterday and its expiry. Eight testers per live
+//     app; without groupBy the tester values are summed into one data item.
+//  77. Xcode Cloud: one APP ciProduct per live app plus a FRAMEWORK product "AscetlKit".
+//     Build runs: a periodic run every 3 days (+ up to 2 days of jitter) from 30 days before
+//     the app's oldest build, plus one run 40–100 minutes before every build upload that
+//     produced it (relationship builds). Numbers count runs by createdDate from 1; only runs
+//     created by Now are visible, a run whose finish lies after Now is RUNNING with no
+//     completionStatus. A run's issueCounts are the sums over its actions; after a failing
+//     action the rest are SKIPPED; a SKIPPED run has no actions. Dates in UTC with
+//     milliseconds.
 package simulator

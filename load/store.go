@@ -21,7 +21,8 @@ import (
 
 // Store is the bucket the pipeline writes to. It is safe for concurrent use.
 type Store struct {
-	b *blob.Bucket
+	b   *blob.Bucket
+	dir string // local directory behind a file:// bucket, for atomic creates (lock.go)
 }
 
 // New returns a Store over b. The caller keeps ownership of b and closes it.
@@ -115,12 +116,30 @@ func (s *Store) write(ctx context.Context, key string, opts *blob.WriterOptions,
 	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	bw, err := s.b.NewWriter(wctx, key, opts)
-	if err != nil {
-		return 0, err
+	// The bytes reach the bucket through a pipe and Bucket.Upload (the drivers' Upload
+	// path), not Writer.Write: gocloud v0.47's azureblob writer panics when a Write-path
+	// upload is aborted (its upload goroutine nils the pipe reader Close then closes).
+	// Found by internal/blobs TestConformance/azure.
+	uo := blob.WriterOptions{}
+	if opts != nil {
+		uo = *opts
 	}
-	cw := &countingWriter{ctx: ctx, w: bw}
-	err = fill(cw)
+	if uo.ContentType == "" {
+		uo.ContentType = "application/octet-stream" // Upload requires one
+	}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := s.b.Upload(wctx, key, pr, &uo)
+		ended := err
+		if ended == nil {
+			ended = io.ErrClosedPipe
+		}
+		pr.CloseWithError(ended) // a producer still writing gets the upload's error
+		done <- err
+	}()
+	cw := &countingWriter{ctx: ctx, w: pw}
+	err := fill(cw)
 	if err == nil {
 		err = cw.err
 	}
@@ -129,13 +148,15 @@ func (s *Store) write(ctx context.Context, key string, opts *blob.WriterOptions,
 	}
 	if err != nil {
 		cancel() // abort: the driver sees a cancelled context and discards the upload
-		_ = bw.Close()
+		pw.CloseWithError(err)
+		<-done
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%v)", cerr, err)
 		}
 		return 0, err
 	}
-	if err := bw.Close(); err != nil {
+	pw.Close()
+	if err := <-done; err != nil {
 		if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w (%v)", cerr, err)
 		}

@@ -10,11 +10,18 @@ import (
 func TestAll(t *testing.T) {
 	want := []string{
 		"active_subscriptions_by_day",
+		"analytics_crash_rate_by_version",
+		"analytics_daily_downloads_by_source_territory",
+		"analytics_install_delete_ratio",
+		"analytics_sessions_active_devices",
+		"crashes_by_version",
 		"daily_units_proceeds_by_app_territory",
 		"finance_proceeds_by_currency",
 		"launch_and_hang_by_version",
 		"metric_regressions",
+		"revenue_by_app_and_product",
 		"review_response_time",
+		"reviews_by_app_name",
 		"reviews_rating_by_week_territory",
 		"top_diagnostic_signatures",
 		"unanswered_low_rating_reviews",

@@ -4,13 +4,18 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/ascetl/etl/extract"
+	"github.com/ascetl/etl/internal/blobs"
+	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/internal/config"
+	"github.com/ascetl/etl/internal/opsmetrics"
 	"github.com/ascetl/etl/internal/pipeline"
 	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
 )
 
@@ -55,7 +60,11 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 }
 
 func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {
-	return e.execute(ctx, true, views, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	r := runSpec{command: "run", api: true, views: views, families: w.Families, progress: true}
+	if !w.From.IsZero() {
+		r.command, r.from, r.to = "backfill", w.From, w.To
+	}
+	return e.execute(ctx, r, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		if w.From.IsZero() {
 			return p.Run(ctx)
 		}
@@ -63,29 +72,12 @@ func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) in
 	})
 }
 
-// progress reports units done on a terminal; elsewhere the per-unit log lines suffice.
-func progress(w any) func(done, total int) {
-	f, ok := w.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return nil
-	}
-	start := time.Now()
-	return func(done, total int) {
-		rate := float64(done) / time.Since(start).Seconds()
-		fmt.Fprintf(f, "\r%d/%d units (%.1f/s)", done, total, rate)
-		if done == total {
-			fmt.Fprintln(f)
-		}
-	}
-}
-
 func cmdStatus(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("status")
 	state := fs.String("state", "", "only units in this state: loaded, empty, pending, failed, expired")
 	prefix := fs.String("prefix", "", "only units whose id starts with this, e.g. sales/SALES/ or finance/")
+	runs := fs.Bool("runs", false, "list the run manifests (_etl/runs/), newest first, and the bucket lock")
+	limit := fs.Int("limit", 20, "with --runs: at most this many runs (0: all)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -94,6 +86,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 		return code
 	}
 	defer store.Bucket().Close()
+	if *runs {
+		return e.statusRuns(ctx, store, *limit)
+	}
 	es, err := store.Ledger().List(ctx, *prefix)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
@@ -134,7 +129,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	return e.execute(ctx, false, !*noViews, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "import", views: !*noViews}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -145,22 +140,40 @@ func cmdReparse(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.execute(ctx, false, true, func(p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "reparse", views: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		return p.Reparse(ctx, *prefix)
 	})
 }
 
-// execute sets up config, logger and store (and, with api, the API client), runs work,
-// prints its summary, rebuilds the views and turns the outcome into an exit code.
-func (e *env) execute(ctx context.Context, api, views bool, work func(*pipeline.Pipeline) (*pipeline.Summary, error)) int {
+// runSpec says how execute runs a pass.
+type runSpec struct {
+	command  string // run, backfill, import, reparse, schedule:<job>
+	api      bool   // needs the API client
+	views    bool   // rebuild the DuckDB views afterwards
+	progress bool   // progress line on a terminal
+	families []report.Family
+	from, to time.Time
+	// For etl schedule: the job name, its metrics and the lock mode (wait).
+	job      string
+	metrics  *opsmetrics.Metrics
+	lockMode string
+}
+
+// execute sets up config, logger and store (and, with api, the API client), then runs
+// work under the bucket lock (schedule.Exec: lock, run manifest, metrics), rebuilds the
+// views, prints the summary and turns the outcome into an exit code.
+func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context, *pipeline.Pipeline) (*pipeline.Summary, error)) int {
 	c, log, store, code := e.setup(ctx)
 	if code != 0 {
 		return code
 	}
 	defer store.Bucket().Close()
+	useLocalDir(store, c)
 	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
+	x := &schedule.Exec{Cfg: c, Store: store, Log: log, Metrics: r.metrics, Command: r.command, Job: r.job,
+		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode}
 	var client *extract.Client
-	if api {
+	if r.api {
 		var stop func()
 		var err error
 		if client, stop, err = apiClient(c, log); err != nil {
@@ -168,27 +181,83 @@ func (e *env) execute(ctx context.Context, api, views bool, work func(*pipeline.
 			return pipeline.ExitUsage
 		}
 		defer stop()
-		p.API, p.Progress = client, progress(e.stderr)
+		p.API, x.Stats = client, client.Stats
+		if r.progress && e.status != nil {
+			p.OnUnit = e.status.unit
+		}
 	}
-	sum, err := work(p)
-	if sum != nil {
-		sum.Print(e.stdout)
+	x.Work = func(ctx context.Context) (*pipeline.Summary, error) { return work(ctx, p) }
+	if r.views {
+		x.After = func(ctx context.Context, _ *pipeline.Summary) error { return refreshViews(ctx, c, e.stdout) }
+	}
+	res := x.Do(ctx)
+	if e.status != nil {
+		e.status.finish()
+	}
+	if res.Summary != nil {
+		res.Summary.Print(e.stdout)
 		if client != nil {
 			st := client.Stats()
 			fmt.Fprintf(e.stdout, "requests %d, retries %d, throttled (429) %d\n", st.Requests, st.Retries, st.Throttled)
 		}
+		fmt.Fprintf(e.stdout, "run %s (manifest %s)\n", res.ID, pipeline.ManifestKey(res.ID))
 	}
+	if res.Err != nil {
+		fmt.Fprintln(e.stderr, "etl:", res.Err)
+	}
+	if res.AfterErr != nil {
+		fmt.Fprintln(e.stderr, "etl: views:", res.AfterErr)
+	}
+	return res.Code
+}
+
+// useLocalDir gives a file:// bucket's store its directory, so that the bucket lock is
+// atomic across processes (load.Store.PutIfAbsent).
+func useLocalDir(store *load.Store, c *config.Config) {
+	u, err := bucketurl.Parse(c.Storage.Bucket)
+	if err != nil || u.Scheme != "file" {
+		return
+	}
+	dir, err := blobs.LocalDir(u)
+	if err != nil {
+		return
+	}
+	store.UseLocalDir(filepath.Join(dir, filepath.FromSlash(u.Prefix)))
+}
+
+// statusRuns prints the run manifests, newest first, and who holds the bucket lock.
+func (e *env) statusRuns(ctx context.Context, store *load.Store, limit int) int {
+	ms, err := pipeline.ListManifests(ctx, store, limit)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
-		return pipeline.ExitFailed
+		return 1
 	}
-	if views {
-		if err := refreshViews(ctx, c, e.stdout); err != nil {
-			fmt.Fprintln(e.stderr, "etl: views:", err)
-			return pipeline.ExitPartial
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RUN\tCOMMAND\tSTARTED\tDURATION\tEXIT\tPLANNED\tLOADED\tEMPTY\tPENDING\tFAILED\tLATE\tROWS\tREQUESTS\t429\tERROR")
+	for _, m := range ms {
+		msg := m.Error
+		if len(msg) > 80 {
+			msg = msg[:77] + "..."
 		}
+		t := m.Totals
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", m.ID, m.Command,
+			m.Started.Format(time.RFC3339), time.Duration(m.DurationSeconds*float64(time.Second)).Round(time.Millisecond),
+			m.ExitCode, m.Planned, t.Loaded, t.Empty, t.Pending, t.Failed, len(m.Late), t.Rows, m.Requests, m.Throttle, msg)
 	}
-	return sum.ExitCode()
+	tw.Flush()
+	fmt.Fprintf(e.stdout, "%d run(s) shown\n", len(ms))
+	info, ok, err := store.ReadLock(ctx, schedule.RunLock)
+	switch {
+	case err != nil:
+		fmt.Fprintln(e.stderr, "etl: lock:", err)
+		return 1
+	case ok && info.Held(time.Now()):
+		fmt.Fprintf(e.stdout, "lock: held by %s since %s (expires %s)\n", info.Owner,
+			info.Since.Format(time.RFC3339), info.Expires.Format(time.RFC3339))
+	default:
+		fmt.Fprintln(e.stdout, "lock: free")
+	}
+	return 0
 }
 
 func cmdViews(ctx context.Context, e *env, args []string) int {

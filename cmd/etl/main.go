@@ -24,7 +24,10 @@ Commands:
   run           one pass: every enabled family since the last loaded unit (minus lookback),
                 plus pending and failed units; then rebuild the DuckDB views
   backfill      load every unit in --from..--to (skips loaded ones unless --force)
-  status        the ledger as a table (per unit state, rows, version, error)
+  schedule      long-running: run each schedule.jobs entry on its cron expression, serve
+                /healthz and Prometheus /metrics (schedule.listen); stops on SIGTERM
+  status        the ledger as a table (per unit state, rows, version, error); --runs: the
+                run manifests, newest first
   import        load Apple report files downloaded by hand: etl import FILE...
   reparse       re-derive Parquet from the raw archive without asking Apple again
   views         (re)create the DuckDB views over the Parquet tables and curated queries
@@ -53,13 +56,14 @@ func init() {
 	commands = map[string]command{
 		"run":          {cmdRun, "etl run [--config FILE]"},
 		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family sales|finance] [--force]"},
-		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX]"},
+		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
 		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE..."},
 		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
 		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}
 }
@@ -68,6 +72,7 @@ func init() {
 type env struct {
 	stdout, stderr io.Writer
 	configPath     string
+	status         *statusLine // progress line on a terminal (progress.go)
 }
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise: it keeps

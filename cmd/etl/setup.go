@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,11 +15,10 @@ import (
 	"time"
 
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/fileblob"
-	_ "gocloud.dev/blob/memblob"
 
 	etl "github.com/ascetl/etl"
 	"github.com/ascetl/etl/extract"
+	"github.com/ascetl/etl/internal/blobs"
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/simulator"
@@ -35,53 +35,37 @@ func (e *env) loadConfig() (*config.Config, error) {
 	return config.Parse("(embedded config.yaml)", etl.DefaultConfig)
 }
 
-// logger builds the slog logger: JSON when stderr is not a terminal, text when it is.
+// logger builds the slog logger: JSON when stderr is not a terminal, text when it is
+// (log.format or ETL_LOG_FORMAT overrides). On a terminal, records are written through
+// the progress line (progress.go) so that they do not garble it.
 func (e *env) logger(c *config.Config) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(c.Log.Level))
 	opts := &slog.HandlerOptions{Level: lvl}
 	format := c.Log.Format
-	if format == "auto" {
-		format = "json"
-		if f, ok := e.stderr.(*os.File); ok {
-			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-				format = "text"
-			}
+	if f := os.Getenv("ETL_LOG_FORMAT"); f == "text" || f == "json" {
+		format = f
+	}
+	var out io.Writer = e.stderr
+	if isTerminal(e.stderr) {
+		if e.status == nil {
+			e.status = newStatusLine(e.stderr)
+		}
+		out = e.status
+		if format == "auto" {
+			format = "text"
 		}
 	}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(e.stderr, opts))
+		return slog.New(slog.NewTextHandler(out, opts))
 	}
-	return slog.New(slog.NewJSONHandler(e.stderr, opts))
+	return slog.New(slog.NewJSONHandler(out, opts))
 }
 
-// openBucket opens the storage URL. For file:// the directory is created, and temporary
-// files are written beside their target (no_tmp_dir) so the final rename never crosses
-// file systems and stays atomic.
+// openBucket opens storage.bucket (see internal/blobs: drivers, URL checks, prefix,
+// and for file:// the directory created with temporaries beside their targets).
 func openBucket(ctx context.Context, raw string) (*blob.Bucket, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("storage.bucket %q: %w", raw, err)
-	}
-	if u.Scheme == "file" {
-		dir, err := localDir(raw)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("storage.bucket: %w", err)
-		}
-		q := u.Query()
-		if q.Get("no_tmp_dir") == "" {
-			q.Set("no_tmp_dir", "1")
-		}
-		u.RawQuery = q.Encode()
-	}
-	b, err := blob.OpenBucket(ctx, u.String())
-	if err != nil {
-		return nil, fmt.Errorf("storage.bucket %q: %w", raw, err)
-	}
-	return b, nil
+	return blobs.Open(ctx, raw)
 }
 
 // localDir is the directory behind a file:// bucket URL ("" and an error otherwise).
@@ -157,6 +141,9 @@ func loadKey(c *config.Config) (*ecdsa.PrivateKey, error) {
 
 const simKeyID = "SIMULATOR1"
 
+// simAnalyticsSince is how long ago the embedded simulator's ONGOING analytics requests were made.
+const simAnalyticsSince = 10 * 24 * time.Hour
+
 // simInstance is a running simulator and the credentials it accepts.
 type simInstance struct {
 	Base, KeyID, Issuer string
@@ -172,15 +159,14 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		Vendor:    c.VendorNumber,
 		RateLimit: c.Simulator.RateLimit,
 		Latency:   time.Duration(c.Simulator.Latency),
+		// As on a long-standing account: analytics requests exist, so the first run loads data.
+		AnalyticsSince: simAnalyticsSince,
 	})
 	key, pemBytes, err := simulator.GenerateKey()
 	if err != nil {
 		return nil, err
 	}
 	sim.AddKey(simKeyID, &key.PublicKey)
-	if len(c.Reviews.Apps) == 0 {
-		c.Reviews.Apps = sim.AppIDs() // the simulator's catalog
-	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("simulator: %w", err)

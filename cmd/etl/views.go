@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/warehouse"
 	"github.com/ascetl/etl/queries"
@@ -35,6 +36,10 @@ func duckType(t arrow.DataType) string {
 	switch tt := t.(type) {
 	case *arrow.Int64Type:
 		return "BIGINT"
+	case *arrow.Float64Type:
+		return "DOUBLE"
+	case *arrow.BooleanType:
+		return "BOOLEAN"
 	case *arrow.Decimal128Type:
 		return fmt.Sprintf("DECIMAL(%d,%d)", tt.Precision, tt.Scale)
 	case *arrow.Date32Type:
@@ -48,9 +53,12 @@ func duckType(t arrow.DataType) string {
 	return "VARCHAR"
 }
 
-// refreshViews recreates the DuckDB database's views. Views need the Parquet on a local
-// path; for other buckets point DuckDB at the bucket yourself (see README).
+// refreshViews recreates the DuckDB database's views over a local bucket; for s3://,
+// gs:// and azblob:// it writes a DuckDB script instead (remoteviews.go).
 func refreshViews(ctx context.Context, c *config.Config, w io.Writer) error {
+	if u, err := bucketurl.Parse(c.Storage.Bucket); err == nil && u.Remote() {
+		return writeRemoteViews(ctx, c, w)
+	}
 	dir, err := localDir(c.Storage.Bucket)
 	if err != nil {
 		fmt.Fprintf(w, "views: skipped (%s is not a local directory)\n", c.Storage.Bucket)
@@ -62,7 +70,11 @@ func refreshViews(ctx context.Context, c *config.Config, w io.Writer) error {
 	}
 	defer db.Close()
 	views := viewsFor(dir)
-	if err := db.Refresh(ctx, views, queries.All()); err != nil {
+	latest, err := analyticsLatest()
+	if err != nil {
+		return err
+	}
+	if err := db.Refresh(ctx, views, append(latest, queries.All()...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "views: %d tables and %d curated queries in %s\n", len(views), len(queries.All()), c.Storage.DuckDB)
@@ -111,4 +123,14 @@ func cmdQuery(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	return 0
+}
+
+// analyticsLatest is the <table>_latest view of every analytics table (issue 3), created
+// after the table views and before the curated queries that read them.
+func analyticsLatest() ([]queries.Query, error) {
+	var ls []warehouse.Latest
+	for _, r := range schemas.AnalyticsReports() {
+		ls = append(ls, warehouse.Latest{Table: r.Table, Date: r.DateColumn, FinalDays: r.FinalDays})
+	}
+	return warehouse.LatestQueries(ls)
 }

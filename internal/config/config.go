@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/internal/report"
 )
 
@@ -99,7 +100,7 @@ type Finance struct {
 // Reviews configures customer reviews and developer responses.
 type Reviews struct {
 	Enabled bool `yaml:"enabled"`
-	// Apps are App Apple IDs. Empty with the embedded simulator means its apps.
+	// Apps are App Apple IDs. Empty means every app the key can see (GET /v1/apps).
 	Apps []string `yaml:"apps"`
 	// OverlapDays: an incremental run re-reads reviews this far behind the newest one
 	// loaded, which also refreshes responses added or edited since.
@@ -110,7 +111,8 @@ type Reviews struct {
 // Metrics configures power and performance metrics and diagnostics.
 type Metrics struct {
 	Enabled bool `yaml:"enabled"`
-	// Apps are App Apple IDs; empty means reviews.apps (with the simulator: its apps).
+	// Apps are App Apple IDs; empty means reviews.apps, and when that is empty too,
+	// every app the key can see (GET /v1/apps).
 	Apps []string `yaml:"apps"`
 	// Builds is how many of each app's most recent builds get build metrics and diagnostics.
 	Builds      int  `yaml:"builds"`
@@ -274,8 +276,8 @@ func (c *Config) validate() error {
 	if c.API.BudgetReserve < 0 {
 		add("api.budget_reserve", "%d must not be negative", c.API.BudgetReserve)
 	}
-	if !strings.Contains(c.Storage.Bucket, "://") {
-		add("storage.bucket", "%q must be a bucket URL such as file://./data?metadata=skip, s3://bucket, gs://bucket or azblob://container", c.Storage.Bucket)
+	if _, err := bucketurl.Parse(c.Storage.Bucket); err != nil {
+		add("storage.bucket", "%v (examples: file://./data?metadata=skip, s3://bucket/prefix?region=eu-west-1, gs://bucket, azblob://container)", err)
 	}
 	c.validateSales(add)
 	c.validateFinance(add)
@@ -383,9 +385,6 @@ func (c *Config) validateFinance(add func(string, string, ...any)) {
 
 func (c *Config) validateReviews(add func(string, string, ...any)) {
 	r := c.Reviews
-	if r.Enabled && len(r.Apps) == 0 && !c.UsesSimulator() {
-		add("reviews.apps", "reviews are enabled but list no App Apple IDs (App Store Connect > App Information > Apple ID)")
-	}
 	validateApps(add, "reviews.apps", r.Apps)
 	if r.OverlapDays < 0 || r.OverlapDays > 365 {
 		add("reviews.overlap_days", "%d must be between 0 and 365", r.OverlapDays)
@@ -397,9 +396,6 @@ func (c *Config) validateReviews(add func(string, string, ...any)) {
 
 func (c *Config) validateMetrics(add func(string, string, ...any)) {
 	m := c.Metrics
-	if m.Enabled && len(m.Apps) == 0 && len(c.Reviews.Apps) == 0 && !c.UsesSimulator() {
-		add("metrics.apps", "metrics are enabled but list no App Apple IDs (nor does reviews.apps)")
-	}
 	validateApps(add, "metrics.apps", m.Apps)
 	if m.Builds < 0 || m.Builds > 50 {
 		add("metrics.builds", "%d must be between 0 and 50", m.Builds)

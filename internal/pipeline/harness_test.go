@@ -89,6 +89,9 @@ func newHarness(t *testing.T, simOpt simulator.Options, mutate func(*config.Conf
 	cfg.Sales.InitialDays = 4
 	cfg.Finance.InitialPeriods = 2
 	cfg.Finance.Regions = []string{"ZZ", "US", "EU", "JP"}
+	// Families that read every app (discovered from GET /v1/apps when none are listed) stay
+	// off unless a test turns them on.
+	cfg.Reviews.Enabled, cfg.Metrics.Enabled, cfg.Catalog.Enabled, cfg.Analytics.Enabled = false, false, false, false
 	if mutate != nil {
 		mutate(cfg)
 	}

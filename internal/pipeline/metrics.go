@@ -26,12 +26,12 @@ var metricsTables = []string{
 	schemas.InsightsTable, schemas.SignaturesTable, schemas.LogFramesTable,
 }
 
-// metricsApps is metrics.apps, else reviews.apps.
-func (p *Pipeline) metricsApps() []string {
+// metricsApps is metrics.apps, else reviews.apps, else the apps discovered (appIDs).
+func (p *Pipeline) metricsApps(ctx context.Context, sum *Summary) ([]string, error) {
 	if len(p.Cfg.Metrics.Apps) > 0 {
-		return p.Cfg.Metrics.Apps
+		return p.Cfg.Metrics.Apps, nil
 	}
-	return p.Cfg.Reviews.Apps
+	return p.appIDs(ctx, sum, p.Cfg.Reviews.Apps)
 }
 
 // runMetrics takes today's snapshot (UTC date) of each app's power and performance metrics,
@@ -39,7 +39,11 @@ func (p *Pipeline) metricsApps() []string {
 // fetched again; a failed or interrupted one is redone whole, replacing its partitions.
 func (p *Pipeline) runMetrics(ctx context.Context, sum *Summary) error {
 	day := p.now().UTC().Format("2006-01-02")
-	for _, app := range p.metricsApps() {
+	apps, err := p.metricsApps(ctx, sum)
+	if err != nil {
+		return nil // recorded in the summary
+	}
+	for _, app := range apps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

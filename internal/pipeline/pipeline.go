@@ -42,9 +42,12 @@ type Pipeline struct {
 	Alloc memory.Allocator
 	// Progress, when set, is called after each unit with the count done and planned.
 	Progress func(done, total int)
+	// OnUnit, when set, is called after each unit of every family (progress.go).
+	OnUnit func(UnitDone)
 
-	mu       sync.Mutex
-	versions map[string]string // report kind -> version in use this run (adopted ones included)
+	mu         sync.Mutex
+	versions   map[string]string // report kind -> version in use this run (adopted ones included)
+	discovered discovery         // apps listed from GET /v1/apps, once per run (catalog.go)
 }
 
 func (p *Pipeline) now() time.Time {
@@ -100,6 +103,7 @@ func (p *Pipeline) execute(ctx context.Context, w Window) (*Summary, error) {
 	}
 	sum := newSummary(start)
 	sum.Planned = len(plan)
+	p.track(sum, plan)
 	p.log().Info("plan", "units", len(plan))
 
 	jobs := make(chan planned)
@@ -145,12 +149,12 @@ func (p *Pipeline) execute(ctx context.Context, w Window) (*Summary, error) {
 			return sum, err
 		}
 	}
-	if p.Cfg.Catalog.Enabled && w.From.IsZero() && ctx.Err() == nil {
+	if p.Cfg.Catalog.Enabled && w.From.IsZero() && p.wants(w, report.Catalog) && ctx.Err() == nil {
 		if err := p.runCatalog(ctx, sum); err != nil && ctx.Err() == nil {
 			return sum, err
 		}
 	}
-	if p.Cfg.Analytics.Enabled && w.From.IsZero() && ctx.Err() == nil {
+	if p.Cfg.Analytics.Enabled && w.From.IsZero() && p.wants(w, report.Analytics) && ctx.Err() == nil {
 		if err := p.runAnalytics(ctx, sum); err != nil && ctx.Err() == nil {
 			return sum, err
 		}

@@ -35,7 +35,11 @@ func reviewStateKey(app string) string { return "_etl/state/reviews/" + app + ".
 // rewritten atomically, then the watermark moves: a crash before that only means the next
 // run reads the same pages again, and the merge keeps every review exactly once.
 func (p *Pipeline) runReviews(ctx context.Context, sum *Summary) error {
-	for _, app := range p.Cfg.Reviews.Apps {
+	apps, err := p.appIDs(ctx, sum, p.Cfg.Reviews.Apps)
+	if err != nil {
+		return nil // recorded in the summary
+	}
+	for _, app := range apps {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
 )
 
@@ -28,16 +29,26 @@ type Summary struct {
 	Adopted           []string // report: old -> new version
 	Drift             []string // unit id: drift
 	Overdue           int
+	Late              []report.Unit // pending past their freshness due time (Overdue of them)
+
+	// Families counts the same outcomes per family, with Dur the summed unit durations;
+	// FamilyPlanned is the planned units per family (families that discover their units
+	// as they go count them as they finish).
+	Families      map[report.Family]*TableSummary
+	FamilyPlanned map[report.Family]int
+	observe       func(UnitDone) // Pipeline.OnUnit
 }
 
 // TableSummary counts outcomes for one table.
 type TableSummary struct {
 	Loaded, Unchanged, Deferred, Empty, Pending, Failed, Expired int
 	Rows, Bytes                                                  int64
+	Dur                                                          time.Duration `json:",omitempty"`
 }
 
 func newSummary(start time.Time) *Summary {
-	return &Summary{Started: start, Tables: map[string]*TableSummary{}}
+	return &Summary{Started: start, Tables: map[string]*TableSummary{},
+		Families: map[report.Family]*TableSummary{}, FamilyPlanned: map[report.Family]int{}}
 }
 
 func (s *Summary) add(o outcome) {
@@ -46,10 +57,37 @@ func (s *Summary) add(o outcome) {
 		t = &TableSummary{}
 		s.Tables[o.Unit.Table()] = t
 	}
+	if t.count(o) {
+		s.Failures = append(s.Failures, fmt.Sprintf("%s: %v", o.Unit.ID(), o.Err))
+	}
+	if s.Families == nil {
+		s.Families, s.FamilyPlanned = map[report.Family]*TableSummary{}, map[report.Family]int{}
+	}
+	f := s.Families[o.Unit.Family]
+	if f == nil {
+		f = &TableSummary{}
+		s.Families[o.Unit.Family] = f
+	}
+	f.count(o)
+	f.Dur += o.Dur
+	if o.Overdue && o.State == load.Pending && !o.Deferred && !o.Unchanged {
+		s.Overdue++
+		s.Late = append(s.Late, o.Unit)
+	}
+	for _, d := range o.Drift {
+		s.Drift = append(s.Drift, o.Unit.ID()+": "+d)
+	}
+	if s.observe != nil {
+		s.observe(s.unitDone(o, f))
+	}
+}
+
+// count adds one outcome; it reports whether the outcome is a failure.
+func (t *TableSummary) count(o outcome) (failed bool) {
 	switch {
 	case o.Err != nil && o.State != load.Pending:
 		t.Failed++
-		s.Failures = append(s.Failures, fmt.Sprintf("%s: %v", o.Unit.ID(), o.Err))
+		failed = true
 	case o.Deferred:
 		t.Deferred++
 	case o.Unchanged:
@@ -60,17 +98,12 @@ func (s *Summary) add(o outcome) {
 		t.Empty++
 	case o.State == load.Pending:
 		t.Pending++
-		if o.Overdue {
-			s.Overdue++
-		}
 	case o.State == load.Expired:
 		t.Expired++
 	}
 	t.Rows += o.Rows
 	t.Bytes += o.Bytes
-	for _, d := range o.Drift {
-		s.Drift = append(s.Drift, o.Unit.ID()+": "+d)
-	}
+	return failed
 }
 
 // Totals adds up every table.
@@ -86,6 +119,7 @@ func (s *Summary) Totals() TableSummary {
 		t.Expired += x.Expired
 		t.Rows += x.Rows
 		t.Bytes += x.Bytes
+		t.Dur += x.Dur
 	}
 	return t
 }

@@ -160,10 +160,10 @@ func (p *Pipeline) noData(ctx context.Context, entry load.Entry, rep *extract.Re
 	return p.record(ctx, entry, outcome{State: load.Empty})
 }
 
-// overdue reports whether a unit still unpublished is a day past its expected time.
+// overdue reports whether a unit still unpublished is past its freshness due time.
 func (p *Pipeline) overdue(u report.Unit) bool {
-	at, err := report.ExpectedAvailable(u)
-	return err == nil && p.now().After(at.Add(24*time.Hour))
+	due, ok := DueAt(p.Cfg, u)
+	return ok && p.now().After(due)
 }
 
 // loadEntry derives Parquet from the archived raw payload of entry and records the result.
@@ -236,8 +236,10 @@ func (p *Pipeline) transformLoad(ctx context.Context, u report.Unit, rawKey, ver
 }
 
 // record writes the ledger entry; a ledger write failure turns the outcome into a failure.
+// It is not cancelled with ctx: the unit's objects are committed by now, and a shutdown
+// finishes the unit in flight rather than leave objects the ledger does not know.
 func (p *Pipeline) record(ctx context.Context, e load.Entry, o outcome) outcome {
-	if err := p.Store.Ledger().Put(ctx, e); err != nil {
+	if err := p.Store.Ledger().Put(context.WithoutCancel(ctx), e); err != nil {
 		o.State, o.Err = load.Failed, fmt.Errorf("ledger: %w", err)
 	}
 	return o

@@ -20,6 +20,14 @@ const (
 	Finance Family = "finance"
 	Reviews Family = "reviews"
 	Metrics Family = "metrics"
+	// Catalog: dimension snapshots, TestFlight and Xcode Cloud tables (run summary only; the
+	// table is the type lowercased; no ledger entries).
+	Catalog Family = "catalog"
+	// Analytics units are Analytics Reports API instances: Type is the report's table type
+	// (APP_DOWNLOADS_STANDARD), SubType the request's access type (ONGOING,
+	// ONE_TIME_SNAPSHOT), Frequency the granularity, Vendor the app, Period the
+	// processingDate (YYYY-MM-DD).
+	Analytics Family = "analytics"
 )
 
 // Frequencies of sales reports.
@@ -132,6 +140,10 @@ func (u Unit) ID() string {
 		return fmt.Sprintf("reviews/%s/%s/%s", u.Type, u.Vendor, u.Period)
 	case Metrics:
 		return fmt.Sprintf("metrics/%s/%s/%s", u.Type, u.Vendor, u.Period)
+	case Catalog:
+		return fmt.Sprintf("catalog/%s/%s/%s", u.Type, u.Vendor, u.Period)
+	case Analytics:
+		return fmt.Sprintf("analytics/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
 	default:
 		return fmt.Sprintf("sales/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
 	}
@@ -146,6 +158,12 @@ func (u Unit) Table() string { return TableName(u.Family, u.Type, u.SubType, u.F
 // finance_financial, finance_detail, …
 func TableName(f Family, typ, subType, freq string) string {
 	if f == Metrics {
+		return strings.ToLower(typ)
+	}
+	if f == Analytics {
+		return "analytics_" + strings.ToLower(typ)
+	}
+	if f == Catalog {
 		return strings.ToLower(typ)
 	}
 	if f == Reviews {
@@ -177,6 +195,9 @@ func (u Unit) Partition() (string, error) {
 	if u.Family == Metrics {
 		return fmt.Sprintf("app_id=%s/snapshot_date=%s", u.Vendor, u.Period), nil
 	}
+	if u.Family == Analytics {
+		return fmt.Sprintf("app_id=%s", u.Vendor), nil // rows are split by month of their date
+	}
 	if u.Family == Finance {
 		if u.Type == FinanceDetail {
 			return fmt.Sprintf("vendor=%s/fiscal_period=%s", u.Vendor, u.Period), nil
@@ -193,6 +214,8 @@ func (u Unit) Partition() (string, error) {
 var (
 	vendorRE = regexp.MustCompile(`^[0-9]{1,20}$`)
 	regionRE = regexp.MustCompile(`^[A-Z0-9]{2}$`)
+
+	analyticsTypeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]{0,100}$`)
 )
 
 // ValidVendor reports whether s looks like a vendor number (digits only).
@@ -226,6 +249,11 @@ func (u Unit) Validate() error {
 		if !MetricsTypes[u.Type] {
 			return fmt.Errorf("unit: metrics type %q unknown", u.Type)
 		}
+	case Analytics:
+		if !analyticsTypeRE.MatchString(u.Type) || (u.SubType != "ONGOING" && u.SubType != "ONE_TIME_SNAPSHOT") ||
+			(u.Frequency != Daily && u.Frequency != Weekly && u.Frequency != Monthly) {
+			return fmt.Errorf("unit: analytics %s/%s/%s unknown", u.Type, u.SubType, u.Frequency)
+		}
 	default:
 		return fmt.Errorf("unit: family %q unknown", u.Family)
 	}
@@ -244,7 +272,7 @@ func (u Unit) Bounds() (start, end time.Time, err error) {
 		return p.Start, p.End, nil
 	case Reviews:
 		return PeriodBounds(Monthly, u.Period)
-	case Metrics:
+	case Metrics, Analytics:
 		return PeriodBounds(Daily, u.Period)
 	}
 	return PeriodBounds(u.Frequency, u.Period)

@@ -38,7 +38,7 @@ var (
 )
 
 func testViews(root string) []View {
-	return []View{
+	return append([]View{
 		{Name: "sales_summary_daily", Dir: filepath.Join(root, "sales_summary_daily"), Partition: salesPart, Columns: salesCols},
 		{Name: "finance_financial", Dir: filepath.Join(root, "finance_financial"), Partition: financePart, Columns: financeCols},
 		{Name: "subscription_summary_daily", Dir: filepath.Join(root, "subscription_summary_daily"), Partition: salesPart, Columns: subsCols},
@@ -47,7 +47,7 @@ func testViews(root string) []View {
 		{Name: "perf_metrics", Dir: filepath.Join(root, "perf_metrics"), Partition: metricsPart, Columns: metricCols},
 		{Name: "diagnostic_signatures", Dir: filepath.Join(root, "diagnostic_signatures"), Partition: metricsPart, Columns: signatureCols},
 		{Name: "diagnostic_log_frames", Dir: filepath.Join(root, "diagnostic_log_frames"), Partition: metricsPart, Columns: frameCols},
-	}
+	}, append(analyticsTestViews(root), catalogTestViews(root)...)...)
 }
 
 var (
@@ -218,7 +218,7 @@ func TestCuratedQueries(t *testing.T) {
 	db := openMem(t)
 	root := t.TempDir()
 	buildTree(t, db, root)
-	if err := db.Refresh(context.Background(), testViews(root), queries.All()); err != nil {
+	if err := db.Refresh(context.Background(), testViews(root), withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	checkCurated(t, db, false)
@@ -257,7 +257,7 @@ FROM sales_summary_daily WHERE vendor = '1' GROUP BY ALL ORDER BY 1`)
 func TestEmptyViews(t *testing.T) {
 	db := openMem(t)
 	root := t.TempDir() // no files: every table gets a typed empty view
-	if err := db.Refresh(context.Background(), testViews(root), queries.All()); err != nil {
+	if err := db.Refresh(context.Background(), testViews(root), withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	checkCurated(t, db, true)
@@ -274,19 +274,19 @@ func TestRefreshReplacesAndIsAtomic(t *testing.T) {
 	db := openMem(t)
 	root := t.TempDir()
 	views := testViews(root)
-	if err := db.Refresh(ctx, views, queries.All()); err != nil {
+	if err := db.Refresh(ctx, views, withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	// Files appear: the next Refresh turns the empty views into Parquet views.
 	buildTree(t, db, root)
-	if err := db.Refresh(ctx, views, queries.All()); err != nil {
+	if err := db.Refresh(ctx, views, withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	checkCurated(t, db, false)
 
 	// A broken query fails the whole Refresh and leaves every view as it was.
 	os.RemoveAll(filepath.Join(root, "finance_financial"))
-	bad := append(queries.All(), queries.Query{Name: "broken", SQL: "SELECT no_such_column FROM sales_summary_daily;"})
+	bad := append(withLatest(queries.All()), queries.Query{Name: "broken", SQL: "SELECT no_such_column FROM sales_summary_daily;"})
 	err := db.Refresh(ctx, views, bad)
 	if err == nil || !strings.Contains(err.Error(), "refresh view broken") {
 		t.Fatalf("Refresh with a broken query: err = %v", err)
@@ -319,7 +319,7 @@ func TestOpenFileAndReopen(t *testing.T) {
 	// Relative directories become absolute in the view text.
 	t.Chdir(dir)
 	views := testViews("data")
-	if err := db.Refresh(ctx, views, queries.All()); err != nil {
+	if err := db.Refresh(ctx, views, withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -344,6 +344,7 @@ func TestOpenFileAndReopen(t *testing.T) {
 		"launch_and_hang_by_version", "metric_regressions", "perf_metrics", "review_response_time", "review_responses",
 		"reviews_rating_by_week_territory", "sales_summary_daily", "subscription_summary_daily",
 		"top_diagnostic_signatures", "unanswered_low_rating_reviews"}
+	want = withCatalogNames(withAnalyticsNames(want))
 	if !slices.Equal(names, want) {
 		t.Errorf("Tables() = %v, want %v", names, want)
 	}
@@ -427,7 +428,7 @@ func TestFilesAddedAfterRefresh(t *testing.T) {
 	db := openMem(t)
 	root := t.TempDir()
 	buildTree(t, db, root)
-	if err := db.Refresh(ctx, testViews(root), queries.All()); err != nil {
+	if err := db.Refresh(ctx, testViews(root), withLatest(queries.All())); err != nil {
 		t.Fatal(err)
 	}
 	writeParquet(t, db, filepath.Join(root, "subscription_summary_daily/vendor=1/report_date=2026-11-03/data.parquet"),

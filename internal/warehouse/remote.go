@@ -1,0 +1,168 @@
+package warehouse
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/ascetl/etl/internal/blobs/bucketurl"
+	"github.com/ascetl/etl/queries"
+)
+
+// Remote is how DuckDB reaches a bucket in S3, GCS or Azure Blob Storage: the root of
+// the Parquet tree as a DuckDB path and the statements that load the extension and
+// create a secret for it.
+//
+// The bundled DuckDB here has no httpfs/azure extension, so nothing in this file is
+// executed: `etl views` writes the statements to a SQL script that analysts run with
+// the duckdb CLI (or paste into a BI tool's init SQL) on a machine that can install
+// extensions. The secrets use PROVIDER credential_chain, so no key is ever written to
+// the script: DuckDB picks credentials up the way the AWS/Azure SDKs do.
+type Remote struct {
+	// Root is the bucket root as DuckDB names it, without a trailing slash:
+	// s3://bucket[/prefix], gs://bucket[/prefix] or az://container[/prefix].
+	Root string
+	// Setup holds INSTALL/LOAD and CREATE OR REPLACE SECRET, each without ';'.
+	Setup []string
+}
+
+// NewRemote derives the DuckDB root and setup for a storage.bucket URL. getenv supplies
+// AZURE_STORAGE_ACCOUNT when the azblob URL has no storage_account parameter (pass
+// os.Getenv). Local and memory buckets are refused.
+func NewRemote(bucket string, getenv func(string) string) (*Remote, error) {
+	u, err := bucketurl.Parse(bucket)
+	if err != nil {
+		return nil, fmt.Errorf("storage.bucket: %w", err)
+	}
+	prefix := strings.TrimSuffix(u.Prefix, "/")
+	join := func(scheme, name string) string {
+		root := scheme + "://" + name
+		if prefix != "" {
+			root += "/" + prefix
+		}
+		return root
+	}
+	var r Remote
+	switch u.Scheme {
+	case "s3":
+		r.Root = join("s3", u.Bucket)
+		r.Setup = append(extensions("httpfs", "aws"), secretSQL("etl_s3", "s3", r.Root, s3Options(u)))
+	case "gs":
+		r.Root = join("gs", u.Bucket)
+		r.Setup = append(extensions("httpfs", "aws"), secretSQL("etl_gcs", "gcs", r.Root, nil))
+	case "azblob":
+		account := u.Query.Get("storage_account")
+		if account == "" && getenv != nil {
+			account = getenv("AZURE_STORAGE_ACCOUNT")
+		}
+		if account == "" {
+			return nil, errors.New("storage.bucket: DuckDB needs the Azure storage account: add storage_account=<name> to the azblob:// URL or set AZURE_STORAGE_ACCOUNT")
+		}
+		r.Root = join("az", u.Bucket)
+		r.Setup = append(extensions("azure"), secretSQL("etl_azure", "azure", r.Root,
+			[][2]string{{"ACCOUNT_NAME", QuoteLiteral(account)}}))
+	default:
+		return nil, fmt.Errorf("storage.bucket %q is not an object store (s3://, gs://, azblob://)", bucket)
+	}
+	return &r, nil
+}
+
+func extensions(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, "INSTALL "+n, "LOAD "+n)
+	}
+	return out
+}
+
+// s3Options maps the s3:// URL parameters DuckDB needs to reach the same endpoint.
+func s3Options(u *bucketurl.URL) [][2]string {
+	var opts [][2]string
+	if r := u.Query.Get("region"); r != "" {
+		opts = append(opts, [2]string{"REGION", QuoteLiteral(r)})
+	}
+	useSSL := !u.Bool("disable_https")
+	if e := u.Query.Get("endpoint"); e != "" {
+		if eu, err := url.Parse(e); err == nil { // checked by bucketurl.Parse
+			// DuckDB wants host[:port] (and path, if any) without the scheme.
+			opts = append(opts, [2]string{"ENDPOINT", QuoteLiteral(eu.Host + strings.TrimRight(eu.Path, "/"))})
+			if eu.Scheme == "http" {
+				useSSL = false
+			}
+		}
+	}
+	if u.Bool("use_path_style") || u.Bool("s3ForcePathStyle") {
+		opts = append(opts, [2]string{"URL_STYLE", "'path'"})
+	}
+	if !useSSL {
+		opts = append(opts, [2]string{"USE_SSL", "false"})
+	}
+	return opts
+}
+
+// secretSQL is a CREATE OR REPLACE SECRET with the credential chain, scoped to root so
+// that it does not shadow the analyst's other secrets of the same type.
+func secretSQL(name, typ, root string, opts [][2]string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "CREATE OR REPLACE SECRET %s (TYPE %s, PROVIDER credential_chain", QuoteIdent(name), typ)
+	for _, o := range opts {
+		fmt.Fprintf(&b, ", %s %s", o[0], o[1])
+	}
+	fmt.Fprintf(&b, ", SCOPE %s)", QuoteLiteral(root+"/"))
+	return b.String()
+}
+
+// TableDir is the DuckDB path of a table's hive tree in the bucket.
+func (r *Remote) TableDir(table string) string { return r.Root + "/parquet/" + table }
+
+// Script returns the SQL script that sets DuckDB up for the bucket and (re)creates
+// every view: the setup statements, then one view per table — a read_parquet view for
+// tables with at least one Parquet object (present[name]), a typed empty view for the
+// others, because read_parquet fails on a glob that matches nothing — then the queries
+// in order, each as a view named after it. Every statement ends with ";\n".
+func (r *Remote) Script(views []View, present map[string]bool, qs []queries.Query) (string, error) {
+	var b strings.Builder
+	b.WriteString("-- DuckDB views over " + r.Root + " (generated by `etl views`; safe to re-run).\n")
+	b.WriteString("-- Needs network access to install the extensions once; credentials come from the\n")
+	b.WriteString("-- provider's standard chain (see README, \"Storage backends\").\n")
+	for _, s := range r.Setup {
+		b.WriteString(s + ";\n")
+	}
+	for _, v := range views {
+		s, err := remoteViewSQL(v, present[v.Name])
+		if err != nil {
+			return "", fmt.Errorf("remote view %s: %w", v.Name, err)
+		}
+		b.WriteString(s + ";\n")
+	}
+	for _, q := range qs {
+		s, err := querySQL(q)
+		if err != nil {
+			return "", fmt.Errorf("remote query %s: %w", q.Name, err)
+		}
+		b.WriteString(strings.TrimRight(s, "\n") + ";\n")
+	}
+	return b.String(), nil
+}
+
+// remoteViewSQL is viewSQL for a table whose Dir is a remote URL; present says whether
+// the bucket holds any Parquet object of it (the caller lists the bucket).
+func remoteViewSQL(v View, present bool) (string, error) {
+	if !strings.Contains(v.Dir, "://") {
+		return "", fmt.Errorf("directory %q is not a remote URL", v.Dir)
+	}
+	if present {
+		return viewSQL(v)
+	}
+	if v.Name == "" {
+		return "", errors.New("empty view name")
+	}
+	if err := checkCols("partition", v.Partition); err != nil {
+		return "", err
+	}
+	if err := checkCols("file", v.Columns); err != nil {
+		return "", err
+	}
+	return "CREATE OR REPLACE VIEW " + QuoteIdent(v.Name) + " AS " + emptySelect(v), nil
+}

@@ -164,3 +164,16 @@ func (s *Store) write(ctx context.Context, key string, opts *blob.WriterOptions,
 	}
 	return cw.n, nil
 }
+
+// PutBytes stores data at key through the same commit-or-abort path as every other write
+// (small JSON state and manifests use it); the error names the key.
+func (s *Store) PutBytes(ctx context.Context, key string, data []byte, contentType string) error {
+	_, err := s.write(ctx, key, &blob.WriterOptions{ContentType: contentType}, func(w *countingWriter) error {
+		_, err := w.Write(data)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}

@@ -140,10 +140,7 @@ func WriteManifest(ctx context.Context, s *load.Store, m *Manifest) error {
 		return fmt.Errorf("manifest %s: %w", m.ID, err)
 	}
 	key := ManifestKey(m.ID)
-	if err := s.Bucket().WriteAll(ctx, key, append(b, '\n'), nil); err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
-	}
-	return nil
+	return s.PutBytes(ctx, key, append(b, '\n'), "application/json")
 }
 
 // ListManifests returns up to limit run manifests (all when limit <= 0), newest first.

@@ -225,8 +225,5 @@ func (p *Pipeline) writeJSON(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return err
 	}
-	if err := p.Store.Bucket().WriteAll(ctx, key, b, nil); err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
-	}
-	return nil
+	return p.Store.PutBytes(ctx, key, b, "application/json")
 }

@@ -336,32 +336,17 @@ func withReports(base string, res map[string]any, q *anaRequest, limit int, fRep
 }
 
 func (s *Server) anaGetRequest(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"}); e != nil {
-		writeError(w, e)
+	v := newAnaQuery(r, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"})
+	fReq := v.enum("fields[analyticsReportRequests]", reqFieldList)
+	fRep := v.enum("fields[analyticsReports]", repFieldList)
+	incl, lim := v.reportIncludes()
+	if v.failed(w) {
 		return
 	}
-	fReq, e := enumSet(q, "fields[analyticsReportRequests]", reqFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	incl, lim, e := parseReportIncludes(q)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	req := st.live(id)
-	if req == nil {
-		writeError(w, errNoResource("analyticsReportRequests", id))
+	if !found(w, req, "analyticsReportRequests", id) {
 		return
 	}
 	base := "http://" + r.Host
@@ -376,47 +361,20 @@ func (s *Server) anaGetRequest(w http.ResponseWriter, r *http.Request, id string
 }
 
 func (s *Server) anaAppRequests(w http.ResponseWriter, r *http.Request, appID string, linkage bool) {
-	q := r.URL.Query()
-	params := linkageParams
-	if !linkage {
-		params = []string{"filter[accessType]", "fields[analyticsReportRequests]", "fields[analyticsReports]", "include",
-			"limit", "limit[reports]", "cursor"}
-	}
-	if e := checkParams(q, params); e != nil {
-		writeError(w, e)
-		return
-	}
-	access, e := enumSet(q, "filter[accessType]", accessTypes)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	fReq, e := enumSet(q, "fields[analyticsReportRequests]", reqFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	incl, lim, e := parseReportIncludes(q)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	v := newAnaListQuery(r, linkage, "filter[accessType]", "fields[analyticsReportRequests]", "fields[analyticsReports]", "include",
+		"limit", "limit[reports]", "cursor")
+	access := v.enum("filter[accessType]", accessTypes)
+	fReq := v.enum("fields[analyticsReportRequests]", reqFieldList)
+	fRep := v.enum("fields[analyticsReports]", repFieldList)
+	incl, lim := v.reportIncludes()
 	key := "anaRequests|" + r.URL.Path + "|" + strings.Join(sortedSet(access), ",")
-	off, snap, limit, e := s.anaPaging(q, key)
-	if e != nil {
-		writeError(w, e)
+	off, snap, limit := v.paging(s, key)
+	if v.failed(w) {
 		return
 	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
-	if st.apps[appID] == nil {
-		writeError(w, errNoResource("apps", appID))
+	if !found(w, st.apps[appID], "apps", appID) {
 		return
 	}
 	base := "http://" + r.Host
@@ -455,44 +413,25 @@ func (st *anaStore) liveReport(id string) (*anaReport, *anaRequest) {
 }
 
 func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID string, linkage bool) {
-	q := r.URL.Query()
-	params := linkageParams
-	if !linkage {
-		params = []string{"filter[category]", "filter[name]", "fields[analyticsReports]", "limit", "cursor"}
-	}
-	if e := checkParams(q, params); e != nil {
-		writeError(w, e)
-		return
-	}
-	cats, e := enumSet(q, "filter[category]", anaCategories)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	v := newAnaListQuery(r, linkage, "filter[category]", "filter[name]", "fields[analyticsReports]", "limit", "cursor")
+	cats := v.enum("filter[category]", anaCategories)
 	var names map[string]bool
-	if v, ok := qget(q, "filter[name]"); ok {
+	if fv, ok := qget(v.q, "filter[name]"); ok && v.e == nil {
 		names = map[string]bool{}
-		for n := range strings.SplitSeq(v, ",") {
+		for n := range strings.SplitSeq(fv, ",") {
 			names[n] = true
 		}
 	}
-	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	key := "anaReports|" + r.URL.Path + "|" + strings.Join(sortedSet(cats), ",") + "|" + strings.Join(sortedSet(names), "\x00")
-	off, snap, limit, e := s.anaPaging(q, key)
-	if e != nil {
-		writeError(w, e)
+	off, snap, limit := v.paging(s, key)
+	if v.failed(w) {
 		return
 	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	req := st.live(reqID)
-	if req == nil {
-		writeError(w, errNoResource("analyticsReportRequests", reqID))
+	if !found(w, req, "analyticsReportRequests", reqID) {
 		return
 	}
 	req.touch(s.now())
@@ -508,72 +447,47 @@ func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID str
 }
 
 func (s *Server) anaGetReport(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"fields[analyticsReports]"}); e != nil {
-		writeError(w, e)
+	v := newAnaQuery(r, []string{"fields[analyticsReports]"})
+	fRep := v.enum("fields[analyticsReports]", repFieldList)
+	if v.failed(w) {
 		return
 	}
-	fRep, e := enumSet(q, "fields[analyticsReports]", repFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	rep, req := st.liveReport(id)
-	if rep == nil {
-		writeError(w, errNoResource("analyticsReports", id))
+	if !found(w, rep, "analyticsReports", id) {
 		return
 	}
 	req.touch(s.now())
 	base := "http://" + r.Host
-	writeJSON(w, r, map[string]any{"data": reportRes(base, rep, req, fRep), "links": map[string]string{"self": selfURL(r, base)}})
+	writeAnaOne(w, r, base, reportRes(base, rep, req, fRep))
 }
 
 func (s *Server) anaInstanceList(w http.ResponseWriter, r *http.Request, repID string, linkage bool) {
-	q := r.URL.Query()
-	params := linkageParams
-	if !linkage {
-		params = []string{"filter[granularity]", "filter[processingDate]", "fields[analyticsReportInstances]", "limit", "cursor"}
-	}
-	if e := checkParams(q, params); e != nil {
-		writeError(w, e)
-		return
-	}
-	grans, e := enumSet(q, "filter[granularity]", anaGranularities)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	v := newAnaListQuery(r, linkage, "filter[granularity]", "filter[processingDate]", "fields[analyticsReportInstances]",
+		"limit", "cursor")
+	grans := v.enum("filter[granularity]", anaGranularities)
 	var procs map[string]bool
-	if v, ok := qget(q, "filter[processingDate]"); ok {
+	if fv, ok := qget(v.q, "filter[processingDate]"); ok && v.e == nil {
 		procs = map[string]bool{}
-		for d := range strings.SplitSeq(v, ",") {
+		for d := range strings.SplitSeq(fv, ",") {
 			if _, err := parseISODate(d); err != nil {
-				writeError(w, errInvalidValue("filter[processingDate]", d))
-				return
+				v.e = errInvalidValue("filter[processingDate]", d)
+				break
 			}
 			procs[d] = true
 		}
 	}
-	fInst, e := enumSet(q, "fields[analyticsReportInstances]", instFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	fInst := v.enum("fields[analyticsReportInstances]", instFieldList)
 	key := "anaInstances|" + r.URL.Path + "|" + strings.Join(sortedSet(grans), ",") + "|" + strings.Join(sortedSet(procs), ",")
-	off, snap, limit, e := s.anaPaging(q, key)
-	if e != nil {
-		writeError(w, e)
+	off, snap, limit := v.paging(s, key)
+	if v.failed(w) {
 		return
 	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	rep, req := st.liveReport(repID)
-	if rep == nil {
-		writeError(w, errNoResource("analyticsReports", repID))
+	if !found(w, rep, "analyticsReports", repID) {
 		return
 	}
 	req.touch(s.now())
@@ -590,28 +504,21 @@ func (s *Server) anaInstanceList(w http.ResponseWriter, r *http.Request, repID s
 }
 
 func (s *Server) anaGetInstance(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"fields[analyticsReportInstances]"}); e != nil {
-		writeError(w, e)
+	v := newAnaQuery(r, []string{"fields[analyticsReportInstances]"})
+	fInst := v.enum("fields[analyticsReportInstances]", instFieldList)
+	if v.failed(w) {
 		return
 	}
-	fInst, e := enumSet(q, "fields[analyticsReportInstances]", instFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	now := s.now()
 	in := s.findInstance(st, id, now)
-	if in == nil {
-		writeError(w, errNoResource("analyticsReportInstances", id))
+	if !found(w, in, "analyticsReportInstances", id) {
 		return
 	}
 	in.req.touch(now)
 	base := "http://" + r.Host
-	writeJSON(w, r, map[string]any{"data": instanceRes(base, in, fInst), "links": map[string]string{"self": selfURL(r, base)}})
+	writeAnaOne(w, r, base, instanceRes(base, in, fInst))
 }
 
 // segmentRes builds a segment resource with a URL minted now.
@@ -622,33 +529,18 @@ func (s *Server) segmentRes(base string, in *anaInstance, idx int, body []byte, 
 }
 
 func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID string, linkage bool) {
-	q := r.URL.Query()
-	params := linkageParams
-	if !linkage {
-		params = []string{"fields[analyticsReportSegments]", "limit", "cursor"}
-	}
-	if e := checkParams(q, params); e != nil {
-		writeError(w, e)
-		return
-	}
-	fSeg, e := enumSet(q, "fields[analyticsReportSegments]", segFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
+	v := newAnaListQuery(r, linkage, "fields[analyticsReportSegments]", "limit", "cursor")
+	fSeg := v.enum("fields[analyticsReportSegments]", segFieldList)
 	key := "anaSegments|" + r.URL.Path
-	off, snap, limit, e := s.anaPaging(q, key)
-	if e != nil {
-		writeError(w, e)
+	off, snap, limit := v.paging(s, key)
+	if v.failed(w) {
 		return
 	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	now := s.now()
 	in := s.findInstance(st, instID, now)
-	if in == nil {
-		writeError(w, errNoResource("analyticsReportInstances", instID))
+	if !found(w, in, "analyticsReportInstances", instID) {
 		return
 	}
 	in.req.touch(now)
@@ -662,18 +554,12 @@ func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID s
 }
 
 func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"fields[analyticsReportSegments]"}); e != nil {
-		writeError(w, e)
+	v := newAnaQuery(r, []string{"fields[analyticsReportSegments]"})
+	fSeg := v.enum("fields[analyticsReportSegments]", segFieldList)
+	if v.failed(w) {
 		return
 	}
-	fSeg, e := enumSet(q, "fields[analyticsReportSegments]", segFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	st := s.anaStore()
-	st.mu.Lock()
+	st := s.lockedAnaStore()
 	defer st.mu.Unlock()
 	now := s.now()
 	ref, ok := st.segs[id]
@@ -684,6 +570,76 @@ func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string
 	ref.inst.req.touch(now)
 	base := "http://" + r.Host
 	bodies := s.bodiesOf(st, ref.inst)
-	writeJSON(w, r, map[string]any{"data": s.segmentRes(base, ref.inst, ref.idx, bodies[ref.idx], now, fSeg),
-		"links": map[string]string{"self": selfURL(r, base)}})
+	writeAnaOne(w, r, base, s.segmentRes(base, ref.inst, ref.idx, bodies[ref.idx], now, fSeg))
+}
+
+// anaQuery validates an Analytics Reports query step by step; the first error is kept and
+// the later steps do nothing.
+type anaQuery struct {
+	q url.Values
+	e *httpError
+}
+
+// newAnaQuery starts with the check that the query names only allowed parameters.
+func newAnaQuery(r *http.Request, allowed []string) *anaQuery {
+	q := r.URL.Query()
+	return &anaQuery{q: q, e: checkParams(q, allowed)}
+}
+
+// newAnaListQuery is newAnaQuery for a listing: a linkage listing (relationships/...)
+// allows only limit and cursor, the full one params.
+func newAnaListQuery(r *http.Request, linkage bool, params ...string) *anaQuery {
+	if linkage {
+		params = linkageParams
+	}
+	return newAnaQuery(r, params)
+}
+
+// enum is enumSet of k.
+func (v *anaQuery) enum(k string, allowed []string) map[string]bool {
+	if v.e != nil {
+		return nil
+	}
+	set, e := enumSet(v.q, k, allowed)
+	v.e = e
+	return set
+}
+
+// reportIncludes is parseReportIncludes.
+func (v *anaQuery) reportIncludes() (incl bool, limit int) {
+	if v.e != nil {
+		return false, 0
+	}
+	incl, limit, v.e = parseReportIncludes(v.q)
+	return incl, limit
+}
+
+// paging is anaPaging with the listing's cursor key.
+func (v *anaQuery) paging(s *Server, key string) (off uint64, snap time.Time, limit int) {
+	if v.e != nil {
+		return 0, time.Time{}, 0
+	}
+	off, snap, limit, v.e = s.anaPaging(v.q, key)
+	return off, snap, limit
+}
+
+// failed writes the error, if any, and reports whether there was one.
+func (v *anaQuery) failed(w http.ResponseWriter) bool {
+	if v.e != nil {
+		writeError(w, v.e)
+		return true
+	}
+	return false
+}
+
+// lockedAnaStore returns the store with its lock held.
+func (s *Server) lockedAnaStore() *anaStore {
+	st := s.anaStore()
+	st.mu.Lock()
+	return st
+}
+
+// writeAnaOne writes a single-resource document.
+func writeAnaOne(w http.ResponseWriter, r *http.Request, base string, data map[string]any) {
+	writeJSON(w, r, map[string]any{"data": data, "links": map[string]string{"self": selfURL(r, base)}})
 }

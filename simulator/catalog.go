@@ -238,24 +238,16 @@ var appStoreStates = []string{"ACCEPTED", "DEVELOPER_REMOVED_FROM_SALE", "DEVELO
 
 func (s *Server) serveApps(w http.ResponseWriter, r *http.Request) {
 	sp := appSpec
-	sp.list = true
 	sp.params = []string{"filter[bundleId]", "filter[sku]", "filter[name]", "filter[id]",
 		"filter[appStoreVersions.appStoreState]", "sort"}
-	jq, e := s.parseJReq(r, sp)
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[appStoreVersions.appStoreState]", appStoreStates)
-	}
 	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("", "name", "-name", "bundleId", "-bundleId", "sku", "-sku")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
+	jq, off, snap := s.openList(w, r, sp, func(jq *jreq) (e *httpError) {
+		if _, e = enumSet(jq.q, "filter[appStoreVersions.appStoreState]", appStoreStates); e == nil {
+			sort, e = jq.sortParam("", "name", "-name", "bundleId", "-bundleId", "sku", "-sku")
+		}
+		return e
+	})
+	if jq == nil {
 		return
 	}
 	m := s.model()
@@ -271,60 +263,33 @@ func (s *Server) serveApps(w http.ResponseWriter, r *http.Request) {
 		}
 		sel = append(sel, ca)
 	}
-	if sort != "" {
-		key := func(ca *catApp) string {
-			if strings.HasSuffix(sort, "name") {
-				return ca.name(jq.now)
-			}
-			return ca.sku
+	orderBy(sel, sort, byKey(func(ca *catApp) string {
+		if strings.HasSuffix(sort, "name") {
+			return ca.name(jq.now)
 		}
-		slices.SortStableFunc(sel, func(a, b *catApp) int {
-			c := strings.Compare(key(a), key(b))
-			if sort[0] == '-' {
-				c = -c
-			}
-			return c
-		})
-	}
+		return ca.sku
+	}))
 	servePage(s, w, jq, off, snap, sel, func(ca *catApp) *jres { return s.appRes(jq, m, ca) })
 }
 
 func (s *Server) serveApp(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, appSpec)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	m := s.model()
-	ca := m.byID[id]
-	if ca == nil {
-		writeError(w, errNoResource("apps", id))
-		return
-	}
-	serveOne(w, jq, s.appRes(jq, m, ca))
+	var m *catModel
+	serveByID(s, w, r, appSpec, "apps", id,
+		func(*jreq) *catApp { m = s.model(); return m.byID[id] },
+		func(jq *jreq, ca *catApp) *jres { return s.appRes(jq, m, ca) })
 }
 
 func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request, appID string) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"filter[versionString]", "filter[appStoreState]", "filter[platform]"},
-		fields: []string{"appStoreVersions", "builds"}, includes: []string{"build"}, list: true})
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[appStoreState]", appStoreStates)
-	}
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[platform]", []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"})
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	ca := s.model().byID[appID]
+	jq, off, snap, ca := openListUnder(s, w, r, reqSpec{params: []string{"filter[versionString]", "filter[appStoreState]", "filter[platform]"},
+		fields: []string{"appStoreVersions", "builds"}, includes: []string{"build"}}, "apps", appID,
+		func(*jreq) *catApp { return s.model().byID[appID] },
+		func(jq *jreq) (e *httpError) {
+			if _, e = enumSet(jq.q, "filter[appStoreState]", appStoreStates); e == nil {
+				_, e = enumSet(jq.q, "filter[platform]", []string{"IOS", "MAC_OS", "TV_OS", "VISION_OS"})
+			}
+			return e
+		})
 	if ca == nil {
-		writeError(w, errNoResource("apps", appID))
 		return
 	}
 	var sel []*catVersion
@@ -347,38 +312,23 @@ func (s *Server) versionWithBuild(jq *jreq, v *catVersion) *jres {
 }
 
 func (s *Server) serveVersion(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"appStoreVersions", "builds"}, includes: []string{"build"}})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	v := s.model().vers[id]
-	if v == nil {
-		writeError(w, errNoResource("appStoreVersions", id))
-		return
-	}
-	serveOne(w, jq, s.versionWithBuild(jq, v))
+	serveByID(s, w, r, reqSpec{fields: []string{"appStoreVersions", "builds"}, includes: []string{"build"}},
+		"appStoreVersions", id, func(*jreq) *catVersion { return s.model().vers[id] }, s.versionWithBuild)
 }
 
 func (s *Server) serveBuildsList(w http.ResponseWriter, r *http.Request) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"filter[app]", "filter[version]", "filter[preReleaseVersion.version]",
+	var sort string
+	jq, off, snap := s.openList(w, r, reqSpec{params: []string{"filter[app]", "filter[version]", "filter[preReleaseVersion.version]",
 		"filter[processingState]", "filter[id]", "sort"},
 		fields:   []string{"builds", "preReleaseVersions", "apps", "appStoreVersions"},
-		includes: []string{"preReleaseVersion", "app", "appStoreVersion"}, list: true})
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[processingState]", processingStates)
-	}
-	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("-uploadedDate", "uploadedDate", "version", "-version")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
+		includes: []string{"preReleaseVersion", "app", "appStoreVersion"}},
+		func(jq *jreq) (e *httpError) {
+			if _, e = enumSet(jq.q, "filter[processingState]", processingStates); e == nil {
+				sort, e = jq.sortParam("-uploadedDate", "uploadedDate", "version", "-version")
+			}
+			return e
+		})
+	if jq == nil {
 		return
 	}
 	m := s.model()
@@ -402,7 +352,7 @@ func (s *Server) serveBuildsList(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	slices.SortStableFunc(sel, func(a, b *build) int {
+	orderBy(sel, sort, func(a, b *build) int {
 		var c int
 		switch strings.TrimPrefix(sort, "-") {
 		case "uploadedDate":
@@ -415,36 +365,23 @@ func (s *Server) serveBuildsList(w http.ResponseWriter, r *http.Request) {
 		if c == 0 {
 			c = strings.Compare(a.id, b.id)
 		}
-		if sort[0] == '-' {
-			c = -c
-		}
 		return c
 	})
 	servePage(s, w, jq, off, snap, sel, func(b *build) *jres { return s.buildRes(jq, b) })
 }
 
 func (s *Server) serveIAPs(w http.ResponseWriter, r *http.Request, appID string) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"filter[productId]", "filter[name]", "filter[inAppPurchaseType]",
-		"filter[state]", "sort"}, fields: []string{"inAppPurchases"}, list: true})
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[inAppPurchaseType]", []string{"CONSUMABLE", "NON_CONSUMABLE", "NON_RENEWING_SUBSCRIPTION"})
-	}
 	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("", "name", "-name", "inAppPurchaseType", "-inAppPurchaseType")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	ca := s.model().byID[appID]
+	jq, off, snap, ca := openListUnder(s, w, r, reqSpec{params: []string{"filter[productId]", "filter[name]", "filter[inAppPurchaseType]",
+		"filter[state]", "sort"}, fields: []string{"inAppPurchases"}}, "apps", appID,
+		func(*jreq) *catApp { return s.model().byID[appID] },
+		func(jq *jreq) (e *httpError) {
+			if _, e = enumSet(jq.q, "filter[inAppPurchaseType]", []string{"CONSUMABLE", "NON_CONSUMABLE", "NON_RENEWING_SUBSCRIPTION"}); e == nil {
+				sort, e = jq.sortParam("", "name", "-name", "inAppPurchaseType", "-inAppPurchaseType")
+			}
+			return e
+		})
 	if ca == nil {
-		writeError(w, errNoResource("apps", appID))
 		return
 	}
 	var sel []*catIAP
@@ -454,33 +391,18 @@ func (s *Server) serveIAPs(w http.ResponseWriter, r *http.Request, appID string)
 			sel = append(sel, p)
 		}
 	}
-	if sort != "" {
-		slices.SortStableFunc(sel, func(a, b *catIAP) int {
-			c := strings.Compare(a.name, b.name)
-			if strings.HasSuffix(sort, "Type") {
-				c = strings.Compare(a.typ, b.typ)
-			}
-			if sort[0] == '-' {
-				c = -c
-			}
-			return c
-		})
-	}
+	orderBy(sel, sort, byKey(func(p *catIAP) string {
+		if strings.HasSuffix(sort, "Type") {
+			return p.typ
+		}
+		return p.name
+	}))
 	servePage(s, w, jq, off, snap, sel, func(p *catIAP) *jres { return s.iapRes(jq, p) })
 }
 
 func (s *Server) serveIAP(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"inAppPurchases"}})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	p := s.model().iaps[id]
-	if p == nil {
-		writeError(w, errNoResource("inAppPurchases", id))
-		return
-	}
-	serveOne(w, jq, s.iapRes(jq, p))
+	serveByID(s, w, r, reqSpec{fields: []string{"inAppPurchases"}}, "inAppPurchases", id,
+		func(*jreq) *catIAP { return s.model().iaps[id] }, s.iapRes)
 }
 
 var groupSpec = reqSpec{fields: []string{"subscriptionGroups", "subscriptions"}, includes: []string{"subscriptions"},
@@ -488,24 +410,15 @@ var groupSpec = reqSpec{fields: []string{"subscriptionGroups", "subscriptions"},
 
 func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, appID string) {
 	sp := groupSpec
-	sp.params, sp.list = []string{"filter[referenceName]", "filter[subscriptions.state]", "sort"}, true
-	jq, e := s.parseJReq(r, sp)
+	sp.params = []string{"filter[referenceName]", "filter[subscriptions.state]", "sort"}
 	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("", "referenceName", "-referenceName")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	ca := s.model().byID[appID]
+	jq, off, snap, ca := openListUnder(s, w, r, sp, "apps", appID,
+		func(*jreq) *catApp { return s.model().byID[appID] },
+		func(jq *jreq) (e *httpError) {
+			sort, e = jq.sortParam("", "referenceName", "-referenceName")
+			return e
+		})
 	if ca == nil {
-		writeError(w, errNoResource("apps", appID))
 		return
 	}
 	var sel []*catGroup
@@ -521,38 +434,20 @@ func (s *Server) serveGroups(w http.ResponseWriter, r *http.Request, appID strin
 }
 
 func (s *Server) serveGroup(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, groupSpec)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	g := s.model().groups[id]
-	if g == nil {
-		writeError(w, errNoResource("subscriptionGroups", id))
-		return
-	}
-	serveOne(w, jq, s.groupRes(jq, g))
+	serveByID(s, w, r, groupSpec, "subscriptionGroups", id,
+		func(*jreq) *catGroup { return s.model().groups[id] }, s.groupRes)
 }
 
 func (s *Server) serveSubs(w http.ResponseWriter, r *http.Request, groupID string) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"filter[productId]", "filter[name]", "filter[state]", "sort"},
-		fields: []string{"subscriptions"}, list: true})
 	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("", "name", "-name")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	g := s.model().groups[groupID]
+	jq, off, snap, g := openListUnder(s, w, r, reqSpec{params: []string{"filter[productId]", "filter[name]", "filter[state]", "sort"},
+		fields: []string{"subscriptions"}}, "subscriptionGroups", groupID,
+		func(*jreq) *catGroup { return s.model().groups[groupID] },
+		func(jq *jreq) (e *httpError) {
+			sort, e = jq.sortParam("", "name", "-name")
+			return e
+		})
 	if g == nil {
-		writeError(w, errNoResource("subscriptionGroups", groupID))
 		return
 	}
 	var sel []*catSub
@@ -561,28 +456,11 @@ func (s *Server) serveSubs(w http.ResponseWriter, r *http.Request, groupID strin
 			sel = append(sel, sb)
 		}
 	}
-	if sort != "" {
-		slices.SortStableFunc(sel, func(a, b *catSub) int {
-			c := strings.Compare(a.name, b.name)
-			if sort[0] == '-' {
-				c = -c
-			}
-			return c
-		})
-	}
+	orderBy(sel, sort, byKey(func(sb *catSub) string { return sb.name }))
 	servePage(s, w, jq, off, snap, sel, func(sb *catSub) *jres { return s.subRes(jq, sb) })
 }
 
 func (s *Server) serveSub(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"subscriptions"}})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	sb := s.model().subs[id]
-	if sb == nil {
-		writeError(w, errNoResource("subscriptions", id))
-		return
-	}
-	serveOne(w, jq, s.subRes(jq, sb))
+	serveByID(s, w, r, reqSpec{fields: []string{"subscriptions"}}, "subscriptions", id,
+		func(*jreq) *catSub { return s.model().subs[id] }, s.subRes)
 }

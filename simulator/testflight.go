@@ -189,32 +189,21 @@ type metricDoc struct {
 }
 
 func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID string) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"period", "groupBy", "filter[betaTesters]"}, list: true})
 	period := "P30D"
-	if e == nil {
-		if v, ok := qget(jq.q, "period"); ok {
-			if _, good := betaPeriods[v]; !good {
-				e = errInvalidValue("period", v)
-			}
-			period = v
-		}
-	}
 	var groupBy map[string]bool
-	if e == nil {
-		groupBy, e = enumSet(jq.q, "groupBy", []string{"betaTesters"})
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	a := s.appByID(appID)
+	jq, off, snap, a := openListUnder(s, w, r, reqSpec{params: []string{"period", "groupBy", "filter[betaTesters]"}}, "apps", appID,
+		func(*jreq) *app { return s.appByID(appID) },
+		func(jq *jreq) (e *httpError) {
+			if v, ok := qget(jq.q, "period"); ok {
+				if _, good := betaPeriods[v]; !good {
+					return errInvalidValue("period", v)
+				}
+				period = v
+			}
+			groupBy, e = enumSet(jq.q, "groupBy", []string{"betaTesters"})
+			return e
+		})
 	if a == nil {
-		writeError(w, errNoResource("apps", appID))
 		return
 	}
 	var ts []*betaTester
@@ -272,19 +261,9 @@ func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID
 }
 
 func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildID string) {
-	jq, e := s.parseJReq(r, reqSpec{list: true})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	b := s.buildByID(buildID, jq.now)
+	jq, off, snap, b := openListUnder(s, w, r, reqSpec{}, "builds", buildID,
+		func(jq *jreq) *build { return s.buildByID(buildID, jq.now) }, nil)
 	if b == nil {
-		writeError(w, errNoResource("builds", buildID))
 		return
 	}
 	it := &metricItem{Type: "buildsBetaBuildUsages", DataPoints: []metricPoint{}}

@@ -385,18 +385,13 @@ func (s *Server) ciProductByID(id string, t time.Time) *ciProduct {
 }
 
 func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request, _ string) {
-	jq, e := s.parseJReq(r, reqSpec{params: []string{"filter[productType]", "filter[app]"},
-		fields: []string{"ciProducts", "apps"}, includes: []string{"app"}, list: true})
-	if e == nil {
-		_, e = enumSet(jq.q, "filter[productType]", []string{"APP", "FRAMEWORK"})
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
+	jq, off, snap := s.openList(w, r, reqSpec{params: []string{"filter[productType]", "filter[app]"},
+		fields: []string{"ciProducts", "apps"}, includes: []string{"app"}},
+		func(jq *jreq) (e *httpError) {
+			_, e = enumSet(jq.q, "filter[productType]", []string{"APP", "FRAMEWORK"})
+			return e
+		})
+	if jq == nil {
 		return
 	}
 	var sel []*ciProduct
@@ -413,29 +408,29 @@ func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request, _ strin
 }
 
 func (s *Server) serveCIProduct(w http.ResponseWriter, r *http.Request, id, appID string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"ciProducts", "apps"}, includes: []string{"app"}})
+	sp := reqSpec{fields: []string{"ciProducts", "apps"}, includes: []string{"app"}}
+	if appID == "" {
+		serveByID(s, w, r, sp, "ciProducts", id,
+			func(jq *jreq) *ciProduct { return s.ciProductByID(id, jq.now) }, s.ciProductRes)
+		return
+	}
+	jq, e := s.parseJReq(r, sp)
 	if e != nil {
 		writeError(w, e)
 		return
 	}
+	if !found(w, s.model().byID[appID], "apps", appID) {
+		return
+	}
 	var p *ciProduct
-	if appID != "" {
-		if s.model().byID[appID] == nil {
-			writeError(w, errNoResource("apps", appID))
-			return
+	for _, c := range s.ciProducts() {
+		if c.a != nil && appIDOf(c.a) == appID && !c.created.After(jq.now) {
+			p = c
 		}
-		for _, c := range s.ciProducts() {
-			if c.a != nil && appIDOf(c.a) == appID && !c.created.After(jq.now) {
-				p = c
-			}
-		}
-		if p == nil {
-			writeError(w, &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
-				detail: fmt.Sprintf("There is no resource of type 'ciProducts' related to the apps with id '%s'", appID)})
-			return
-		}
-	} else if p = s.ciProductByID(id, jq.now); p == nil {
-		writeError(w, errNoResource("ciProducts", id))
+	}
+	if p == nil {
+		writeError(w, &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
+			detail: fmt.Sprintf("There is no resource of type 'ciProducts' related to the apps with id '%s'", appID)})
 		return
 	}
 	serveOne(w, jq, s.ciProductRes(jq, p))
@@ -445,24 +440,15 @@ var ciRunSpec = reqSpec{fields: []string{"ciBuildRuns", "builds"}, includes: []s
 
 func (s *Server) serveCIRuns(w http.ResponseWriter, r *http.Request, productID string) {
 	sp := ciRunSpec
-	sp.params, sp.list = []string{"filter[builds]", "sort"}, true
-	jq, e := s.parseJReq(r, sp)
+	sp.params = []string{"filter[builds]", "sort"}
 	var sort string
-	if e == nil {
-		sort, e = jq.sortParam("-number", "number")
-	}
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	p := s.ciProductByID(productID, jq.now)
+	jq, off, snap, p := openListUnder(s, w, r, sp, "ciProducts", productID,
+		func(jq *jreq) *ciProduct { return s.ciProductByID(productID, jq.now) },
+		func(jq *jreq) (e *httpError) {
+			sort, e = jq.sortParam("-number", "number")
+			return e
+		})
 	if p == nil {
-		writeError(w, errNoResource("ciProducts", productID))
 		return
 	}
 	var sel []*ciRun
@@ -493,34 +479,33 @@ func (s *Server) ciRunByID(id string, t time.Time) *ciRun {
 	return nil
 }
 
+// ciActionByID finds an action of a run visible at t.
+func (s *Server) ciActionByID(id string, t time.Time) *ciAction {
+	for _, p := range s.ciProducts() {
+		for _, run := range s.ciRuns(p, t) {
+			for _, a := range run.actions {
+				if a.id == id {
+					return a
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Server) serveCIRun(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, ciRunSpec)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	run := s.ciRunByID(id, jq.now)
-	if run == nil {
-		writeError(w, errNoResource("ciBuildRuns", id))
-		return
-	}
-	serveOne(w, jq, s.ciRunRes(jq, run))
+	serveByID(s, w, r, ciRunSpec, "ciBuildRuns", id,
+		func(jq *jreq) *ciRun { return s.ciRunByID(id, jq.now) }, s.ciRunRes)
+}
+
+// openRunList opens a listing under the build run id (a 404 when there is none).
+func (s *Server) openRunList(w http.ResponseWriter, r *http.Request, sp reqSpec, id string) (*jreq, uint64, int64, *ciRun) {
+	return openListUnder(s, w, r, sp, "ciBuildRuns", id, func(jq *jreq) *ciRun { return s.ciRunByID(id, jq.now) }, nil)
 }
 
 func (s *Server) serveCIRunBuilds(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"builds"}, list: true})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	run := s.ciRunByID(id, jq.now)
+	jq, off, snap, run := s.openRunList(w, r, reqSpec{fields: []string{"builds"}}, id)
 	if run == nil {
-		writeError(w, errNoResource("ciBuildRuns", id))
 		return
 	}
 	var sel []*build
@@ -531,39 +516,14 @@ func (s *Server) serveCIRunBuilds(w http.ResponseWriter, r *http.Request, id str
 }
 
 func (s *Server) serveCIActions(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"ciBuildActions"}, list: true})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	off, snap, e := s.pageOf(jq)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	run := s.ciRunByID(id, jq.now)
+	jq, off, snap, run := s.openRunList(w, r, reqSpec{fields: []string{"ciBuildActions"}}, id)
 	if run == nil {
-		writeError(w, errNoResource("ciBuildRuns", id))
 		return
 	}
 	servePage(s, w, jq, off, snap, run.actions, func(a *ciAction) *jres { return s.ciActionRes(jq, a) })
 }
 
 func (s *Server) serveCIAction(w http.ResponseWriter, r *http.Request, id string) {
-	jq, e := s.parseJReq(r, reqSpec{fields: []string{"ciBuildActions"}})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	for _, p := range s.ciProducts() {
-		for _, run := range s.ciRuns(p, jq.now) {
-			for _, a := range run.actions {
-				if a.id == id {
-					serveOne(w, jq, s.ciActionRes(jq, a))
-					return
-				}
-			}
-		}
-	}
-	writeError(w, errNoResource("ciBuildActions", id))
+	serveByID(s, w, r, reqSpec{fields: []string{"ciBuildActions"}}, "ciBuildActions", id,
+		func(jq *jreq) *ciAction { return s.ciActionByID(id, jq.now) }, s.ciActionRes)
 }

@@ -76,6 +76,12 @@ type Resource struct {
 
 func (r *Resource) path() *jpath { return (*jpath)(nil).field(r.Where).at(r.Index - 1) }
 
+// Attributes is the resource's raw "attributes" object (nil when absent or null).
+func (r *Resource) Attributes() json.RawMessage {
+	raw, _, _, _ := r.member(jdec{}, "attributes")
+	return raw
+}
+
 // Document is one decoded JSON:API document: a list page or a single resource.
 type Document struct {
 	Key      string

@@ -15,6 +15,7 @@ import (
 	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/schemas"
+	"github.com/ascetl/etl/transform"
 )
 
 // Access types of analytics report requests.
@@ -292,30 +293,18 @@ type jsonResource struct {
 	Attributes json.RawMessage `json:"attributes"`
 }
 
-// eachResource calls fn for every resource of a JSON:API list, following links.next.
+// eachResource calls fn for every resource of a JSON:API list, following links.next
+// (listAll, without archiving the pages).
 func (p *Pipeline) eachResource(ctx context.Context, target string, q url.Values, fn func(jsonResource) error) error {
-	for target != "" {
-		data, err := p.API.GetJSON(ctx, target, q)
-		if err != nil {
-			return err
-		}
-		var doc struct {
-			Data  []jsonResource `json:"data"`
-			Links struct {
-				Next string `json:"next"`
-			} `json:"links"`
-		}
-		if err := json.Unmarshal(data, &doc); err != nil {
-			return fmt.Errorf("%s: %w", target, err)
-		}
-		for _, r := range doc.Data {
-			if err := fn(r); err != nil {
+	return p.listAll(ctx, target, q, "", func(doc *transform.Document) error {
+		for i := range doc.Data {
+			r := &doc.Data[i]
+			if err := fn(jsonResource{ID: r.ID, Type: r.Type, Attributes: r.Attributes()}); err != nil {
 				return fmt.Errorf("%s: %s %s: %w", target, r.Type, r.ID, err)
 			}
 		}
-		target, q = doc.Links.Next, nil
-	}
-	return nil
+		return nil
+	})
 }
 
 // isStatus reports whether err is an API error with the given HTTP status.

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/schemas"
@@ -99,10 +97,7 @@ func (p *Pipeline) listAll(ctx context.Context, target string, q url.Values, raw
 }
 
 // isNotFound reports whether err is the API's 404.
-func isNotFound(err error) bool {
-	var ae *extract.APIError
-	return errors.As(err, &ae) && ae.Status == http.StatusNotFound
-}
+func isNotFound(err error) bool { return isStatus(err, http.StatusNotFound) }
 
 // runCatalog snapshots the dimension tables and then, when enabled, the TestFlight and
 // Xcode Cloud families.

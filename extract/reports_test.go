@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 var salesUnit = report.Unit{Family: report.Sales, Type: "SALES", SubType: "SUMMARY",

@@ -11,7 +11,7 @@ import (
 
 	"gocloud.dev/blob"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // State is where a unit stands in the ledger.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 func loadedEntry(u report.Unit) Entry {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 func salesUnit(vendor, period string) report.Unit {

@@ -3,7 +3,7 @@ package schemas
 import (
 	"strings"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // Analytics Reports API tables (REFERENCE.md §C): one table per API report name, named

@@ -1,6 +1,6 @@
 package schemas
 
-import "github.com/ascetl/etl/internal/report"
+import "github.com/ascetl/etl/report"
 
 // Catalog tables (issue 9) come from JSON:API resources, like the review tables: Header is
 // the JSON path a column comes from ("id", "attributes.name", "relationships.app.data.id",

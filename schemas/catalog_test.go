@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 func TestCatalogTables(t *testing.T) {

@@ -1,6 +1,6 @@
 package schemas
 
-import "github.com/ascetl/etl/internal/report"
+import "github.com/ascetl/etl/report"
 
 // Header text is exact (REFERENCE.md §B.2). The two finance layouts spell two headers
 // differently ("Sales or Return"/"Country Of Sale" vs "Sale or Return"/"Country of Sale");

@@ -1,6 +1,6 @@
 package schemas
 
-import "github.com/ascetl/etl/internal/report"
+import "github.com/ascetl/etl/report"
 
 // Power and performance metrics and diagnostics (REFERENCE.md §D) come as JSON, so these
 // tables are "tidy long" flattenings of it: one row per point, breakdown, goal band,

@@ -1,6 +1,6 @@
 package schemas
 
-import "github.com/ascetl/etl/internal/report"
+import "github.com/ascetl/etl/report"
 
 // Review tables come from JSON:API resources (GET /v1/apps/{id}/customerReviews with
 // include=response), not TSV: Header names the JSON attribute a column comes from.

@@ -1,7 +1,7 @@
 package schemas
 
 import (
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // salesLayout is the column set and metadata shared by every frequency of one

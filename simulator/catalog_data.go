@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // The catalog as the /v1/apps family serves it: a pure function of the seed, Options.Apps

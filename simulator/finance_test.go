@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ascetl/etl/internal/fiscal"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/report/fiscal"
 )
 
 // splitFinancial separates data rows from the Total_ footer.

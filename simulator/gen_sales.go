@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // sale is one SALES summary line for one day, before aggregation over longer periods.

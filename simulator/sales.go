@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 var (

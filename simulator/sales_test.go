@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // expectedHeaders holds independent facts about each layout: column count and a few

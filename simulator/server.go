@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // Options configure a Server. Zero values take the documented defaults.

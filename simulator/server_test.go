@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 var rateRE = regexp.MustCompile(`^user-hour-lim:(\d+);user-hour-rem:(\d+);$`)

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ascetl/etl/internal/fiscal"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/report/fiscal"
 	"github.com/ascetl/etl/schemas"
 )
 

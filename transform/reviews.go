@@ -31,7 +31,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/ascetl/etl/internal/territory"
+	"github.com/ascetl/etl/report/territory"
 	"github.com/ascetl/etl/schemas"
 )
 

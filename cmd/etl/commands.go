@@ -14,9 +14,9 @@ import (
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/opsmetrics"
 	"github.com/ascetl/etl/internal/pipeline"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) int {

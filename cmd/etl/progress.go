@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ascetl/etl/internal/pipeline"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -9,8 +9,8 @@ import (
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/opsmetrics"
 	"github.com/ascetl/etl/internal/pipeline"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/internal/schedule"
+	"github.com/ascetl/etl/report"
 )
 
 // cmdSchedule is `etl schedule`: each schedule.jobs entry on its cron expression, under

@@ -19,8 +19,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"gocloud.dev/blob"
 
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 // TestConformance runs the whole load path — Parquet partition write, atomic replace,

@@ -17,7 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // SimulatorURL is the api.base_url that selects the embedded App Store Connect simulator.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // Families are the family names a schedule job or a freshness rule may name.

@@ -9,7 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	etl "github.com/ascetl/etl"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 func TestOpsDefaults(t *testing.T) {

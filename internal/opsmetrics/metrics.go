@@ -16,7 +16,7 @@ import (
 	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/pipeline"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 )
 
 // Metrics are the collectors, registered in Registry.

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/schemas"
 	"github.com/ascetl/etl/transform"
 )

@@ -20,8 +20,8 @@ import (
 	etl "github.com/ascetl/etl"
 	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/schemas"
 	"github.com/ascetl/etl/simulator"
 )

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/transform"
 )
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/simulator"
 )
 

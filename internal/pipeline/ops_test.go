@@ -10,7 +10,7 @@ import (
 
 	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/report"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/simulator"
 )
 

@@ -18,8 +18,8 @@ import (
 
 	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 // Fetcher is the part of the API client the pipeline needs.

@@ -6,9 +6,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ascetl/etl/internal/fiscal"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/report/fiscal"
 )
 
 // planned is a unit with what the ledger knew about it when planned.

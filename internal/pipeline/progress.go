@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 // UnitDone is what Pipeline.OnUnit hears after each unit: the unit, how it ended and how

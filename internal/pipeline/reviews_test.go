@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/ascetl/etl/internal/config"
-	"github.com/ascetl/etl/internal/territory"
+	"github.com/ascetl/etl/report/territory"
 	"github.com/ascetl/etl/simulator"
 )
 

@@ -8,8 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 // Exit codes (DESIGN.md).

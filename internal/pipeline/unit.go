@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/ascetl/etl/extract"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/schemas"
 	"github.com/ascetl/etl/transform"
 )

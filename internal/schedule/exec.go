@@ -12,8 +12,8 @@ import (
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/opsmetrics"
 	"github.com/ascetl/etl/internal/pipeline"
-	"github.com/ascetl/etl/internal/report"
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 )
 
 // RunLock is the name of the bucket lock every writing command takes (_etl/lock/run/).

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ascetl/etl/internal/fiscal"
+	"github.com/ascetl/etl/report/fiscal"
 )
 
 // Family groups units by API surface.

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -54,4 +55,42 @@ func (c *Client) GetJSON(ctx context.Context, target string, query url.Values) (
 		return nil, fmt.Errorf("GET %s: document larger than %d bytes", path, maxJSONBody)
 	}
 	return body, nil
+}
+
+// JSONGetter is what EachPage needs of a client (Client satisfies it).
+type JSONGetter interface {
+	GetJSON(ctx context.Context, target string, query url.Values) ([]byte, error)
+}
+
+// MaxPages bounds one EachPage walk: a list longer than this is an error, never a loop.
+const MaxPages = 1000
+
+// EachPage is the one JSON:API page iterator: it GETs target with query, hands the
+// document's bytes to fn, and follows links.next (verbatim, on the API host only; see
+// GetJSON) until a page has none, fn returns an error, or MaxPages pages were read. page
+// counts from 1. A page whose links cannot be decoded is an error naming the page.
+func EachPage(ctx context.Context, g JSONGetter, target string, query url.Values, fn func(page int, body []byte) error) error {
+	first := target
+	for page := 1; target != ""; page++ {
+		if page > MaxPages {
+			return fmt.Errorf("GET %s: more than %d pages", first, MaxPages)
+		}
+		body, err := g.GetJSON(ctx, target, query)
+		if err != nil {
+			return err
+		}
+		if err := fn(page, body); err != nil {
+			return err
+		}
+		var doc struct {
+			Links struct {
+				Next string `json:"next"`
+			} `json:"links"`
+		}
+		if err := json.Unmarshal(body, &doc); err != nil {
+			return fmt.Errorf("GET %s page %d: not a JSON document: %w", first, page, err)
+		}
+		target, query = doc.Links.Next, nil
+	}
+	return nil
 }

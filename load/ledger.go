@@ -35,23 +35,61 @@ func (st State) Valid() bool {
 }
 
 // Entry is the ledger record of one unit.
+//
+// State is where the unit stands; Error is the last attempt's error. A loaded unit whose
+// last attempt failed (a re-fetched or imported payload that does not parse) stays loaded
+// — its data stands — with Error set and the failed version in Versions.
 type Entry struct {
-	Unit       report.Unit `json:"unit"`
-	State      State       `json:"state"`
-	Version    string      `json:"version,omitempty"`     // report version, e.g. "1_0"
-	Rows       int64       `json:"rows"`                  // rows loaded
-	Bytes      int64       `json:"bytes,omitempty"`       // Parquet bytes
-	RawKey     string      `json:"raw_key,omitempty"`     // raw archive object
-	RawBytes   int64       `json:"raw_bytes,omitempty"`   // raw payload bytes
-	Checksum   string      `json:"checksum,omitempty"`    // sha256 hex of the raw payload
-	Objects    []string    `json:"objects,omitempty"`     // Parquet keys written
-	HeaderHash string      `json:"header_hash,omitempty"` // hash of the report header line
-	Drift      []string    `json:"drift,omitempty"`       // schema drift notes
-	Error      string      `json:"error,omitempty"`
-	Attempts   int         `json:"attempts,omitempty"`
-	FirstSeen  time.Time   `json:"first_seen,omitzero"`
-	UpdatedAt  time.Time   `json:"updated_at,omitzero"`
-	LoadedAt   time.Time   `json:"loaded_at,omitzero"`
+	Unit       report.Unit  `json:"unit"`
+	State      State        `json:"state"`
+	Ref        string       `json:"ref,omitempty"`            // the source's handle (an analytics instance id)
+	Cursor     string       `json:"cursor,omitempty"`         // the source's incremental state, from the loaded version
+	Loaded     string       `json:"loaded_version,omitempty"` // id of the archived version the Parquet comes from
+	Versions   []VersionRef `json:"versions,omitempty"`       // every archived version, in fetch order
+	Version    string       `json:"version,omitempty"`        // report version, e.g. "1_0"
+	Rows       int64        `json:"rows"`                     // rows loaded
+	Bytes      int64        `json:"bytes,omitempty"`          // Parquet bytes
+	RawKey     string       `json:"raw_key,omitempty"`        // raw archive object
+	RawBytes   int64        `json:"raw_bytes,omitempty"`      // raw payload bytes
+	Checksum   string       `json:"checksum,omitempty"`       // sha256 hex of the raw payload
+	Objects    []string     `json:"objects,omitempty"`        // Parquet keys written
+	HeaderHash string       `json:"header_hash,omitempty"`    // hash of the report header line
+	Drift      []string     `json:"drift,omitempty"`          // schema drift notes
+	Error      string       `json:"error,omitempty"`
+	Attempts   int          `json:"attempts,omitempty"`
+	FirstSeen  time.Time    `json:"first_seen,omitzero"`
+	UpdatedAt  time.Time    `json:"updated_at,omitzero"`
+	LoadedAt   time.Time    `json:"loaded_at,omitzero"`
+}
+
+// VersionRef is what the ledger knows of one archived version of its unit.
+type VersionRef struct {
+	ID        string    `json:"id"`
+	FetchedAt time.Time `json:"fetched_at"`
+	Digest    string    `json:"digest"`
+	Origin    string    `json:"origin,omitempty"`
+	Loaded    bool      `json:"loaded,omitempty"` // its rows were loaded (merge sources replay every one)
+	Error     string    `json:"error,omitempty"`  // why it did not load
+}
+
+// FindVersion finds a version of the entry by id.
+func (e *Entry) FindVersion(id string) (*VersionRef, bool) {
+	for i := range e.Versions {
+		if e.Versions[i].ID == id {
+			return &e.Versions[i], true
+		}
+	}
+	return nil, false
+}
+
+// VersionByDigest finds a version of the entry by its digest (the newest one).
+func (e *Entry) VersionByDigest(digest string) (*VersionRef, bool) {
+	for i := len(e.Versions) - 1; i >= 0; i-- {
+		if e.Versions[i].Digest == digest {
+			return &e.Versions[i], true
+		}
+	}
+	return nil, false
 }
 
 // ledgerPrefix is where entries live: one JSON object per unit, so parallel units never

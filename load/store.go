@@ -21,8 +21,9 @@ import (
 
 // Store is the bucket the pipeline writes to. It is safe for concurrent use.
 type Store struct {
-	b   *blob.Bucket
-	dir string // local directory behind a file:// bucket, for atomic creates (lock.go)
+	b     *blob.Bucket
+	dir   string   // local directory behind a file:// bucket, for atomic creates (lock.go)
+	locks keyLocks // serialises Load of one object (load.go)
 }
 
 // New returns a Store over b. The caller keeps ownership of b and closes it.

@@ -178,7 +178,7 @@ func TableName(f Family, typ, subType, freq string) string {
 		}
 		return "finance_financial"
 	}
-	return strings.ToLower(typ + "_" + subType + "_" + freq)
+	return strings.ToLower(strings.TrimRight(typ+"_"+subType+"_"+freq, "_"))
 }
 
 // Partition is the hive partition path of the unit inside its table, e.g.

@@ -200,7 +200,7 @@ func (d analyticsDef) table(r AnalyticsReport, detailed bool) *Table {
 	)
 	return &Table{
 		Name: r.Table, Family: report.Analytics, Type: strings.ToUpper(strings.TrimPrefix(r.Table, "analytics_")),
-		Columns: cs, Partition: AnalyticsPartition(), Provisional: d.base == "App Store Subscription State Report",
+		Columns: cs, Partition: AnalyticsPartition(), Mode: MergeByKey, Key: AnalyticsInstanceID, Provisional: d.base == "App Store Subscription State Report",
 		UnitsColumn: ColumnName(d.intCols[0]),
 	}
 }

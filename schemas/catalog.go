@@ -49,11 +49,11 @@ func scdColumns() []Column {
 func catalogTables() []*Table {
 	dim := func(name string, groups ...[]Column) *Table {
 		return &Table{Name: name, Family: report.Catalog, Type: upper(name), Columns: cols(append(groups, scdColumns())...),
-			Partition: []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"}}}
+			Partition: []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"}}, Mode: SlowlyChanging}
 	}
 	byApp := func(name, second, secondType string, columns ...Column) *Table {
 		return &Table{Name: name, Family: report.Catalog, Type: upper(name), Columns: columns,
-			Partition: []PartitionKey{{Name: "app_id", DuckType: "VARCHAR"}, {Name: second, DuckType: secondType}}}
+			Partition: []PartitionKey{{Name: "app_id", DuckType: "VARCHAR"}, {Name: second, DuckType: secondType}}, Mode: MergeByKey}
 	}
 	appCol := Column{Name: "app_id", Header: "(the app the list was read for)", Kind: String}
 	issues := func(prefix string) []Column {

@@ -33,6 +33,7 @@ func reviewTables() []*Table {
 			},
 			Partition:   reviewPartition(),
 			UnitsColumn: "rating",
+			Mode:        MergeByKey, Key: "review_id",
 		},
 		{
 			Name: ResponsesTable, Family: report.Reviews, Type: "CUSTOMER_REVIEW_RESPONSES",
@@ -46,6 +47,7 @@ func reviewTables() []*Table {
 				{Name: "review_created_at", Header: "review attributes.createdDate", Kind: Timestamp},
 			},
 			Partition: reviewPartition(),
+			Mode:      MergeByKey, Key: "review_id",
 		},
 	}
 }

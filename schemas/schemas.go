@@ -106,7 +106,34 @@ type ProceedsSpec struct {
 	Currency string // currency of Amount
 }
 
-// Table is one Parquet table (and DuckDB view).
+// LoadMode says how a table's partitions take a unit's rows (load.Store.Load).
+type LoadMode int
+
+const (
+	// Replace: the unit's rows are the whole partition (sales, finance, metrics snapshots).
+	Replace LoadMode = iota
+	// MergeByKey: the unit's rows replace the stored rows with the same Key; stored rows
+	// of other keys stay (reviews, analytics instances, TestFlight, Xcode Cloud).
+	MergeByKey
+	// SlowlyChanging: type-2 history by Key with valid_from, valid_to and is_current
+	// (the dim_* tables): a changed entity gets its current row closed and a new one opened.
+	SlowlyChanging
+)
+
+func (m LoadMode) String() string {
+	switch m {
+	case Replace:
+		return "replace"
+	case MergeByKey:
+		return "merge-by-key"
+	case SlowlyChanging:
+		return "slowly-changing"
+	}
+	return fmt.Sprintf("LoadMode(%d)", int(m))
+}
+
+// Table is one Parquet table (and DuckDB view). It owns the table's name, its columns,
+// its partition layout (PartitionPath) and how its partitions take new rows (Mode, Key).
 type Table struct {
 	Name        string
 	Family      report.Family
@@ -119,6 +146,64 @@ type Table struct {
 	Provisional bool   // layout not confirmed against a real Apple file
 	UnitsColumn string // column name of the unit count
 	Proceeds    *ProceedsSpec
+	// Mode is how a partition takes a unit's rows; Key is the merge key column of
+	// MergeByKey and SlowlyChanging tables (the first column when empty).
+	Mode LoadMode
+	Key  string
+}
+
+// MergeKey is the key column of a MergeByKey or SlowlyChanging table.
+func (t *Table) MergeKey() string {
+	if t.Key != "" || len(t.Columns) == 0 {
+		return t.Key
+	}
+	return t.Columns[0].Name
+}
+
+// PartitionPath is the hive path of one partition inside the table, e.g.
+// "vendor=85012345/report_date=2026-11-20", from one value per partition key in order.
+// Values must be safe inside an object key (letters, digits, '-', '_', '.'; not starting
+// with '.'): keys are never built from free text.
+func (t *Table) PartitionPath(values ...string) (string, error) {
+	if len(values) != len(t.Partition) {
+		return "", fmt.Errorf("table %s: %d partition values for %d keys", t.Name, len(values), len(t.Partition))
+	}
+	var b strings.Builder
+	for i, v := range values {
+		if !SafeValue(v) {
+			return "", fmt.Errorf("table %s: partition %s value %q is not safe in an object key", t.Name, t.Partition[i].Name, v)
+		}
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(t.Partition[i].Name)
+		b.WriteByte('=')
+		b.WriteString(v)
+	}
+	return b.String(), nil
+}
+
+// SafeValue reports whether v may appear as one segment of an object key.
+func SafeValue(v string) bool {
+	if v == "" || len(v) > 200 || v[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsLineage reports whether a column is one of the lineage columns every table ends with.
+func IsLineage(name string) bool {
+	switch name {
+	case LineageSourceKey, LineageSourceLine, LineageReportVersion, LineageExtractedAt:
+		return true
+	}
+	return false
 }
 
 // Lineage column names, appended to every table in this order.

@@ -67,8 +67,9 @@ func TestInterruptedRunLeavesNoPartialObjects(t *testing.T) {
 	h := newHarness(t, simulator.Options{}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	p := h.pipeline()
-	p.Progress = func(done, total int) {
-		if done == total/3 {
+	done := 0
+	p.OnUnit = func(UnitDone) {
+		if done++; done == 10 {
 			cancel()
 		}
 	}
@@ -175,8 +176,8 @@ func TestVersionAdoption(t *testing.T) {
 		c.Sales.Reports = []config.SalesReport{{Type: "SUBSCRIPTION", SubType: "SUMMARY", Frequency: "DAILY", Version: "1_4"}}
 	})
 	sum := h.run(context.Background())
-	if len(sum.Adopted) != 1 || !strings.Contains(sum.Adopted[0], "1_4 -> 1_3") {
-		t.Fatalf("adopted: %v", sum.Adopted)
+	if ad := sum.NotesOf("version adopted"); len(ad) != 1 || !strings.Contains(ad[0], "1_4 -> 1_3") {
+		t.Fatalf("adopted: %v", sum.NotesOf("version adopted"))
 	}
 	es, _ := h.store.Ledger().List(context.Background(), "sales/SUBSCRIPTION/")
 	for _, e := range es {

@@ -1,7 +1,6 @@
-package pipeline
+package engine
 
 import (
-	"context"
 	"time"
 
 	"github.com/ascetl/etl/internal/config"
@@ -19,14 +18,6 @@ type UnitDone struct {
 	Dur           time.Duration
 	FamilyDone    int // units of the family finished so far, this one included
 	FamilyPlanned int // units of the family planned (at least FamilyDone)
-}
-
-// track counts the plan per family and connects the summary to OnUnit.
-func (p *Pipeline) track(sum *Summary, plan []planned) {
-	for _, pu := range plan {
-		sum.FamilyPlanned[pu.Unit.Family]++
-	}
-	sum.observe = p.OnUnit
 }
 
 func (s *Summary) unitDone(o outcome, f *TableSummary) UnitDone {
@@ -53,9 +44,4 @@ func DueAt(cfg *config.Config, u report.Unit) (due time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	return r.Due(at), true
-}
-
-// RunFamilies is Run restricted to some families (the jobs of `etl schedule`).
-func (p *Pipeline) RunFamilies(ctx context.Context, fams []report.Family) (*Summary, error) {
-	return p.execute(ctx, Window{Families: fams})
 }

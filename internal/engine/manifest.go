@@ -1,4 +1,4 @@
-package pipeline
+package engine
 
 import (
 	"context"
@@ -50,10 +50,9 @@ type Manifest struct {
 	Throttle int64             `json:"throttled_429"`
 	Server5x int64             `json:"server_errors"`
 
-	Adopted  []string   `json:"versions_adopted,omitempty"`
-	Drift    []string   `json:"drift,omitempty"`
-	Late     []LateUnit `json:"late,omitempty"`
-	Failures []string   `json:"failures,omitempty"`
+	Notes    []NoteCount `json:"notices,omitempty"`
+	Late     []LateUnit  `json:"late,omitempty"`
+	Failures []string    `json:"failures,omitempty"`
 }
 
 // Counts are unit outcomes with rows, bytes and the summed unit durations.
@@ -67,6 +66,7 @@ type Counts struct {
 	Expired   int     `json:"expired"`
 	Rows      int64   `json:"rows"`
 	Bytes     int64   `json:"bytes"`
+	Written   int     `json:"objects_written"`
 	Seconds   float64 `json:"unit_seconds,omitempty"`
 }
 
@@ -78,7 +78,7 @@ type LateUnit struct {
 
 func countsOf(t TableSummary) Counts {
 	return Counts{Loaded: t.Loaded, Unchanged: t.Unchanged, Deferred: t.Deferred, Empty: t.Empty,
-		Pending: t.Pending, Failed: t.Failed, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes,
+		Pending: t.Pending, Failed: t.Failed, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes, Written: t.Written,
 		Seconds: t.Dur.Seconds()}
 }
 
@@ -121,7 +121,7 @@ func (m *Manifest) Finish(cfg *config.Config, sum *Summary, st *extract.Stats, e
 	for f, t := range sum.Families {
 		m.PerFam[string(f)] = countsOf(*t)
 	}
-	m.Adopted, m.Drift = sum.Adopted, sum.Drift
+	m.Notes = sum.Notes
 	m.Failures = slices.Clone(sum.Failures)
 	sort.Strings(m.Failures)
 	for _, u := range sum.Late {

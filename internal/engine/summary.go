@@ -1,4 +1,4 @@
-package pipeline
+package engine
 
 import (
 	"fmt"
@@ -25,9 +25,9 @@ type Summary struct {
 	Started, Finished time.Time
 	Planned           int
 	Tables            map[string]*TableSummary
-	Failures          []string // unit id: error
-	Adopted           []string // report: old -> new version
-	Drift             []string // unit id: drift
+	Failures          []string    // unit id: error
+	Notes             []NoteCount // drift, versions adopted, checks: each once, with its unit count
+	Published         int         // Parquet objects a reparse or import published from its staging
 	Overdue           int
 	Late              []report.Unit // pending past their freshness due time (Overdue of them)
 
@@ -43,6 +43,7 @@ type Summary struct {
 type TableSummary struct {
 	Loaded, Unchanged, Deferred, Empty, Pending, Failed, Expired int
 	Rows, Bytes                                                  int64
+	Written                                                      int           // Parquet objects written
 	Dur                                                          time.Duration `json:",omitempty"`
 }
 
@@ -74,9 +75,6 @@ func (s *Summary) add(o outcome) {
 		s.Overdue++
 		s.Late = append(s.Late, o.Unit)
 	}
-	for _, d := range o.Drift {
-		s.Drift = append(s.Drift, o.Unit.ID()+": "+d)
-	}
 	if s.observe != nil {
 		s.observe(s.unitDone(o, f))
 	}
@@ -103,6 +101,7 @@ func (t *TableSummary) count(o outcome) (failed bool) {
 	}
 	t.Rows += o.Rows
 	t.Bytes += o.Bytes
+	t.Written += o.Written
 	return failed
 }
 
@@ -119,6 +118,7 @@ func (s *Summary) Totals() TableSummary {
 		t.Expired += x.Expired
 		t.Rows += x.Rows
 		t.Bytes += x.Bytes
+		t.Written += x.Written
 		t.Dur += x.Dur
 	}
 	return t
@@ -157,12 +157,13 @@ func (s *Summary) Print(w io.Writer) {
 	row("total", &t)
 	tw.Flush()
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
-	fmt.Fprintf(w, "%d units planned in %s\n", s.Planned, dur)
-	for _, a := range s.Adopted {
-		fmt.Fprintf(w, "version adopted (Apple's latest; update config.yaml): %s\n", a)
-	}
-	if len(s.Drift) > 0 {
-		fmt.Fprintf(w, "schema drift (%d):\n  %s\n", len(s.Drift), strings.Join(limit(s.Drift, 20), "\n  "))
+	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published)
+	if len(s.Notes) > 0 {
+		lines := make([]string, len(s.Notes))
+		for i, n := range s.Notes {
+			lines[i] = n.String()
+		}
+		fmt.Fprintf(w, "notices (%d):\n  %s\n", len(lines), strings.Join(limit(lines, 30), "\n  "))
 	}
 	if s.Overdue > 0 {
 		fmt.Fprintf(w, "%d unit(s) still unpublished a day past Apple's usual time\n", s.Overdue)

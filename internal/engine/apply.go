@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/schemas"
+)
+
+// apply parses archived version v of entry's unit, loads its outputs and updates the
+// entry (the caller records it). It is the one path from the archive to Parquet: run,
+// import and reparse all end here. sp, when set, holds v's payloads already (a fetch just spooled them). stage, when
+// set, receives the outputs of merge and slowly-changing tables instead of the store
+// (a reparse rebuilds those from empty, then publishes them at once).
+//
+// A version that fails to parse, or whose outputs fail to load, never costs the unit its
+// data: a loaded unit stays loaded, with the failed attempt in Error and on the version.
+func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *load.Version, stage *load.Store, sp *spool) outcome {
+	drift := &driftNotes{note: r.note(entry.Unit)}
+	in := &ParseInput{Unit: entry.Unit, Version: v, Alloc: r.alloc(), Note: drift.add,
+		Open: func(p load.Payload) (io.ReadCloser, error) {
+			if sp != nil {
+				for i := range sp.payloads {
+					if v.Payloads[i].Key == p.Key {
+						return sp.content(i)
+					}
+				}
+			}
+			return r.Store.OpenPayload(ctx, p)
+		}}
+	parsed, err := src.Parse(ctx, in)
+	if err != nil {
+		return r.applyFailed(ctx, entry, v, err)
+	}
+	if parsed.Release != nil {
+		defer parsed.Release()
+	}
+	o := outcome{State: load.Loaded, Unchanged: true}
+	var objects []string
+	for _, out := range parsed.Outputs {
+		st := r.Store
+		if stage != nil && out.Table.Mode != schemas.Replace {
+			st = stage
+		}
+		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, load.ParquetOptions{Alloc: r.alloc()})
+		if err != nil {
+			return r.applyFailed(ctx, entry, v, err)
+		}
+		if out.Primary {
+			o.Rows += inputRows(out.Input, res)
+		}
+		o.Bytes += res.Bytes
+		if !res.Unchanged {
+			o.Unchanged = false
+			o.Written++
+		}
+		objects = append(objects, res.Key)
+	}
+	if ref, ok := entry.FindVersion(v.ID); ok {
+		ref.Loaded, ref.Error = true, ""
+	}
+	entry.State, entry.Error = load.Loaded, ""
+	entry.Loaded, entry.Cursor = v.ID, v.Cursor
+	entry.Rows, entry.Bytes, entry.Objects = o.Rows, o.Bytes, objects
+	entry.HeaderHash, entry.Drift = parsed.HeaderHash, drift.details
+	entry.Version = v.ReportVersion
+	entry.RawKey, entry.RawBytes, entry.Checksum = v.Payloads[0].Key, 0, v.Digest
+	for _, p := range v.Payloads {
+		entry.RawBytes += p.Bytes
+	}
+	entry.LoadedAt = r.now().UTC()
+	return o
+}
+
+// applyFailed notes a version that did not load on the entry.
+func (r *Runner) applyFailed(ctx context.Context, entry *load.Entry, v *load.Version, err error) outcome {
+	if ctx.Err() != nil {
+		return outcome{State: entry.State, Err: ctx.Err()}
+	}
+	if ref, ok := entry.FindVersion(v.ID); ok {
+		ref.Error = err.Error()
+	}
+	entry.Error = err.Error()
+	if entry.State != load.Loaded {
+		entry.State = load.Failed
+	}
+	return outcome{State: entry.State, Err: err}
+}
+
+// driftNotes collects a unit's notes for its ledger entry and passes them on to the run.
+type driftNotes struct {
+	note    func(Note)
+	details []string
+}
+
+func (d *driftNotes) add(n Note) {
+	if n.Kind == "drift" {
+		d.details = append(d.details, fmt.Sprintf("%s: %s", n.Table, n.Detail))
+	}
+	d.note(n)
+}
+
+// inputRows is the rows a unit contributed to an output (not the rows of the merged
+// partition).
+func inputRows(in load.Input, res load.Result) int64 {
+	if in.Stream != nil {
+		return res.Rows
+	}
+	var n int64
+	for _, r := range in.Records {
+		n += r.NumRows()
+	}
+	return n
+}

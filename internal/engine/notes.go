@@ -1,0 +1,95 @@
+package engine
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+)
+
+// NoteCount is a notice of the run with the units that raised it.
+type NoteCount struct {
+	Note
+	Units int      `json:"units"`
+	First string   `json:"first_unit"`
+	ids   []string // distinct units
+}
+
+// String is the notice's one line: `drift: sales_summary_daily: unknown column "Foo" kept
+// as text (3 units)`.
+func (n NoteCount) String() string {
+	s := n.Kind + ": "
+	if n.Table != "" {
+		s += n.Table + ": "
+	}
+	s += n.Detail
+	switch {
+	case n.Units > 1:
+		s += fmt.Sprintf(" (%d units)", n.Units)
+	case n.First != "":
+		s += " (" + n.First + ")"
+	}
+	return s
+}
+
+// notes deduplicates the run's notices by kind, table and subject.
+type notes struct {
+	mu sync.Mutex
+	m  map[[3]string]*NoteCount
+}
+
+func (ns *notes) add(n Note) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.m == nil {
+		ns.m = map[[3]string]*NoteCount{}
+	}
+	k := [3]string{n.Kind, n.Table, n.Subject}
+	if n.Subject == "" {
+		k[2] = n.Detail
+	}
+	c := ns.m[k]
+	if c == nil {
+		c = &NoteCount{Note: n, First: n.Unit}
+		ns.m[k] = c
+	}
+	for _, id := range c.ids {
+		if id == n.Unit {
+			return
+		}
+	}
+	c.ids = append(c.ids, n.Unit)
+	c.Units = len(c.ids)
+}
+
+// list returns the notices sorted by kind, table and subject.
+func (ns *notes) list() []NoteCount {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	out := make([]NoteCount, 0, len(ns.m))
+	for _, c := range ns.m {
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Table != b.Table {
+			return a.Table < b.Table
+		}
+		return a.Subject+a.Detail < b.Subject+b.Detail
+	})
+	return out
+}
+
+// NotesOf returns the details of the pass's notices of one kind ("drift", "version
+// adopted", …), in order.
+func (s *Summary) NotesOf(kind string) []string {
+	var out []string
+	for _, n := range s.Notes {
+		if n.Kind == kind {
+			out = append(out, n.Detail)
+		}
+	}
+	return out
+}

@@ -15,7 +15,9 @@ import (
 
 // CorruptPayloads wraps an API so that every report, JSON document and segment arrives
 // corrupted (see Garble), as a broken proxy or a bad disk would deliver them.
-func CorruptPayloads(api engine.API) engine.API { return &corrupt{API: api, json: true, reports: true, downloads: true} }
+func CorruptPayloads(api engine.API) engine.API {
+	return &corrupt{API: api, json: true, reports: true, downloads: true}
+}
 
 // CorruptDownloads corrupts only pre-signed downloads (analytics segments): listings and
 // JSON documents arrive intact.

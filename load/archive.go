@@ -42,7 +42,7 @@ type Version struct {
 	Ref           string      `json:"ref,omitempty"` // the source's handle for the unit (an instance id)
 	ID            string      `json:"id"`            // 20261121T160512Z-3fa2c9d1: fetch time and digest
 	FetchedAt     time.Time   `json:"fetched_at"`    // UTC; the rows' _extracted_at
-	Digest        string      `json:"digest"`        // sha256 over the payloads' names and sha256s
+	Digest        string      `json:"digest"`        // sha256 over the payloads' content checksums, in order
 	ReportVersion string      `json:"report_version,omitempty"`
 	Cursor        string      `json:"cursor,omitempty"` // the source's incremental state after this fetch
 	Origin        string      `json:"origin"`           // api, or import:<file name>
@@ -54,7 +54,7 @@ type Payload struct {
 	Name   string `json:"name"`   // as the source named it: Apple's file name, page-00001.json
 	Key    string `json:"key"`    // the object holding it (gzip)
 	Bytes  int64  `json:"bytes"`  // size as received
-	SHA256 string `json:"sha256"` // of the bytes as received
+	SHA256 string `json:"sha256"` // of the content (decompressed when it arrived as gzip)
 	// Gzipped is set when the payload arrived uncompressed and was gzipped for the archive
 	// (JSON documents, plain files imported by hand); otherwise the object holds Apple's
 	// own bytes.
@@ -70,11 +70,12 @@ func (v *Version) Dir() string { return RawDir(v.Unit) + v.ID + "/" }
 // ManifestKey is the key of the version's manifest.
 func (v *Version) ManifestKey() string { return v.Dir() + VersionManifest }
 
-// Digest combines payload names and checksums into one version digest.
+// Digest combines the payloads' content checksums, in order, into one version digest:
+// two fetches with the same content are the same version, whatever the files were called.
 func Digest(payloads []Payload) string {
 	h := sha256.New()
 	for _, p := range payloads {
-		fmt.Fprintf(h, "%s\x00%s\n", p.Name, p.SHA256)
+		fmt.Fprintf(h, "%s\n", p.SHA256)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -28,8 +28,9 @@ Commands:
                 /healthz and Prometheus /metrics (schedule.listen); stops on SIGTERM
   status        the ledger as a table (per unit state, rows, version, error); --runs: the
                 run manifests, newest first
-  import        load Apple report files downloaded by hand: etl import FILE...
-  reparse       re-derive Parquet from the raw archive without asking Apple again
+  import        load Apple report files downloaded by hand, or a raw archive tree:
+                etl import FILE... | etl import data/raw
+  reparse       rebuild Parquet from the raw archive without asking Apple again
   views         (re)create the DuckDB views over the Parquet tables and curated queries
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
@@ -55,9 +56,9 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"run":          {cmdRun, "etl run [--config FILE]"},
-		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family sales|finance] [--force]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force]"},
 		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
-		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE..."},
+		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
 		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -70,14 +69,12 @@ func (s *statusLine) unit(d pipeline.UnitDone) {
 	s.draw()
 }
 
-// finish leaves the last progress line on screen and stops drawing it.
+// finish erases the progress line and stops drawing it, before anything else is printed
+// (the views, the summary).
 func (s *statusLine) finish() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shown {
-		fmt.Fprintln(s.w)
-	}
-	s.shown = false
+	s.clear()
 	s.fams = map[report.Family]*famProgress{}
 }
 
@@ -88,21 +85,40 @@ func (s *statusLine) clear() {
 	}
 }
 
+// lineWidth is the progress line's width: it must fit an 80-column terminal.
+const lineWidth = 79
+
+// draw prints "units 123/663 · analytics 40/200 · reviews 3/6 · 5s": the total, then each
+// family still in progress, cut to lineWidth.
 func (s *statusLine) draw() {
 	if len(s.fams) == 0 {
 		return
 	}
 	names := make([]string, 0, len(s.fams))
-	for f := range s.fams {
+	done, planned := 0, 0
+	for f, p := range s.fams {
 		names = append(names, string(f))
+		done, planned = done+p.done, planned+p.planned
 	}
 	sort.Strings(names)
-	parts := make([]string, 0, len(names))
+	line := fmt.Sprintf("units %d/%d", done, planned)
+	tail := " · " + time.Since(s.start).Round(time.Second).String()
 	for _, n := range names {
 		f := s.fams[report.Family(n)]
-		rate := float64(f.done) / max(time.Since(f.first).Seconds(), 0.001)
-		parts = append(parts, fmt.Sprintf("%s %d/%d (%.1f/s)", n, f.done, f.planned, rate))
+		if f.done >= f.planned {
+			continue
+		}
+		part := fmt.Sprintf(" · %s %d/%d", n, f.done, f.planned)
+		if len(line)+len(part)+len(tail) > lineWidth {
+			line += " · …"
+			break
+		}
+		line += part
 	}
-	fmt.Fprintf(s.w, "%s · %s", strings.Join(parts, " · "), time.Since(s.start).Round(time.Second))
+	line += tail
+	if len(line) > lineWidth {
+		line = line[:lineWidth]
+	}
+	fmt.Fprint(s.w, line)
 	s.shown = true
 }

@@ -32,7 +32,9 @@ type spool struct {
 }
 
 // put reads one payload to EOF. Bytes that are already gzip (Apple's reports and
-// segments) are kept as they are; anything else is gzipped.
+// segments) are kept as they are; anything else is gzipped. The payload's checksum is of
+// its content (decompressed), so the same report arriving gzipped from the API and plain
+// from a hand download is recognised as the same version.
 func (s *spool) put(name string, body io.Reader) error {
 	h := sha256.New()
 	br := newPeekReader(body)
@@ -43,7 +45,7 @@ func (s *spool) put(name string, body io.Reader) error {
 	var n int64
 	var err error
 	if gz {
-		n, err = io.Copy(io.MultiWriter(w, h), br)
+		n, err = io.Copy(w, br)
 	} else {
 		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 		n, err = io.Copy(io.MultiWriter(zw, h), br)
@@ -57,9 +59,33 @@ func (s *spool) put(name string, body io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("payload %s: %w", name, err)
 	}
-	s.payloads = append(s.payloads, load.Payload{Name: name, Bytes: n, SHA256: hex.EncodeToString(h.Sum(nil)), Gzipped: !gz})
 	s.spans = append(s.spans, [2]int64{start, s.size - start})
+	sum := ""
+	if gz {
+		sum = s.contentSum(len(s.spans) - 1)
+	} else {
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	s.payloads = append(s.payloads, load.Payload{Name: name, Bytes: n, SHA256: sum, Gzipped: !gz})
 	return nil
+}
+
+// contentSum is the sha256 of the i-th (gzip) payload's content, or "gzip:" and the sha256
+// of its bytes when they do not decompress (a truncated download: it fails to parse later).
+func (s *spool) contentSum(i int) string {
+	r, _ := s.open(i)
+	h := sha256.New()
+	zr, err := gzip.NewReader(r)
+	if err == nil {
+		_, err = io.Copy(h, zr)
+	}
+	if err == nil {
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	r, _ = s.open(i)
+	h.Reset()
+	io.Copy(h, r)
+	return "gzip:" + hex.EncodeToString(h.Sum(nil))
 }
 
 type spoolWriter struct {

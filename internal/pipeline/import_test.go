@@ -3,12 +3,16 @@ package pipeline
 import (
 	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"gocloud.dev/blob/fileblob"
+
 	"github.com/ascetl/etl/load"
+	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/simulator"
 )
 
@@ -142,4 +146,128 @@ func TestReparseReproducesParquet(t *testing.T) {
 		}
 	}
 	h.checkTruth()
+}
+
+// fileHarness is a harness whose bucket is a local directory, as the default config's.
+func fileHarness(t *testing.T) (*harness, string) {
+	t.Helper()
+	h := newHarness(t, simulator.Options{}, nil)
+	dir := t.TempDir()
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{Metadata: fileblob.MetadataDontWrite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	h.bucket, h.store = b, load.New(b)
+	return h, dir
+}
+
+// TestImportRawTreeIntoEmptyBucket: `etl import data/raw` into an empty data directory
+// gives the run's tables, byte for byte.
+func TestImportRawTreeIntoEmptyBucket(t *testing.T) {
+	h, dir := fileHarness(t)
+	ctx := context.Background()
+	if sum := h.run(ctx); sum.ExitCode() != ExitOK {
+		t.Fatalf("run: %v", sum.Failures)
+	}
+	want := map[string]string{}
+	for k, v := range h.snapshot() {
+		if strings.HasPrefix(k, "parquet/") {
+			want[k] = v
+		}
+	}
+	empty := newHarness(t, simulator.Options{}, nil)
+	empty.sim.ResetStats()
+	sum, err := empty.pipeline().Import(ctx, []string{filepath.Join(dir, "raw")}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := sum.ExitCode(); code != ExitOK {
+		t.Fatalf("import of the raw tree: exit %d: %v", code, sum.Failures)
+	}
+	got := map[string]string{}
+	for k, v := range empty.snapshot() {
+		if strings.HasPrefix(k, "parquet/") {
+			got[k] = v
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("%d Parquet objects after the import, %d after the run", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s differs from the run's", k)
+		}
+	}
+	if n := empty.sim.Stats().Requests; n != 0 {
+		t.Errorf("import made %d API requests", n)
+	}
+	// Importing the same tree again changes nothing.
+	before := empty.snapshot()
+	if _, err := empty.pipeline().Import(ctx, []string{filepath.Join(dir, "raw")}, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range empty.snapshot() {
+		if before[k] != v && strings.HasPrefix(k, "parquet/") {
+			t.Errorf("second import rewrote %s", k)
+		}
+	}
+}
+
+// TestImportCorruptCopyKeepsLoadedData: a corrupted copy of a loaded report, imported
+// under its own name, fails; the table and the archived bytes stay; the ledger keeps the
+// unit loaded with the failed attempt noted.
+func TestImportCorruptCopyKeepsLoadedData(t *testing.T) {
+	h := newHarness(t, simulator.Options{}, nil)
+	ctx := context.Background()
+	h.run(ctx)
+	u := report.Unit{Family: report.Sales, Type: "SALES", SubType: "SUMMARY", Frequency: report.Daily, Vendor: h.cfg.VendorNumber, Period: "2026-11-19"}
+	e, ok, err := h.store.Ledger().Get(ctx, u)
+	if err != nil || !ok || e.State != load.Loaded {
+		t.Fatalf("%s not loaded: %v %v", u.ID(), ok, err)
+	}
+	rc, err := h.store.OpenRaw(ctx, e.RawKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := gzip.NewReader(rc)
+	good, _ := io.ReadAll(zr)
+	rc.Close()
+	before := h.snapshot()
+	bad := filepath.Join(t.TempDir(), "S_D_"+h.cfg.VendorNumber+"_20261119.txt")
+	lines := strings.SplitAfter(string(good), "\n")
+	lines[1] = strings.Replace(lines[1], "\t", "\tnot-a-number\t", 1) // a row with a bad field
+	os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o644)
+
+	sum, err := h.pipeline().Import(ctx, []string{bad}, ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := sum.ExitCode(); code == ExitOK {
+		t.Fatalf("corrupt import exited 0")
+	}
+	after := h.snapshot()
+	for k, v := range before {
+		if (strings.HasPrefix(k, "parquet/") || strings.HasPrefix(k, "raw/")) && after[k] != v {
+			t.Errorf("corrupt import changed %s", k)
+		}
+	}
+	e2, _, _ := h.store.Ledger().Get(ctx, u)
+	if e2.State != load.Loaded || e2.Error == "" || e2.Loaded != e.Loaded || len(e2.Versions) != len(e.Versions)+1 {
+		t.Errorf("ledger after the corrupt import: state %s error %q loaded %s (was %s), %d versions (was %d)",
+			e2.State, e2.Error, e2.Loaded, e.Loaded, len(e2.Versions), len(e.Versions))
+	}
+	// The good file imported again clears the note and rewrites nothing.
+	goodFile := filepath.Join(t.TempDir(), "S_D_"+h.cfg.VendorNumber+"_20261119.txt")
+	os.WriteFile(goodFile, good, 0o644)
+	before = h.snapshot()
+	sum, err = h.pipeline().Import(ctx, []string{goodFile}, ImportOptions{})
+	if err != nil || sum.ExitCode() != ExitOK {
+		t.Fatalf("good import: %v %v", err, sum.Failures)
+	}
+	for k, v := range h.snapshot() {
+		if strings.HasPrefix(k, "parquet/") && before[k] != v {
+			t.Errorf("re-import of the loaded bytes rewrote %s", k)
+		}
+	}
 }

@@ -28,63 +28,6 @@ var (
 	linkageParams = []string{"limit", "cursor"}
 )
 
-// analyticsWrite reports whether r is a POST or DELETE the Analytics Reports API accepts.
-func (s *Server) analyticsWrite(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodPost:
-		return r.URL.Path == "/v1/analyticsReportRequests"
-	case http.MethodDelete:
-		id, ok := strings.CutPrefix(r.URL.Path, "/v1/analyticsReportRequests/")
-		return ok && id != "" && !strings.Contains(id, "/")
-	}
-	return false
-}
-
-// routeAnalytics serves the Analytics Reports API; false means the path is not one of it.
-func (s *Server) routeAnalytics(w http.ResponseWriter, r *http.Request) bool {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
-	if !ok {
-		return false
-	}
-	p := strings.Split(rest, "/")
-	if len(p) >= 2 && p[1] == "" {
-		return false
-	}
-	rel := len(p) == 4 && p[2] == "relationships"
-	switch {
-	case len(p) == 1 && p[0] == "analyticsReportRequests":
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			writeError(w, errMethod(r.Method))
-			return true
-		}
-		s.anaPost(w, r)
-	case len(p) == 2 && p[0] == "analyticsReportRequests":
-		if r.Method == http.MethodDelete {
-			s.anaDelete(w, p[1])
-		} else {
-			s.anaGetRequest(w, r, p[1])
-		}
-	case p[0] == "analyticsReportRequests" && (len(p) == 3 && p[2] == "reports" || rel && p[3] == "reports"):
-		s.anaReportList(w, r, p[1], rel)
-	case p[0] == "apps" && (len(p) == 3 && p[2] == "analyticsReportRequests" || rel && p[3] == "analyticsReportRequests"):
-		s.anaAppRequests(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReports":
-		s.anaGetReport(w, r, p[1])
-	case p[0] == "analyticsReports" && (len(p) == 3 && p[2] == "instances" || rel && p[3] == "instances"):
-		s.anaInstanceList(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReportInstances":
-		s.anaGetInstance(w, r, p[1])
-	case p[0] == "analyticsReportInstances" && (len(p) == 3 && p[2] == "segments" || rel && p[3] == "segments"):
-		s.anaSegmentList(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReportSegments":
-		s.anaGetSegment(w, r, p[1])
-	default:
-		return false
-	}
-	return true
-}
-
 // anaError is an error whose source may be a JSON pointer into the request body.
 type anaError struct {
 	status              int

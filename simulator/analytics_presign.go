@@ -71,12 +71,9 @@ func writeS3Error(w http.ResponseWriter, status int, code, msg string, extra ...
 	_, _ = w.Write(append([]byte(xml.Header), b...))
 }
 
-// routePresigned serves pre-signed segment downloads (no API authentication, no budget).
-func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
-	rest, ok := strings.CutPrefix(r.URL.Path, segmentPrefix)
-	if !ok {
-		return false
-	}
+// servePresigned serves pre-signed segment downloads (no API authentication, no budget).
+func (s *Server) servePresigned(w http.ResponseWriter, r *http.Request) {
+	rest := strings.TrimPrefix(r.URL.Path, segmentPrefix)
 	st := s.anaStore()
 	count := func(f func(*SegmentStats)) {
 		st.mu.Lock()
@@ -88,14 +85,14 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
 			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
-		return true
+		return
 	}
 	if h := r.Header.Get("Authorization"); h != "" {
 		count(func(c *SegmentStats) { c.WithAuthorization++ })
 		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
 			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
 			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
-		return true
+		return
 	}
 	q := r.URL.Query()
 	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
@@ -103,14 +100,14 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
 		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
 			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
-		return true
+		return
 	}
 	segID := strings.TrimSuffix(rest, ".csv.gz")
 	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
 		count(func(c *SegmentStats) { c.BadSignature++ })
 		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
 			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-		return true
+		return
 	}
 	now := s.now().UTC()
 	secs, _ := strconv.Atoi(exp)
@@ -120,7 +117,7 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
 			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
 			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
-		return true
+		return
 	}
 	st.mu.Lock()
 	ref, ok := st.segs[segID]
@@ -133,7 +130,7 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 	st.mu.Unlock()
 	if body == nil {
 		writeS3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", [2]string{"Key", strings.TrimPrefix(r.URL.Path, "/")})
-		return true
+		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -142,5 +139,4 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-	return true
 }

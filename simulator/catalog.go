@@ -8,57 +8,6 @@ import (
 	"strings"
 )
 
-// routeCatalog serves /v1/apps and the catalog, TestFlight and Xcode Cloud resources (issue 9).
-func (s *Server) routeCatalog(w http.ResponseWriter, r *http.Request) bool {
-	p := r.URL.Path
-	var parts []string
-	v2 := strings.HasPrefix(p, "/v2/")
-	switch {
-	case strings.HasPrefix(p, "/v1/"):
-		parts = strings.Split(strings.TrimPrefix(p, "/v1/"), "/")
-	case v2:
-		parts = strings.Split(strings.TrimPrefix(p, "/v2/"), "/")
-	default:
-		return false
-	}
-	if slices.Contains(parts[1:], "") {
-		return false
-	}
-	n := len(parts)
-	if v2 {
-		if n == 2 && parts[0] == "inAppPurchases" {
-			s.serveIAP(w, r, parts[1])
-			return true
-		}
-		return false
-	}
-	switch {
-	case n == 1 && parts[0] == "apps":
-		s.serveApps(w, r)
-	case n == 2 && parts[0] == "apps":
-		s.serveApp(w, r, parts[1])
-	case n == 3 && parts[0] == "apps" && parts[2] == "appStoreVersions":
-		s.serveVersions(w, r, parts[1])
-	case n == 2 && parts[0] == "appStoreVersions":
-		s.serveVersion(w, r, parts[1])
-	case n == 1 && parts[0] == "builds":
-		s.serveBuildsList(w, r)
-	case n == 3 && parts[0] == "apps" && parts[2] == "inAppPurchasesV2":
-		s.serveIAPs(w, r, parts[1])
-	case n == 3 && parts[0] == "apps" && parts[2] == "subscriptionGroups":
-		s.serveGroups(w, r, parts[1])
-	case n == 2 && parts[0] == "subscriptionGroups":
-		s.serveGroup(w, r, parts[1])
-	case n == 3 && parts[0] == "subscriptionGroups" && parts[2] == "subscriptions":
-		s.serveSubs(w, r, parts[1])
-	case n == 2 && parts[0] == "subscriptions":
-		s.serveSub(w, r, parts[1])
-	default:
-		return s.routeTestFlight(w, r, parts) || s.routeXcodeCloud(w, r, parts)
-	}
-	return true
-}
-
 var (
 	appIncludes  = []string{"appStoreVersions", "builds", "preReleaseVersions", "inAppPurchasesV2", "subscriptionGroups"}
 	appFieldsFor = []string{"apps", "appStoreVersions", "builds", "preReleaseVersions", "inAppPurchases", "subscriptionGroups"}

@@ -138,32 +138,6 @@ func (s *Server) Builds(appID string) []TruthBuild {
 	return out
 }
 
-// routeMetrics serves the builds, perfPowerMetrics and diagnostics paths; false means the
-// path is not one of them.
-func (s *Server) routeMetrics(w http.ResponseWriter, r *http.Request) bool {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
-	if !strings.HasPrefix(r.URL.Path, "/v1/") || len(parts) < 2 || parts[1] == "" {
-		return false
-	}
-	switch {
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "builds":
-		s.serveBuildList(w, r, parts[1])
-	case len(parts) == 2 && parts[0] == "builds":
-		s.serveBuild(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "perfPowerMetrics":
-		s.servePerfMetrics(w, r, "apps", parts[1])
-	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "perfPowerMetrics":
-		s.servePerfMetrics(w, r, "builds", parts[1])
-	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "diagnosticSignatures":
-		s.serveSignatures(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "diagnosticSignatures" && parts[2] == "logs":
-		s.serveLogs(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
 var (
 	buildListParams  = []string{"sort", "filter[version]", "filter[processingState]", "limit", "cursor"}
 	buildSorts       = []string{"-uploadedDate", "uploadedDate"}

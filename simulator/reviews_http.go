@@ -48,29 +48,6 @@ var (
 	}()
 )
 
-// routeReviews serves the customer review paths; false means the path is not one of them.
-func (s *Server) routeReviews(w http.ResponseWriter, r *http.Request) bool {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
-	if !strings.HasPrefix(r.URL.Path, "/v1/") || len(parts) < 2 || parts[1] == "" {
-		return false
-	}
-	switch {
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "customerReviews":
-		s.serveReviewList(w, r, "apps", parts[1])
-	case len(parts) == 3 && parts[0] == "appStoreVersions" && parts[2] == "customerReviews":
-		s.serveReviewList(w, r, "appStoreVersions", parts[1])
-	case len(parts) == 2 && parts[0] == "customerReviews":
-		s.serveReview(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "customerReviews" && parts[2] == "response":
-		s.serveReviewResponse(w, r, parts[1], false)
-	case len(parts) == 4 && parts[0] == "customerReviews" && parts[2] == "relationships" && parts[3] == "response":
-		s.serveReviewResponse(w, r, parts[1], true)
-	default:
-		return false
-	}
-	return true
-}
-
 func errNoResource(typ, id string) *httpError {
 	return &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
 		detail: fmt.Sprintf("There is no resource of type '%s' with id '%s'", typ, id)}

@@ -151,19 +151,6 @@ func (s *Server) TruthBetaBuildUsages(buildID string) ([]TruthBuildDay, error) {
 	return s.buildDays(b, now), nil
 }
 
-// routeTestFlight serves the two TestFlight metrics paths.
-func (s *Server) routeTestFlight(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	switch {
-	case len(parts) == 4 && parts[0] == "apps" && parts[2] == "metrics" && parts[3] == "betaTesterUsages":
-		s.serveTesterUsages(w, r, parts[1])
-	case len(parts) == 4 && parts[0] == "builds" && parts[2] == "metrics" && parts[3] == "betaBuildUsages":
-		s.serveBuildUsages(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
 type metricPoint struct {
 	Start  string `json:"start"`
 	End    string `json:"end"`

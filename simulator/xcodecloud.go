@@ -273,32 +273,6 @@ func (s *Server) TruthXcodeCloud() TruthXcodeCloud {
 	return out
 }
 
-// routeXcodeCloud serves the Xcode Cloud paths.
-func (s *Server) routeXcodeCloud(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	n := len(parts)
-	switch {
-	case n == 1 && parts[0] == "ciProducts":
-		s.serveCIProducts(w, r, "")
-	case n == 2 && parts[0] == "ciProducts":
-		s.serveCIProduct(w, r, parts[1], "")
-	case n == 3 && parts[0] == "apps" && parts[2] == "ciProduct":
-		s.serveCIProduct(w, r, "", parts[1])
-	case n == 3 && parts[0] == "ciProducts" && parts[2] == "buildRuns":
-		s.serveCIRuns(w, r, parts[1])
-	case n == 2 && parts[0] == "ciBuildRuns":
-		s.serveCIRun(w, r, parts[1])
-	case n == 3 && parts[0] == "ciBuildRuns" && parts[2] == "builds":
-		s.serveCIRunBuilds(w, r, parts[1])
-	case n == 3 && parts[0] == "ciBuildRuns" && parts[2] == "actions":
-		s.serveCIActions(w, r, parts[1])
-	case n == 2 && parts[0] == "ciBuildActions":
-		s.serveCIAction(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
 func ciDate(t time.Time) any {
 	if t.IsZero() {
 		return nil
@@ -384,7 +358,7 @@ func (s *Server) ciProductByID(id string, t time.Time) *ciProduct {
 	return nil
 }
 
-func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request, _ string) {
+func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request) {
 	jq, off, snap := s.openList(w, r, reqSpec{params: []string{"filter[productType]", "filter[app]"},
 		fields: []string{"ciProducts", "apps"}, includes: []string{"app"}},
 		func(jq *jreq) (e *httpError) {
@@ -407,14 +381,16 @@ func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request, _ strin
 	servePage(s, w, jq, off, snap, sel, func(p *ciProduct) *jres { return s.ciProductRes(jq, p) })
 }
 
-func (s *Server) serveCIProduct(w http.ResponseWriter, r *http.Request, id, appID string) {
-	sp := reqSpec{fields: []string{"ciProducts", "apps"}, includes: []string{"app"}}
-	if appID == "" {
-		serveByID(s, w, r, sp, "ciProducts", id,
-			func(jq *jreq) *ciProduct { return s.ciProductByID(id, jq.now) }, s.ciProductRes)
-		return
-	}
-	jq, e := s.parseJReq(r, sp)
+var ciProductSpec = reqSpec{fields: []string{"ciProducts", "apps"}, includes: []string{"app"}}
+
+func (s *Server) serveCIProduct(w http.ResponseWriter, r *http.Request, id string) {
+	serveByID(s, w, r, ciProductSpec, "ciProducts", id,
+		func(jq *jreq) *ciProduct { return s.ciProductByID(id, jq.now) }, s.ciProductRes)
+}
+
+// serveAppCIProduct answers /v1/apps/{id}/ciProduct: the app's APP product.
+func (s *Server) serveAppCIProduct(w http.ResponseWriter, r *http.Request, appID string) {
+	jq, e := s.parseJReq(r, ciProductSpec)
 	if e != nil {
 		writeError(w, e)
 		return

@@ -14,10 +14,7 @@ import (
 
 // HTTP side of the Analytics Reports API: routing, validation and JSON:API bodies.
 
-const (
-	maxReportsIncluded     = 50
-	defaultReportsIncluded = 10
-)
+const defaultReportsIncluded = 10
 
 var (
 	reqFieldList  = []string{"accessType", "stoppedDueToInactivity", "reports"}
@@ -196,15 +193,11 @@ func (s *Server) anaPaging(q url.Values, key string) (off uint64, snap time.Time
 	if e != nil {
 		return 0, time.Time{}, 0, e
 	}
-	snap = s.now().UTC().Truncate(time.Second)
-	if c, ok := qget(q, "cursor"); ok {
-		o, sn, ok := s.decodeCursor(key, c)
-		if !ok {
-			return 0, time.Time{}, 0, errInvalidValue("cursor", c)
-		}
-		off, snap = o, time.Unix(sn, 0).UTC()
+	off, sn, e := s.cursorAt(q, key, s.now().Unix())
+	if e != nil {
+		return 0, time.Time{}, 0, e
 	}
-	return off, snap, limit, nil
+	return off, time.Unix(sn, 0).UTC(), limit, nil
 }
 
 // writeList writes one page of items; linkage answers {type,id} only.
@@ -238,13 +231,8 @@ func parseReportIncludes(q url.Values) (incl bool, limit int, e *httpError) {
 	if e != nil {
 		return false, 0, e
 	}
-	limit = defaultReportsIncluded
-	if v, ok := qget(q, "limit[reports]"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxReportsIncluded || strconv.Itoa(n) != v {
-			return false, 0, errInvalidValue("limit[reports]", v)
-		}
-		limit = n
+	if limit, e = parseSubLimit(q, "reports", defaultReportsIncluded); e != nil {
+		return false, 0, e
 	}
 	return inc["reports"], limit, nil
 }
@@ -359,11 +347,8 @@ func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID str
 	v := newAnaListQuery(r, linkage, "filter[category]", "filter[name]", "fields[analyticsReports]", "limit", "cursor")
 	cats := v.enum("filter[category]", anaCategories)
 	var names map[string]bool
-	if fv, ok := qget(v.q, "filter[name]"); ok && v.e == nil {
-		names = map[string]bool{}
-		for n := range strings.SplitSeq(fv, ",") {
-			names[n] = true
-		}
+	if v.e == nil {
+		names = freeSet(v.q, "filter[name]")
 	}
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	key := "anaReports|" + r.URL.Path + "|" + strings.Join(sortedSet(cats), ",") + "|" + strings.Join(sortedSet(names), "\x00")

@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -63,13 +62,6 @@ func (s *Server) appRes(jq *jreq, m *catModel, ca *catApp) *jres {
 		kv{"customerReviews", jq.rel(self, "customerReviews")},
 		kv{"perfPowerMetrics", relatedOnly(self + "/perfPowerMetrics")})
 	return res
-}
-
-func one(typ, id string) any {
-	if id == "" {
-		return json.RawMessage("null")
-	}
-	return linkage(typ, id)
 }
 
 func (s *Server) versionRes(jq *jreq, v *catVersion) *jres {
@@ -412,4 +404,28 @@ func (s *Server) serveSubs(w http.ResponseWriter, r *http.Request, groupID strin
 func (s *Server) serveSub(w http.ResponseWriter, r *http.Request, id string) {
 	serveByID(s, w, r, reqSpec{fields: []string{"subscriptions"}}, "subscriptions", id,
 		func(*jreq) *catSub { return s.model().subs[id] }, s.subRes)
+}
+
+// typeFields are the members fields[type] accepts (attributes and relationships).
+var typeFields = map[string][]string{
+	"apps": {"name", "bundleId", "sku", "primaryLocale", "isOrEverWasMadeForKids",
+		"contentRightsDeclaration", "appStoreVersions", "builds", "preReleaseVersions",
+		"inAppPurchasesV2", "subscriptionGroups", "ciProduct", "customerReviews", "perfPowerMetrics"},
+	"appStoreVersions": {"platform", "versionString", "appStoreState", "appVersionState", "copyright",
+		"reviewType", "releaseType", "earliestReleaseDate", "downloadable", "createdDate", "app", "build",
+		"customerReviews"},
+	"builds": {"version", "uploadedDate", "expirationDate", "expired", "minOsVersion", "processingState",
+		"app", "preReleaseVersion", "appStoreVersion", "perfPowerMetrics", "diagnosticSignatures"},
+	"preReleaseVersions": {"version", "platform", "builds", "app"},
+	"inAppPurchases": {"name", "productId", "inAppPurchaseType", "state", "reviewNote", "familySharable",
+		"contentHosting", "app"},
+	"subscriptionGroups": {"referenceName", "subscriptions", "app"},
+	"subscriptions": {"name", "productId", "familySharable", "state", "subscriptionPeriod", "reviewNote",
+		"groupLevel", "group"},
+	"ciProducts": {"name", "createdDate", "productType", "app", "buildRuns"},
+	"ciBuildRuns": {"number", "createdDate", "startedDate", "finishedDate", "sourceCommit",
+		"isPullRequestBuild", "issueCounts", "executionProgress", "completionStatus", "startReason",
+		"builds", "product", "actions"},
+	"ciBuildActions": {"name", "actionType", "startedDate", "finishedDate", "issueCounts",
+		"executionProgress", "completionStatus", "isRequiredToPass", "buildRun"},
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,19 +152,6 @@ type buildAttrs struct {
 	ProcessingState string `json:"processingState"`
 }
 
-// parseLimit reads limit (1–200, default 50).
-func parseLimit(q url.Values) (int, *httpError) {
-	v, ok := qget(q, "limit")
-	if !ok {
-		return defaultReviewLimit, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxReviewLimit || strconv.Itoa(n) != v {
-		return 0, errInvalidValue("limit", v)
-	}
-	return n, nil
-}
-
 func buildResource(base string, b *build, now time.Time) *resource {
 	exp := b.uploaded.Add(90 * day)
 	self := base + "/v1/builds/" + b.id
@@ -187,21 +173,12 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 		writeError(w, e)
 		return
 	}
-	sort := buildSorts[0]
-	if v, ok := qget(q, "sort"); ok {
-		if !slices.Contains(buildSorts, v) {
-			writeError(w, errInvalidValue("sort", v))
-			return
-		}
-		sort = v
+	sort, e := parseSort(q, buildSorts[0], buildSorts)
+	if e != nil {
+		writeError(w, e)
+		return
 	}
-	var numbers map[string]bool
-	if v, ok := qget(q, "filter[version]"); ok {
-		numbers = map[string]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			numbers[e] = true
-		}
-	}
+	numbers := freeSet(q, "filter[version]")
 	states, e := enumSet(q, "filter[processingState]", processingStates)
 	if e != nil {
 		writeError(w, e)
@@ -213,19 +190,16 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 		return
 	}
 	a := s.appByID(appID)
-	if a == nil {
-		writeError(w, errNoResource("apps", appID))
+	if !found(w, a, "apps", appID) {
 		return
 	}
 	key := "builds|" + r.URL.Path + "|" + sort + "|" + strings.Join(sortedSet(numbers), ",") + "|" +
 		strings.Join(sortedSet(states), ",")
 	now := s.now()
-	snap, off := now.Unix(), uint64(0)
-	if c, ok := qget(q, "cursor"); ok {
-		if off, snap, ok = s.decodeCursor(key, c); !ok {
-			writeError(w, errInvalidValue("cursor", c))
-			return
-		}
+	off, snap, e := s.cursorAt(q, key, now.Unix())
+	if e != nil {
+		writeError(w, e)
+		return
 	}
 	var sel []*build
 	for _, b := range s.visibleBuilds(a, time.Unix(snap, 0)) {
@@ -237,16 +211,11 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 	if sort == "-uploadedDate" {
 		slices.Reverse(sel)
 	}
-	total := len(sel)
-	start, end := pageBounds(off, limit, total)
-	page := sel[start:end]
 	base := "http://" + r.Host
-	doc := listDoc{Data: make([]*resource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
-	for _, b := range page {
+	doc, start, end := pageDoc[*resource, any](s, r, base, key, off, limit, len(sel), snap)
+	for _, b := range sel[start:end] {
 		doc.Data = append(doc.Data, buildResource(base, b, now))
 	}
-	doc.Links.Next = s.nextLink(r, base, key, end, total, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
 	writeJSON(w, r, doc)
 }
 
@@ -257,42 +226,9 @@ func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	now := s.now()
 	b := s.buildByID(id, now)
-	if b == nil {
-		writeError(w, errNoResource("builds", id))
+	if !found(w, b, "builds", id) {
 		return
 	}
 	base := "http://" + r.Host
-	writeJSON(w, r, singleDoc{Data: buildResource(base, b, now), Links: docLinks{Self: selfURL(r, base)}})
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	if m == nil {
-		out = append(out, "*")
-	}
-	return out
-}
-
-// writeTyped writes v as compact JSON (not HTML-escaped, one trailing newline) with the
-// given Content-Type and status 200.
-func writeTyped(w http.ResponseWriter, r *http.Request, contentType string, v any) {
-	rec := &headerCapture{ResponseWriter: w, ctype: contentType}
-	writeJSON(rec, r, v)
-}
-
-// headerCapture rewrites the Content-Type writeJSON sets when it writes a 200.
-type headerCapture struct {
-	http.ResponseWriter
-	ctype string
-}
-
-func (h *headerCapture) WriteHeader(code int) {
-	if code == http.StatusOK {
-		h.Header().Set("Content-Type", h.ctype)
-	}
-	h.ResponseWriter.WriteHeader(code)
+	writeJSON(w, r, oneDoc[*resource, any]{Data: buildResource(base, b, now), Links: docLinks{Self: selfURL(r, base)}})
 }

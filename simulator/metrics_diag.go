@@ -70,12 +70,6 @@ type diagResource struct {
 	Links         docLinks                `json:"links"`
 }
 
-type diagList struct {
-	Data  []*diagResource `json:"data"`
-	Links docLinks        `json:"links"`
-	Meta  *pagingMeta     `json:"meta,omitempty"`
-}
-
 // Logs document.
 type diagLogsDoc struct {
 	Version     string         `json:"version"`
@@ -418,12 +412,10 @@ func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID
 		return
 	}
 	key := "diag|" + r.URL.Path + "|" + strings.Join(sortedSet(types), ",")
-	var off uint64
-	if c, ok := qget(q, "cursor"); ok {
-		if off, _, ok = s.decodeCursor(key, c); !ok {
-			writeError(w, errInvalidValue("cursor", c))
-			return
-		}
+	off, _, e := s.cursorAt(q, key, 0)
+	if e != nil {
+		writeError(w, e)
+		return
 	}
 	var sel []*diagSig
 	for _, sg := range all {
@@ -431,16 +423,11 @@ func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID
 			sel = append(sel, sg)
 		}
 	}
-	total := len(sel)
-	start, end := pageBounds(off, limit, total)
-	page := sel[start:end]
 	base := "http://" + r.Host
-	doc := diagList{Data: make([]*diagResource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
-	for _, sg := range page {
+	doc, start, end := pageDoc[*diagResource, any](s, r, base, key, off, limit, len(sel), 0)
+	for _, sg := range sel[start:end] {
 		doc.Data = append(doc.Data, sigResource(base, sg, fields))
 	}
-	doc.Links.Next = s.nextLink(r, base, key, end, total, 0)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
 	writeJSON(w, r, doc)
 }
 

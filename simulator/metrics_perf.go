@@ -493,13 +493,7 @@ func (s *Server) servePerfMetrics(w http.ResponseWriter, r *http.Request, kind, 
 		writeError(w, e)
 		return
 	}
-	var devs map[string]bool
-	if v, ok := qget(q, "filter[deviceType]"); ok {
-		devs = map[string]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			devs[e] = true
-		}
-	}
+	devs := freeSet(q, "filter[deviceType]")
 	now := s.now()
 	var d *pmDoc
 	if kind == "apps" {

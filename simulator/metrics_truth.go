@@ -112,7 +112,7 @@ func (s *Server) TruthDiagnostics(buildID string) (DiagTruth, error) {
 	}
 	t := DiagTruth{BuildID: buildID}
 	for i, sg := range s.signatures(b) {
-		d := s.logs(sg, maxReviewLimit)
+		d := s.logs(sg, maxLimit)
 		ts := TruthSignature{ID: sg.id, Type: sg.typ, Weight: sg.weight}
 		var syms *[]string
 		if i == 0 {

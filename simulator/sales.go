@@ -36,21 +36,6 @@ func acceptable(h []string) bool {
 	return false
 }
 
-// checkParams rejects query parameters the endpoint does not know.
-func checkParams(q url.Values, allowed []string) *httpError {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !slices.Contains(allowed, k) {
-			return errIllegal(k)
-		}
-	}
-	return nil
-}
-
 // versions are the versions the server accepts for a combination, latest last.
 func (s *Server) versions(c report.Combo) []string {
 	if s.opt.Accept14 && subscriptionFamily[c.Type] {

@@ -168,13 +168,6 @@ type metricItem struct {
 	Dimensions map[string]*metricDim `json:"dimensions,omitempty"`
 }
 
-type metricDoc struct {
-	Data     []*metricItem `json:"data"`
-	Included []*jres       `json:"included,omitempty"`
-	Links    docLinks      `json:"links"`
-	Meta     *pagingMeta   `json:"meta"`
-}
-
 func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID string) {
 	period := "P30D"
 	var groupBy map[string]bool
@@ -200,51 +193,62 @@ func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID
 		}
 	}
 	days := periodDays(jq.now, betaPeriods[period])
-	point := func(d time.Time, c, ss, f int) metricPoint {
-		return metricPoint{Start: iso(d), End: iso(d.AddDate(0, 0, 1)),
-			Values: kvs{{"crashCount", c}, {"sessionCount", ss}, {"feedbackCount", f}}}
-	}
 	var items []*metricItem
-	var who []*betaTester
+	var who []*betaTester // the tester of each item when grouped
 	if groupBy["betaTesters"] {
 		for _, t := range ts {
-			it := &metricItem{Type: "appsBetaTesterUsages"}
-			for _, d := range days {
-				x := s.testerDay(a, t, d)
-				it.DataPoints = append(it.DataPoints, point(d, x.Crashes, x.Sessions, x.Feedback))
-			}
-			it.Dimensions = map[string]*metricDim{"betaTesters": {Data: linkage("betaTesters", t.id),
-				Links: map[string]string{"related": jq.base + "/v1/betaTesters/" + t.id,
-					"groupBy": jq.base + r.URL.Path + "?groupBy=betaTesters"}}}
-			items = append(items, it)
+			items = append(items, s.testerItem(jq, a, t, days))
 			who = append(who, t)
 		}
 	} else if len(ts) > 0 {
-		it := &metricItem{Type: "appsBetaTesterUsages"}
-		for _, d := range days {
-			var c, ss, f int
-			for _, t := range ts {
-				x := s.testerDay(a, t, d)
-				c, ss, f = c+x.Crashes, ss+x.Sessions, f+x.Feedback
-			}
-			it.DataPoints = append(it.DataPoints, point(d, c, ss, f))
-		}
-		items = append(items, it)
+		items = append(items, s.testersItem(a, ts, days))
 	}
-	total := len(items)
-	start, end := pageBounds(off, jq.limit, total)
-	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
+	doc, start, end := pageDoc[*metricItem, *jres](s, r, jq.base, cursorKey(r), off, jq.limit, len(items), snap)
+	doc.Data = items[start:end]
 	if who != nil {
 		for _, t := range who[start:end] {
-			doc.Included = append(doc.Included, &jres{Type: "betaTesters", ID: t.id,
-				Links: docLinks{Self: jq.base + "/v1/betaTesters/" + t.id},
-				Attributes: kvs{{"firstName", t.first}, {"lastName", t.last}, {"email", t.email},
-					{"inviteType", "EMAIL"}, {"state", "INSTALLED"}}})
+			doc.Included = append(doc.Included, testerRes(jq.base, t))
 		}
 	}
-	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, total, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, jq.limit
 	writeJSON(w, r, doc)
+}
+
+func testerPoint(d time.Time, c, ss, f int) metricPoint {
+	return metricPoint{Start: iso(d), End: iso(d.AddDate(0, 0, 1)),
+		Values: kvs{{"crashCount", c}, {"sessionCount", ss}, {"feedbackCount", f}}}
+}
+
+// testerItem is one tester's usage over days (groupBy=betaTesters).
+func (s *Server) testerItem(jq *jreq, a *app, t *betaTester, days []time.Time) *metricItem {
+	it := &metricItem{Type: "appsBetaTesterUsages"}
+	for _, d := range days {
+		x := s.testerDay(a, t, d)
+		it.DataPoints = append(it.DataPoints, testerPoint(d, x.Crashes, x.Sessions, x.Feedback))
+	}
+	it.Dimensions = map[string]*metricDim{"betaTesters": {Data: linkage("betaTesters", t.id),
+		Links: map[string]string{"related": jq.base + "/v1/betaTesters/" + t.id,
+			"groupBy": jq.base + jq.r.URL.Path + "?groupBy=betaTesters"}}}
+	return it
+}
+
+// testersItem sums the testers' usage per day into one item.
+func (s *Server) testersItem(a *app, ts []*betaTester, days []time.Time) *metricItem {
+	it := &metricItem{Type: "appsBetaTesterUsages"}
+	for _, d := range days {
+		var c, ss, f int
+		for _, t := range ts {
+			x := s.testerDay(a, t, d)
+			c, ss, f = c+x.Crashes, ss+x.Sessions, f+x.Feedback
+		}
+		it.DataPoints = append(it.DataPoints, testerPoint(d, c, ss, f))
+	}
+	return it
+}
+
+func testerRes(base string, t *betaTester) *jres {
+	return &jres{Type: "betaTesters", ID: t.id, Links: docLinks{Self: base + "/v1/betaTesters/" + t.id},
+		Attributes: kvs{{"firstName", t.first}, {"lastName", t.last}, {"email", t.email},
+			{"inviteType", "EMAIL"}, {"state", "INSTALLED"}}}
 }
 
 func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildID string) {
@@ -260,9 +264,7 @@ func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildI
 				{"feedbackCount", x.Feedback}, {"inviteCount", x.Invites}}})
 	}
 	items := []*metricItem{it}
-	start, end := pageBounds(off, jq.limit, 1)
-	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
-	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, 1, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = 1, jq.limit
+	doc, start, end := pageDoc[*metricItem, *jres](s, r, jq.base, cursorKey(r), off, jq.limit, 1, snap)
+	doc.Data = items[start:end]
 	writeJSON(w, r, doc)
 }

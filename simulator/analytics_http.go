@@ -267,7 +267,7 @@ func withReports(base string, res map[string]any, q *anaRequest, limit int, fRep
 }
 
 func (s *Server) anaGetRequest(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"})
+	v := newQuery(r, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"})
 	fReq := v.enum("fields[analyticsReportRequests]", reqFieldList)
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	incl, lim := v.reportIncludes()
@@ -375,7 +375,7 @@ func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID str
 }
 
 func (s *Server) anaGetReport(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReports]"})
+	v := newQuery(r, []string{"fields[analyticsReports]"})
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	if v.failed(w) {
 		return
@@ -432,7 +432,7 @@ func (s *Server) anaInstanceList(w http.ResponseWriter, r *http.Request, repID s
 }
 
 func (s *Server) anaGetInstance(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportInstances]"})
+	v := newQuery(r, []string{"fields[analyticsReportInstances]"})
 	fInst := v.enum("fields[analyticsReportInstances]", instFieldList)
 	if v.failed(w) {
 		return
@@ -482,7 +482,7 @@ func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID s
 }
 
 func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportSegments]"})
+	v := newQuery(r, []string{"fields[analyticsReportSegments]"})
 	fSeg := v.enum("fields[analyticsReportSegments]", segFieldList)
 	if v.failed(w) {
 		return
@@ -501,40 +501,17 @@ func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string
 	writeAnaOne(w, r, base, s.segmentRes(base, ref.inst, ref.idx, bodies[ref.idx], now, fSeg))
 }
 
-// anaQuery validates an Analytics Reports query step by step; the first error is kept and
-// the later steps do nothing.
-type anaQuery struct {
-	q url.Values
-	e *httpError
-}
-
-// newAnaQuery starts with the check that the query names only allowed parameters.
-func newAnaQuery(r *http.Request, allowed []string) *anaQuery {
-	q := r.URL.Query()
-	return &anaQuery{q: q, e: checkParams(q, allowed)}
-}
-
-// newAnaListQuery is newAnaQuery for a listing: a linkage listing (relationships/...)
+// newAnaListQuery is newQuery for a listing: a linkage listing (relationships/...)
 // allows only limit and cursor, the full one params.
-func newAnaListQuery(r *http.Request, linkage bool, params ...string) *anaQuery {
+func newAnaListQuery(r *http.Request, linkage bool, params ...string) *query {
 	if linkage {
 		params = linkageParams
 	}
-	return newAnaQuery(r, params)
-}
-
-// enum is enumSet of k.
-func (v *anaQuery) enum(k string, allowed []string) map[string]bool {
-	if v.e != nil {
-		return nil
-	}
-	set, e := enumSet(v.q, k, allowed)
-	v.e = e
-	return set
+	return newQuery(r, params)
 }
 
 // reportIncludes is parseReportIncludes.
-func (v *anaQuery) reportIncludes() (incl bool, limit int) {
+func (v *query) reportIncludes() (incl bool, limit int) {
 	if v.e != nil {
 		return false, 0
 	}
@@ -543,21 +520,12 @@ func (v *anaQuery) reportIncludes() (incl bool, limit int) {
 }
 
 // paging is anaPaging with the listing's cursor key.
-func (v *anaQuery) paging(s *Server, key string) (off uint64, snap time.Time, limit int) {
+func (v *query) paging(s *Server, key string) (off uint64, snap time.Time, limit int) {
 	if v.e != nil {
 		return 0, time.Time{}, 0
 	}
 	off, snap, limit, v.e = s.anaPaging(v.q, key)
 	return off, snap, limit
-}
-
-// failed writes the error, if any, and reports whether there was one.
-func (v *anaQuery) failed(w http.ResponseWriter) bool {
-	if v.e != nil {
-		writeError(w, v.e)
-		return true
-	}
-	return false
 }
 
 // lockedAnaStore returns the store with its lock held.

@@ -129,6 +129,68 @@ func parseCount(q url.Values, k string, def, hi int) (int, *httpError) {
 	return n, nil
 }
 
+// query validates the query of a typed-document handler (reviews, metrics, analytics) step
+// by step: the first error is kept, the later steps do nothing, and failed writes it. The
+// catalog-style handlers use jreq instead.
+type query struct {
+	q url.Values
+	e *httpError
+}
+
+// newQuery starts with the check that the query names only allowed parameters.
+func newQuery(r *http.Request, allowed []string) *query {
+	q := r.URL.Query()
+	return &query{q: q, e: checkParams(q, allowed)}
+}
+
+// enum is enumSet of k.
+func (v *query) enum(k string, allowed []string) map[string]bool {
+	if v.e != nil {
+		return nil
+	}
+	set, e := enumSet(v.q, k, allowed)
+	v.e = e
+	return set
+}
+
+// sort is parseSort.
+func (v *query) sort(def string, allowed []string) string {
+	if v.e != nil {
+		return ""
+	}
+	sort, e := parseSort(v.q, def, allowed)
+	v.e = e
+	return sort
+}
+
+// limit is parseLimit.
+func (v *query) limit() int {
+	if v.e != nil {
+		return 0
+	}
+	n, e := parseLimit(v.q)
+	v.e = e
+	return n
+}
+
+// cursor is cursorAt: the page's offset and snapshot for a listing bound to key.
+func (v *query) cursor(s *Server, key string, now int64) (off uint64, snap int64) {
+	if v.e != nil {
+		return 0, 0
+	}
+	off, snap, v.e = s.cursorAt(v.q, key, now)
+	return off, snap
+}
+
+// failed writes the error, if any, and reports whether there was one.
+func (v *query) failed(w http.ResponseWriter) bool {
+	if v.e != nil {
+		writeError(w, v.e)
+		return true
+	}
+	return false
+}
+
 // reqSpec says what a path accepts besides its own filters and sort.
 type reqSpec struct {
 	params   []string // filters, sort, other plain params

@@ -168,25 +168,12 @@ func buildResource(base string, b *build, now time.Time) *resource {
 }
 
 func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID string) {
-	q := r.URL.Query()
-	if e := checkParams(q, buildListParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	sort, e := parseSort(q, buildSorts[0], buildSorts)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	numbers := freeSet(q, "filter[version]")
-	states, e := enumSet(q, "filter[processingState]", processingStates)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
+	v := newQuery(r, buildListParams)
+	sort := v.sort(buildSorts[0], buildSorts)
+	numbers := freeSet(v.q, "filter[version]")
+	states := v.enum("filter[processingState]", processingStates)
+	limit := v.limit()
+	if v.failed(w) {
 		return
 	}
 	a := s.appByID(appID)
@@ -196,9 +183,8 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 	key := "builds|" + r.URL.Path + "|" + sort + "|" + strings.Join(sortedSet(numbers), ",") + "|" +
 		strings.Join(sortedSet(states), ",")
 	now := s.now()
-	off, snap, e := s.cursorAt(q, key, now.Unix())
-	if e != nil {
-		writeError(w, e)
+	off, snap := v.cursor(s, key, now.Unix())
+	if v.failed(w) {
 		return
 	}
 	var sel []*build
@@ -220,8 +206,7 @@ func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID st
 }
 
 func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, id string) {
-	if e := checkParams(r.URL.Query(), nil); e != nil {
-		writeError(w, e)
+	if newQuery(r, nil).failed(w) {
 		return
 	}
 	now := s.now()

@@ -380,29 +380,15 @@ func (s *Server) frame(r *rand.Rand, sg *diagSig, t frameTpl, count int, blame b
 }
 
 func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID string) {
-	q := r.URL.Query()
-	if e := checkParams(q, signatureParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	types, e := enumSet(q, "filter[diagnosticType]", diagTypes)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	fields, e := enumSet(q, "fields[diagnosticSignatures]", diagFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
+	v := newQuery(r, signatureParams)
+	types := v.enum("filter[diagnosticType]", diagTypes)
+	fields := v.enum("fields[diagnosticSignatures]", diagFieldList)
+	limit := v.limit()
+	if v.failed(w) {
 		return
 	}
 	b := s.buildByID(buildID, s.now())
-	if b == nil {
-		writeError(w, errNoResource("builds", buildID))
+	if !found(w, b, "builds", buildID) {
 		return
 	}
 	all := s.signatures(b)
@@ -412,9 +398,8 @@ func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID
 		return
 	}
 	key := "diag|" + r.URL.Path + "|" + strings.Join(sortedSet(types), ",")
-	off, _, e := s.cursorAt(q, key, 0)
-	if e != nil {
-		writeError(w, e)
+	off, _ := v.cursor(s, key, 0)
+	if v.failed(w) {
 		return
 	}
 	var sel []*diagSig
@@ -460,19 +445,13 @@ func sigResource(base string, sg *diagSig, fields map[string]bool) *diagResource
 }
 
 func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"limit"}); e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
+	v := newQuery(r, []string{"limit"})
+	limit := v.limit()
+	if v.failed(w) {
 		return
 	}
 	sg := s.signatureByID(id, s.now())
-	if sg == nil {
-		writeError(w, errNoResource("diagnosticSignatures", id))
+	if !found(w, sg, "diagnosticSignatures", id) {
 		return
 	}
 	writeTyped(w, r, diagLogsType, s.logs(sg, limit))

@@ -2,6 +2,7 @@ package simulator
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -108,7 +109,9 @@ var ciStatuses = []struct {
 	pct    int
 }{{"SUCCEEDED", 70}, {"FAILED", 15}, {"ERRORED", 5}, {"CANCELED", 5}, {"SKIPPED", 5}}
 
-// fillRun decides the run's outcome, actions and visibility of its progress at t.
+// fillRun decides the run's outcome, actions and visibility of its progress at t. The
+// draws from the run's generator come in a fixed order: start, message, pull request,
+// status, steps, failing step, action durations and counts, finish.
 func (s *Server) fillRun(run *ciRun, t time.Time) {
 	r := s.rng("ciRunDetail", run.id)
 	run.started = run.created.Add(time.Duration(5+r.IntN(115)) * time.Second)
@@ -120,6 +123,20 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 	if run.pr {
 		run.reason = "PULL_REQUEST_UPDATE"
 	}
+	status := ciRunStatus(r, run)
+	steps := ciSteps(r, run, status)
+	failAt := -1
+	if status != "SUCCEEDED" && status != "SKIPPED" {
+		failAt = r.IntN(len(steps))
+	}
+	at := ciRunActions(r, run, steps, failAt, status)
+	run.finished = at.Add(time.Duration(10+r.IntN(50)) * time.Second)
+	run.counts = sumCounts(run.actions, false)
+	ciProgressAt(run, t, status)
+}
+
+// ciRunStatus is the outcome of a finished run: a run that produced a build succeeded.
+func ciRunStatus(r *rand.Rand, run *ciRun) string {
 	status := "SUCCEEDED"
 	if run.build == nil {
 		x := r.IntN(100)
@@ -131,21 +148,31 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 			x -= c.pct
 		}
 	}
-	type step struct{ name, typ string }
-	steps := []step{{"Build - iOS", "BUILD"}, {"Test - iOS", "TEST"}}
+	return status
+}
+
+type ciStep struct{ name, typ string }
+
+// ciSteps are the run's actions: build and test, sometimes analyze, archive for a run that
+// produced a build; a SKIPPED run has none.
+func ciSteps(r *rand.Rand, run *ciRun, status string) []ciStep {
+	steps := []ciStep{{"Build - iOS", "BUILD"}, {"Test - iOS", "TEST"}}
 	if r.IntN(2) == 0 || run.build != nil {
-		steps = append(steps, step{"Analyze - iOS", "ANALYZE"})
+		steps = append(steps, ciStep{"Analyze - iOS", "ANALYZE"})
 	}
 	if run.build != nil {
-		steps = append(steps, step{"Archive - iOS", "ARCHIVE"})
+		steps = append(steps, ciStep{"Archive - iOS", "ARCHIVE"})
 	}
 	if status == "SKIPPED" {
 		steps = nil
 	}
-	failAt := -1
-	if status != "SUCCEEDED" && status != "SKIPPED" {
-		failAt = r.IntN(len(steps))
-	}
+	return steps
+}
+
+// ciRunActions runs the steps one after the other from the run's start: the step at
+// failAt ends with the run's status, the ones after it are SKIPPED. It returns when the
+// last one finished.
+func ciRunActions(r *rand.Rand, run *ciRun, steps []ciStep, failAt int, status string) time.Time {
 	at := run.started
 	for i, st := range steps {
 		a := &ciAction{id: uuidOf("asc-ci-action", run.id, strconv.Itoa(i)), name: st.name, typ: st.typ, run: run}
@@ -174,14 +201,27 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 		}
 		run.actions = append(run.actions, a)
 	}
-	run.finished = at.Add(time.Duration(10+r.IntN(50)) * time.Second)
-	for _, a := range run.actions {
-		run.counts.analyzer += a.counts.analyzer
-		run.counts.errors += a.counts.errors
-		run.counts.tests += a.counts.tests
-		run.counts.warnings += a.counts.warnings
+	return at
+}
+
+// sumCounts adds up the issue counts of actions (of the COMPLETE ones only, if asked).
+func sumCounts(actions []*ciAction, completeOnly bool) ciCounts {
+	var c ciCounts
+	for _, a := range actions {
+		if completeOnly && a.progress != "COMPLETE" {
+			continue
+		}
+		c.analyzer += a.counts.analyzer
+		c.errors += a.counts.errors
+		c.tests += a.counts.tests
+		c.warnings += a.counts.warnings
 	}
-	// Progress at t: PENDING before start, RUNNING before finish.
+	return c
+}
+
+// ciProgressAt is what the run and its actions show at t: PENDING before start, RUNNING
+// before finish (no status, no finish date), COMPLETE with the outcome after.
+func ciProgressAt(run *ciRun, t time.Time, status string) {
 	switch {
 	case t.Before(run.started):
 		run.progress, run.finished = "PENDING", time.Time{}
@@ -202,15 +242,7 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 	}
 	if run.progress != "COMPLETE" {
 		// Issue counts of a run in progress are those of its completed actions.
-		run.counts = ciCounts{}
-		for _, a := range run.actions {
-			if a.progress == "COMPLETE" {
-				run.counts.analyzer += a.counts.analyzer
-				run.counts.errors += a.counts.errors
-				run.counts.tests += a.counts.tests
-				run.counts.warnings += a.counts.warnings
-			}
-		}
+		run.counts = sumCounts(run.actions, true)
 	}
 	for _, a := range run.actions {
 		if a.progress != "COMPLETE" {

@@ -73,7 +73,6 @@ func writeS3Error(w http.ResponseWriter, status int, code, msg string, extra ...
 
 // servePresigned serves pre-signed segment downloads (no API authentication, no budget).
 func (s *Server) servePresigned(w http.ResponseWriter, r *http.Request) {
-	rest := strings.TrimPrefix(r.URL.Path, segmentPrefix)
 	st := s.anaStore()
 	count := func(f func(*SegmentStats)) {
 		st.mu.Lock()
@@ -81,42 +80,8 @@ func (s *Server) servePresigned(w http.ResponseWriter, r *http.Request) {
 		st.mu.Unlock()
 	}
 	count(func(c *SegmentStats) { c.Downloads++ })
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
-			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
-		return
-	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		count(func(c *SegmentStats) { c.WithAuthorization++ })
-		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
-			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
-		return
-	}
-	q := r.URL.Query()
-	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
-	signed, err := time.Parse(amzDateLayout, date)
-	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
-		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
-			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
-		return
-	}
-	segID := strings.TrimSuffix(rest, ".csv.gz")
-	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
-		count(func(c *SegmentStats) { c.BadSignature++ })
-		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
-			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-		return
-	}
-	now := s.now().UTC()
-	secs, _ := strconv.Atoi(exp)
-	expires := signed.Add(time.Duration(secs) * time.Second)
-	if now.After(expires) {
-		count(func(c *SegmentStats) { c.Expired++ })
-		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
-			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
-			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
+	segID, now, ok := s.checkPresigned(w, r, count)
+	if !ok {
 		return
 	}
 	st.mu.Lock()
@@ -139,4 +104,49 @@ func (s *Server) servePresigned(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
+}
+
+// checkPresigned checks a segment download in S3's order (method, a second auth mechanism,
+// query parameters, signature, expiry) and answers S3's XML error for the first that
+// fails. It returns the segment id and the clock when all pass.
+func (s *Server) checkPresigned(w http.ResponseWriter, r *http.Request, count func(func(*SegmentStats))) (segID string, now time.Time, ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
+		return "", now, false
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		count(func(c *SegmentStats) { c.WithAuthorization++ })
+		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
+			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
+		return "", now, false
+	}
+	q := r.URL.Query()
+	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
+	signed, err := time.Parse(amzDateLayout, date)
+	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
+		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
+			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+		return "", now, false
+	}
+	segID = strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, segmentPrefix), ".csv.gz")
+	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
+		count(func(c *SegmentStats) { c.BadSignature++ })
+		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
+			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		return "", now, false
+	}
+	now = s.now().UTC()
+	secs, _ := strconv.Atoi(exp)
+	expires := signed.Add(time.Duration(secs) * time.Second)
+	if now.After(expires) {
+		count(func(c *SegmentStats) { c.Expired++ })
+		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
+			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
+			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
+		return "", now, false
+	}
+	return segID, now, true
 }

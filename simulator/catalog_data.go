@@ -120,63 +120,77 @@ func id10(n int64) string { return strconv.FormatInt(n, 10) }
 func (s *Server) model() *catModel {
 	m := &catModel{byID: map[string]*catApp{}, groups: map[string]*catGroup{}, subs: map[string]*catSub{},
 		iaps: map[string]*catIAP{}, vers: map[string]*catVersion{}}
-	add := func(ca *catApp) {
-		m.apps = append(m.apps, ca)
-		m.byID[ca.id] = ca
-		for _, v := range ca.versions {
-			v.app = ca
-			m.vers[v.id] = v
-		}
-		for _, p := range ca.iaps {
-			m.iaps[p.id] = p
-		}
-		for _, g := range ca.groups {
-			m.groups[g.id] = g
-			for _, sb := range g.subs {
-				m.subs[sb.id] = sb
-			}
-		}
-	}
 	groups := map[int64]*catGroup{}
 	for _, a := range s.cat.apps {
-		ca := &catApp{id: appIDOf(a), sku: a.sku, locale: localeOf(a.name), a: a, live: true,
-			name: func(t time.Time) string { return s.appNameAt(a, t) }}
-		vs := s.appVersions(a)
-		ca.created = vs[0].released.Add(-40 * day)
-		for i := len(vs) - 1; i >= 0; i-- {
-			v := vs[i]
-			cv := &catVersion{id: v.id, version: v.version, released: v.released, created: v.released.Add(-10 * day),
-				state: "REPLACED_WITH_NEW_VERSION", vstate: "REPLACED_WITH_NEW_VERSION"}
-			if i == len(vs)-1 {
-				cv.state, cv.vstate = "READY_FOR_SALE", "READY_FOR_DISTRIBUTION"
-			}
-			ca.versions = append(ca.versions, cv)
-		}
-		for _, p := range s.cat.products {
-			if p.app != a {
-				continue
-			}
-			switch p.kind {
-			case kindIAP:
-				typ, fam := "CONSUMABLE", false
-				if p.priceUSD >= 999 {
-					typ, fam = "NON_CONSUMABLE", true
-				}
-				ca.iaps = append(ca.iaps, &catIAP{id: id10(p.id), name: p.name, productID: p.sku, typ: typ, family: fam, app: ca})
-			case kindSub:
-				g := groups[p.groupID]
-				if g == nil {
-					g = &catGroup{id: id10(p.groupID), ref: "Premium", app: ca}
-					groups[p.groupID] = g
-					ca.groups = append(ca.groups, g)
-				}
-				level := map[string]int{"1 Year": 1, "1 Month": 2, "7 Days": 3}[p.duration]
-				g.subs = append(g.subs, &catSub{id: id10(p.id), name: p.name, productID: p.sku,
-					period: periodOf[p.duration], level: level, family: p.duration != "7 Days", group: g})
-			}
-		}
-		add(ca)
+		m.add(s.liveApp(a, groups))
 	}
+	s.addReportOnlyApps(m)
+	return m
+}
+
+// add indexes an app with its versions, in-app purchases, groups and subscriptions.
+func (m *catModel) add(ca *catApp) {
+	m.apps = append(m.apps, ca)
+	m.byID[ca.id] = ca
+	for _, v := range ca.versions {
+		v.app = ca
+		m.vers[v.id] = v
+	}
+	for _, p := range ca.iaps {
+		m.iaps[p.id] = p
+	}
+	for _, g := range ca.groups {
+		m.groups[g.id] = g
+		for _, sb := range g.subs {
+			m.subs[sb.id] = sb
+		}
+	}
+}
+
+// liveApp is a catalog app with its review versions (newest first) and its products;
+// groups collects the subscription groups by id across apps.
+func (s *Server) liveApp(a *app, groups map[int64]*catGroup) *catApp {
+	ca := &catApp{id: appIDOf(a), sku: a.sku, locale: localeOf(a.name), a: a, live: true,
+		name: func(t time.Time) string { return s.appNameAt(a, t) }}
+	vs := s.appVersions(a)
+	ca.created = vs[0].released.Add(-40 * day)
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		cv := &catVersion{id: v.id, version: v.version, released: v.released, created: v.released.Add(-10 * day),
+			state: "REPLACED_WITH_NEW_VERSION", vstate: "REPLACED_WITH_NEW_VERSION"}
+		if i == len(vs)-1 {
+			cv.state, cv.vstate = "READY_FOR_SALE", "READY_FOR_DISTRIBUTION"
+		}
+		ca.versions = append(ca.versions, cv)
+	}
+	for _, p := range s.cat.products {
+		if p.app != a {
+			continue
+		}
+		switch p.kind {
+		case kindIAP:
+			typ, fam := "CONSUMABLE", false
+			if p.priceUSD >= 999 {
+				typ, fam = "NON_CONSUMABLE", true
+			}
+			ca.iaps = append(ca.iaps, &catIAP{id: id10(p.id), name: p.name, productID: p.sku, typ: typ, family: fam, app: ca})
+		case kindSub:
+			g := groups[p.groupID]
+			if g == nil {
+				g = &catGroup{id: id10(p.groupID), ref: "Premium", app: ca}
+				groups[p.groupID] = g
+				ca.groups = append(ca.groups, g)
+			}
+			level := map[string]int{"1 Year": 1, "1 Month": 2, "7 Days": 3}[p.duration]
+			g.subs = append(g.subs, &catSub{id: id10(p.id), name: p.name, productID: p.sku,
+				period: periodOf[p.duration], level: level, family: p.duration != "7 Days", group: g})
+		}
+	}
+	return ca
+}
+
+// addReportOnlyApps adds the PRE_ORDER and the Newsstand app, listed after the live apps.
+func (s *Server) addReportOnlyApps(m *catModel) {
 	first := s.cat.apps[0].id
 	extra := func(id int64, name, sku, state string, created time.Time) *catApp {
 		v := &catVersion{id: uuidOf("asc-version-extra", strconv.FormatInt(s.opt.Seed, 10), sku), version: "1.0.0",
@@ -187,15 +201,14 @@ func (s *Server) model() *catModel {
 		return &catApp{id: id10(id), sku: sku, locale: "en-US", created: created.Add(-5 * day),
 			name: func(time.Time) string { return name }, versions: []*catVersion{v}}
 	}
-	add(extra(s.preorderAppID(), preorderName, preorderSKU, "PREORDER_READY_FOR_SALE", reviewEpoch.Add(-60*day)))
+	m.add(extra(s.preorderAppID(), preorderName, preorderSKU, "PREORDER_READY_FOR_SALE", reviewEpoch.Add(-60*day)))
 	kiosk := extra(1300000000+first%1000000, kioskName, kioskSKU, "DEVELOPER_REMOVED_FROM_SALE",
 		reviewEpoch.Add(-6*365*day))
 	g := &catGroup{id: id10(1300000000 + first%1000000 + 1), ref: "Kiosk", app: kiosk}
 	g.subs = []*catSub{{id: id10(s.kioskSubID()), name: kioskSubName, productID: kioskSubSKU, period: "ONE_MONTH",
 		level: 1, group: g}}
 	kiosk.groups = []*catGroup{g}
-	add(kiosk)
-	return m
+	m.add(kiosk)
 }
 
 // buildsOf are the app's builds visible at t, newest first (none for the sales-only apps).

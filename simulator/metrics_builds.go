@@ -3,8 +3,6 @@ package simulator
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -135,85 +133,4 @@ func (s *Server) Builds(appID string) []TruthBuild {
 		out = append(out, TruthBuild{ID: b.id, Version: b.number, AppVersion: b.version, Uploaded: b.uploaded})
 	}
 	return out
-}
-
-var (
-	buildListParams  = []string{"sort", "filter[version]", "filter[processingState]", "limit", "cursor"}
-	buildSorts       = []string{"-uploadedDate", "uploadedDate"}
-	processingStates = []string{"PROCESSING", "FAILED", "INVALID", "VALID"}
-)
-
-type buildAttrs struct {
-	Version         string `json:"version"`
-	UploadedDate    string `json:"uploadedDate"`
-	ExpirationDate  string `json:"expirationDate"`
-	Expired         bool   `json:"expired"`
-	MinOsVersion    string `json:"minOsVersion"`
-	ProcessingState string `json:"processingState"`
-}
-
-func buildResource(base string, b *build, now time.Time) *resource {
-	exp := b.uploaded.Add(90 * day)
-	self := base + "/v1/builds/" + b.id
-	rel := func(name string) *relationship {
-		return &relationship{Links: &relLinks{Self: self + "/relationships/" + name, Related: self + "/" + name}}
-	}
-	return &resource{Type: "builds", ID: b.id,
-		Attributes: &buildAttrs{Version: b.number, UploadedDate: b.uploaded.Format(buildDateLayout),
-			ExpirationDate: exp.Format(buildDateLayout), Expired: now.After(exp), MinOsVersion: "16.0",
-			ProcessingState: "VALID"},
-		Relationships: map[string]*relationship{"app": rel("app"), "perfPowerMetrics": rel("perfPowerMetrics"),
-			"diagnosticSignatures": rel("diagnosticSignatures")},
-		Links: docLinks{Self: self}}
-}
-
-func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID string) {
-	v := newQuery(r, buildListParams)
-	sort := v.sort(buildSorts[0], buildSorts)
-	numbers := freeSet(v.q, "filter[version]")
-	states := v.enum("filter[processingState]", processingStates)
-	limit := v.limit()
-	if v.failed(w) {
-		return
-	}
-	a := s.appByID(appID)
-	if !found(w, a, "apps", appID) {
-		return
-	}
-	key := "builds|" + r.URL.Path + "|" + sort + "|" + strings.Join(sortedSet(numbers), ",") + "|" +
-		strings.Join(sortedSet(states), ",")
-	now := s.now()
-	off, snap := v.cursor(s, key, now.Unix())
-	if v.failed(w) {
-		return
-	}
-	var sel []*build
-	for _, b := range s.visibleBuilds(a, time.Unix(snap, 0)) {
-		if numbers != nil && !numbers[b.number] || states != nil && !states["VALID"] {
-			continue
-		}
-		sel = append(sel, b)
-	}
-	if sort == "-uploadedDate" {
-		slices.Reverse(sel)
-	}
-	base := "http://" + r.Host
-	doc, start, end := pageDoc[*resource, any](s, r, base, key, off, limit, len(sel), snap)
-	for _, b := range sel[start:end] {
-		doc.Data = append(doc.Data, buildResource(base, b, now))
-	}
-	writeJSON(w, r, doc)
-}
-
-func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, id string) {
-	if newQuery(r, nil).failed(w) {
-		return
-	}
-	now := s.now()
-	b := s.buildByID(id, now)
-	if !found(w, b, "builds", id) {
-		return
-	}
-	base := "http://" + r.Host
-	writeJSON(w, r, oneDoc[*resource, any]{Data: buildResource(base, b, now), Links: docLinks{Self: selfURL(r, base)}})
 }

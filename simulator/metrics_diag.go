@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -377,82 +376,4 @@ func (s *Server) frame(r *rand.Rand, sg *diagSig, t frameTpl, count int, blame b
 	}
 	f.RawFrame = fmt.Sprintf("%s (%s + %s)", f.Address, bin, f.OffsetIntoBinaryTextSegment)
 	return f
-}
-
-func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID string) {
-	v := newQuery(r, signatureParams)
-	types := v.enum("filter[diagnosticType]", diagTypes)
-	fields := v.enum("fields[diagnosticSignatures]", diagFieldList)
-	limit := v.limit()
-	if v.failed(w) {
-		return
-	}
-	b := s.buildByID(buildID, s.now())
-	if !found(w, b, "builds", buildID) {
-		return
-	}
-	all := s.signatures(b)
-	if len(all) == 0 {
-		writeError(w, &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
-			detail: fmt.Sprintf("There are no diagnosticSignatures for the builds with id '%s'", buildID)})
-		return
-	}
-	key := "diag|" + r.URL.Path + "|" + strings.Join(sortedSet(types), ",")
-	off, _ := v.cursor(s, key, 0)
-	if v.failed(w) {
-		return
-	}
-	var sel []*diagSig
-	for _, sg := range all {
-		if types == nil || types[sg.typ] {
-			sel = append(sel, sg)
-		}
-	}
-	base := "http://" + r.Host
-	doc, start, end := pageDoc[*diagResource, any](s, r, base, key, off, limit, len(sel), 0)
-	for _, sg := range sel[start:end] {
-		doc.Data = append(doc.Data, sigResource(base, sg, fields))
-	}
-	writeJSON(w, r, doc)
-}
-
-func sigResource(base string, sg *diagSig, fields map[string]bool) *diagResource {
-	self := base + "/v1/diagnosticSignatures/" + sg.id
-	res := &diagResource{Type: "diagnosticSignatures", ID: sg.id, Links: docLinks{Self: self}}
-	a := &diagAttrs{}
-	has := false
-	if want(fields, "diagnosticType") {
-		a.DiagnosticType, has = ptr(sg.typ), true
-	}
-	if want(fields, "signature") {
-		a.Signature, has = ptr(sg.signature), true
-	}
-	if want(fields, "weight") {
-		a.Weight, has = ptr(sg.weight), true
-	}
-	if want(fields, "insight") && sg.insight != nil {
-		a.Insight, has = sg.insight, true
-	}
-	if has {
-		res.Attributes = a
-	}
-	if want(fields, "logs") {
-		rel := &diagRelated{}
-		rel.Links.Related = self + "/logs"
-		res.Relationships = map[string]*diagRelated{"logs": rel}
-	}
-	return res
-}
-
-func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
-	v := newQuery(r, []string{"limit"})
-	limit := v.limit()
-	if v.failed(w) {
-		return
-	}
-	sg := s.signatureByID(id, s.now())
-	if !found(w, sg, "diagnosticSignatures", id) {
-		return
-	}
-	writeTyped(w, r, diagLogsType, s.logs(sg, limit))
 }

@@ -3,9 +3,7 @@ package simulator
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -22,8 +20,6 @@ const (
 
 // metricCategories is the MetricCategory enum in the spec's order (the served order).
 var metricCategories = []string{"HANG", "LAUNCH", "MEMORY", "DISK", "BATTERY", "TERMINATION", "ANIMATION", "STORAGE"}
-
-var perfParams = []string{"filter[platform]", "filter[metricType]", "filter[deviceType]"}
 
 // The served document (field order = key order).
 type pmDoc struct {
@@ -424,92 +420,4 @@ func (s *Server) appPerfDoc(a *app, t time.Time) *pmDoc {
 // buildPerfDoc is the unfiltered build document at t (one point per dataset, no insights).
 func (s *Server) buildPerfDoc(b *build, t time.Time) *pmDoc {
 	return s.newPMGen(b.app, t).doc([]*build{b}, false)
-}
-
-// filter keeps the categories in types and the datasets of the devices in devs (nil =
-// all); metrics and categories left empty are dropped, and so are insights on other
-// categories or devices.
-func (d *pmDoc) filter(types, devs map[string]bool) *pmDoc {
-	if types == nil && devs == nil {
-		return d
-	}
-	out := &pmDoc{Version: d.Version}
-	for _, p := range d.ProductData {
-		np := &pmProduct{Platform: p.Platform, MetricCategories: []*pmCategory{}}
-		for _, c := range p.MetricCategories {
-			if types != nil && !types[c.Identifier] {
-				continue
-			}
-			nc := &pmCategory{Identifier: c.Identifier}
-			for _, m := range c.Metrics {
-				nm := *m
-				nm.Datasets = nil
-				for _, ds := range m.Datasets {
-					if devs == nil || devs[ds.FilterCriteria.Device] {
-						nm.Datasets = append(nm.Datasets, ds)
-					}
-				}
-				if len(nm.Datasets) > 0 {
-					nc.Metrics = append(nc.Metrics, &nm)
-				}
-			}
-			if len(nc.Metrics) > 0 {
-				np.MetricCategories = append(np.MetricCategories, nc)
-			}
-		}
-		out.ProductData = append(out.ProductData, np)
-	}
-	if d.Insights != nil {
-		keep := func(xs []*pmInsight) []*pmInsight {
-			res := []*pmInsight{}
-			for _, in := range xs {
-				if (types == nil || types[in.MetricCategory]) && (devs == nil || devs[in.device]) {
-					res = append(res, in)
-				}
-			}
-			return res
-		}
-		out.Insights = &pmInsights{TrendingUp: keep(d.Insights.TrendingUp), Regressions: keep(d.Insights.Regressions)}
-	}
-	return out
-}
-
-func (s *Server) servePerfMetrics(w http.ResponseWriter, r *http.Request, kind, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, perfParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	if v, ok := qget(q, "filter[platform]"); ok {
-		for e := range strings.SplitSeq(v, ",") {
-			if e != "IOS" && e != "iOS" {
-				writeError(w, errInvalidValue("filter[platform]", e))
-				return
-			}
-		}
-	}
-	types, e := enumSet(q, "filter[metricType]", metricCategories)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	devs := freeSet(q, "filter[deviceType]")
-	now := s.now()
-	var d *pmDoc
-	if kind == "apps" {
-		a := s.appByID(id)
-		if a == nil {
-			writeError(w, errNoResource("apps", id))
-			return
-		}
-		d = s.appPerfDoc(a, now)
-	} else {
-		b := s.buildByID(id, now)
-		if b == nil {
-			writeError(w, errNoResource("builds", id))
-			return
-		}
-		d = s.buildPerfDoc(b, now)
-	}
-	writeTyped(w, r, xcodeMetricsType, d.filter(types, devs))
 }

@@ -96,7 +96,7 @@ func (s *Server) buildRes(jq *jreq, b *build) *jres {
 	}
 	if jq.include["app"] {
 		m := s.model()
-		jq.add(s.appRes(&jreq{base: jq.base, now: jq.now, include: map[string]bool{}, fields: jq.fields, seen: map[string]bool{}}, m, m.byID[b.appID]))
+		jq.add(s.appRes(jq.nested(), m, m.byID[b.appID]))
 	}
 	asv := ""
 	if a := s.appByID(b.appID); a != nil {
@@ -246,7 +246,7 @@ func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request, appID str
 func (s *Server) versionWithBuild(jq *jreq, v *catVersion) *jres {
 	if jq.include["build"] {
 		if b := s.buildOfVersion(v, jq.now); b != nil {
-			jq.add(s.buildRes(&jreq{base: jq.base, now: jq.now, fields: jq.fields, include: map[string]bool{}, seen: map[string]bool{}}, b))
+			jq.add(s.buildRes(jq.nested(), b))
 		}
 	}
 	return s.versionRes(jq, v)

@@ -308,6 +308,12 @@ func (jq *jreq) add(res *jres) {
 	}
 }
 
+// nested is the request an included resource is rendered with: the same base, clock and
+// fields[type], nothing included (what it would add goes nowhere).
+func (jq *jreq) nested() *jreq {
+	return &jreq{base: jq.base, now: jq.now, fields: jq.fields, include: map[string]bool{}, seen: map[string]bool{}}
+}
+
 // rel is a relationship with self/related links under the resource's self link.
 func (jq *jreq) rel(self, name string) *jrel {
 	return &jrel{Links: &relLinks{Self: self + "/relationships/" + name, Related: self + "/" + name}}

@@ -8,7 +8,7 @@ import (
 
 // Analytics Reports API: report requests per app and access type, their reports, the
 // instances those publish over time and the segments (pre-signed downloads) of each
-// instance (REFERENCE.md §C; doc.go, "Analytics Reports API"). This file holds the state and
+// instance (REFERENCE.md §C; the decisions are comments next to the code). This file holds the state and
 // the time rules; analytics_http.go serves the JSON:API, analytics_presign.go the downloads.
 
 const (
@@ -41,6 +41,11 @@ type anaRequest struct {
 }
 
 // stopAt is when the request stopped producing instances as seen at now (zero = running).
+//
+// Decision (Inactivity): a request whose reports list, reports, instances, segments or segment
+// downloads have not been read for 28 days (AnalyticsInactivity; creation counts as a read) is
+// stopped at lastRead + 28 d: stoppedDueToInactivity true, no instance with a processing date
+// after that moment; reading later does not restart it. StopAnalyticsRequest stops one now.
 func (q *anaRequest) stopAt(now time.Time) time.Time {
 	if !q.stopped.IsZero() {
 		return q.stopped
@@ -110,6 +115,10 @@ type anaStore struct {
 	seq    int
 }
 
+// Decision: Options.AnalyticsSince > 0 starts the simulator with one ONGOING request per app of
+// AppIDs(), created that long before Now (last read at creation), as if the account had asked
+// for reports long ago. The CLI's embedded simulator uses 10 days, so the main job loads
+// analytics data on its first run; tests leave it 0 and create requests themselves.
 func (s *Server) anaStore() *anaStore {
 	s.anaOnce.Do(func() {
 		st := &anaStore{apps: map[string]*anaApp{}, byID: map[string]*anaRequest{},
@@ -182,6 +191,13 @@ func (q *anaRequest) firstProc() time.Time {
 // produced lists the instances of a report the request has published by now (including
 // ones past retention), ordered by processing date then granularity. from limits the
 // processing dates (zero = all).
+//
+// Decision: Timing (UTC dates, c = the creation date): processing dates start at c+2 and an
+// instance is visible from 00:00 UTC of its processing date P (24–48 h after creation).
+// ONGOING: DAILY every day; WEEKLY on Fridays with Date = P−11 (the previous Monday); MONTHLY
+// on the 5th with Date = the first of the previous month. A DAILY instance holds Dates max(c,
+// P−k) … P−1, k the report's completeness window (Discovery, Downloads, Purchases, Subscription
+// Event 3; Sessions, Installation, Crashes, Crashes Expanded 5; Subscription State 2).
 func (s *Server) anaProduced(q *anaRequest, rep *anaReport, now, from time.Time) []*anaInstance {
 	if q.app == nil || !q.app.hasData(rep) {
 		return nil
@@ -237,11 +253,20 @@ func (s *Server) anaVisible(q *anaRequest, rep *anaReport, now time.Time) []*ana
 	return out
 }
 
+// Decision (Retention): an instance vanishes from lists, and its id, segments and segment ids
+// answer 404 NOT_FOUND "There is no resource of type 'analyticsReportInstances' with id 'X'",
+// from P + 35 days (00:00 UTC).
 func (in *anaInstance) visibleAt(now time.Time) bool {
 	return (in.req.deleted.IsZero() || in.req.deleted.After(now)) && now.Before(in.proc.Add(AnalyticsRetention))
 }
 
 // dates are the Date values an instance carries, ascending.
+//
+// Decision (ONE_TIME_SNAPSHOT): one instance per granularity, processing date c+2. DAILY holds
+// Dates max(P−60, history start) … P−1 with the values an ONGOING instance of the same P has;
+// WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−60, P]. History start
+// 2024-01-01 (2025-01-01 for Subscription Event). The DAILY snapshot instance is split over two
+// segments (halves of its rows in Date order); all others have one.
 func (in *anaInstance) dates() []time.Time {
 	p, rep := in.proc, in.rep
 	lo := p.AddDate(0, 0, -AnalyticsSnapshotDays)

@@ -63,6 +63,14 @@ func (s *Server) segmentRes(base string, in *anaInstance, idx int, body []byte, 
 
 // anaPaging reads limit (1–200, default 50) and cursor (bound to key); snap is the time the
 // listing is taken at (the first page's, carried by the cursor).
+//
+// Decision (Paging): limit 1–200 (default 50) on every list, limit[reports] 1–50 (default 10)
+// with include=reports; cursors as for reviews (serveReviewList, reviews_http.go), bound to
+// path and filters; instance lists are taken at the first page's time. Instances are ordered by
+// processing date, then DAILY, WEEKLY, MONTHLY. filter[name] is exact (comma list),
+// filter[category] and filter[granularity] are enums, filter[processingDate] YYYY-MM-DD;
+// fields[...] drop attributes and relationships; unknown parameters 400
+// PARAMETER_ERROR.ILLEGAL.
 func (s *Server) anaPaging(q url.Values, key string) (off uint64, snap time.Time, limit int, e *httpError) {
 	limit, e = parseLimit(q)
 	if e != nil {

@@ -7,7 +7,13 @@ import (
 	"time"
 )
 
-// HTTP side of the Analytics Reports API: routing, validation and JSON:API bodies.
+// HTTP side of the Analytics Reports API: validation and the GET handlers (writes in
+// analytics_write.go, documents in analytics_docs.go). The request, report, instance and
+// segment paths and their relationships/ linkage variants (REFERENCE.md §C.1, routes.go)
+// serve the catalog's apps; the pre-signed downloads live under /analytics-segments/. Auth,
+// rate limiting, latency and Stats apply to the API paths; Inject does not. TruthAnalytics,
+// AnalyticsRows, AnalyticsRequests, SegmentStats and StopAnalyticsRequest are the test side
+// (analytics_truth.go).
 
 const defaultReportsIncluded = 10
 

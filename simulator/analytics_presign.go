@@ -36,6 +36,17 @@ func (s *Server) presignSig(segID, amzDate, expires string) string {
 }
 
 // presignedURL mints a segment URL valid for AnalyticsURLLifetime from now.
+//
+// Decision (Segment URLs): http://<host>/analytics-segments/<segmentId>.csv.gz with
+// X-Amz-Algorithm, -Credential, -Date (the segments call), -Expires=300, -SignedHeaders,
+// -Signature (HMAC of seed, id, date, expires); every segments or segment call mints a fresh
+// URL. Checks in order: Authorization header → 400 InvalidArgument "Only one auth mechanism
+// allowed…" (the header echoed as ArgumentValue, as S3 does); missing query parameters → 400
+// AuthorizationQueryParametersError; bad signature → 403 SignatureDoesNotMatch; now > date +
+// 300 s → 403 AccessDenied "Request has expired"; unknown segment or vanished instance → 404
+// NoSuchKey. Errors are S3 XML (application/xml). 200 is application/octet-stream; sizeInBytes
+// = its length, checksum = hex MD5 of the gzip bytes. Not charged to the rate budget;
+// SegmentStats counts them.
 func (s *Server) presignedURL(base, segID string, now time.Time) string {
 	d := now.UTC().Format(amzDateLayout)
 	exp := strconv.Itoa(int(AnalyticsURLLifetime / time.Second))

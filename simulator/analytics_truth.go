@@ -76,6 +76,11 @@ type AnalyticsTruthDay struct {
 // TruthAnalytics returns, per Date ascending, what "latest processing date wins" gives over
 // every instance published so far by any request of the app (deleted, stopped or expired
 // ones included, up to when they stopped). Unknown app, report or granularity: nil.
+//
+// Decision (Truth): TruthAnalytics folds every instance published so far by any request of the
+// app (also deleted, stopped or expired ones, up to when they stopped) by Date, latest
+// processing date winning, and sums the measures exactly; AnalyticsRows gives the rows of any
+// (processing date, Date).
 func (s *Server) TruthAnalytics(appID, reportName, granularity string) []AnalyticsTruthDay {
 	rep := anaReportByName(reportName)
 	st := s.anaStore()

@@ -65,6 +65,13 @@ type createBody struct {
 	} `json:"data"`
 }
 
+// Decision (Requests): POST body as Apple's sample → 201 with Location; bad JSON, wrong type,
+// unknown accessType or app → 422 ENTITY_ERROR.* with source.pointer. 409 ENTITY_ERROR "You
+// already have such an entity" (pointer /data/attributes/accessType) when the app has a
+// non-deleted request of that accessType, stopped ones included (a stopped request blocks a new
+// ONGOING until DELETEd), and for ONE_TIME_SNAPSHOT also when one was created in the same UTC
+// month even if since deleted. DELETE → 204, then 404 on every path below the request. GET of
+// the collection → 405. Roles are not checked.
 func (s *Server) anaPost(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	var b createBody

@@ -15,6 +15,9 @@ var (
 
 // rendering
 
+// Decision: To-one relationships (app, build, group, preReleaseVersion, appStoreVersion,
+// product, buildRun) always carry data linkage (null when none); to-many ones carry links, and
+// data plus meta.paging only when included (limit[rel], max 50, default 50).
 func (s *Server) appRes(jq *jreq, m *catModel, ca *catApp) *jres {
 	self := jq.base + "/v1/apps/" + ca.id
 	res := &jres{Type: "apps", ID: ca.id, Links: docLinks{Self: self}, Attributes: kvs{

@@ -12,7 +12,13 @@ import (
 // The catalog as the /v1/apps family serves it: a pure function of the seed, Options.Apps
 // and (for builds and the rename) the clock. It is rebuilt per request; it is small.
 
-// renameAt is when the catalog's second app takes its new name (decision 72).
+// renameAt is when the catalog's second app takes its new name.
+//
+// Decision (Rename): the catalog's second app ("Café Übung", com.ascetl.app2) is called "Café
+// Übung – Deutsch lernen" from RenameAt() = 2026-11-23 00:00 America/Los_Angeles. /v1/apps
+// answers by the clock; the SALES "Title" of the app's own rows follows the report's Begin Date
+// (a Pacific day). Finance "Title" and INSTALLS / FIRST_ANNUAL "App Name" keep the old name
+// (the app has no subscriptions).
 var renameAt = time.Date(2026, 11, 23, 0, 0, 0, 0, report.Pacific)
 
 const (
@@ -117,6 +123,15 @@ func (s *Server) kioskSubID() int64    { return s.cat.apps[0].id - 999 }
 func id10(n int64) string { return strconv.FormatInt(n, 10) }
 
 // model builds the catalog. Everything but builds is independent of the clock.
+//
+// Decision: The catalog endpoints (/v1/apps, /v1/apps/{id}, …/appStoreVersions, /v1/builds,
+// …/inAppPurchasesV2, …/subscriptionGroups, …/subscriptions) serve one model built from the
+// same catalog (data.go) the report generators use, so every id in a sales, finance,
+// subscription, reviews or metrics row resolves: apps.id = App Apple ID, apps.sku =
+// apps.bundleId = the app's SALES "SKU" and its products' "Parent Identifier";
+// inAppPurchases.id / subscriptions.id = SALES "Apple Identifier", productId = SALES "SKU";
+// subscriptionGroups.id = "Subscription Group ID"; appStoreVersions ids are the review
+// versions' ids; builds are the metrics builds (same ids, numbers, dates).
 func (s *Server) model() *catModel {
 	m := &catModel{byID: map[string]*catApp{}, groups: map[string]*catGroup{}, subs: map[string]*catSub{},
 		iaps: map[string]*catIAP{}, vers: map[string]*catVersion{}}
@@ -149,6 +164,12 @@ func (m *catModel) add(ca *catApp) {
 
 // liveApp is a catalog app with its review versions (newest first) and its products;
 // groups collects the subscription groups by id across apps.
+//
+// Decision: appStoreVersions do not depend on the clock (as for reviews): four per live app,
+// newest READY_FOR_SALE, older REPLACED_WITH_NEW_VERSION, createdDate 10 days before release,
+// newest first. Builds do: only builds uploaded by Now are listed, like the metrics builds. The
+// app version of a build is served as its preReleaseVersion (include=preReleaseVersion on GET
+// /v1/builds, ids derived from seed, sku and version).
 func (s *Server) liveApp(a *app, groups map[int64]*catGroup) *catApp {
 	ca := &catApp{id: appIDOf(a), sku: a.sku, locale: localeOf(a.name), a: a, live: true,
 		name: func(t time.Time) string { return s.appNameAt(a, t) }}
@@ -190,6 +211,14 @@ func (s *Server) liveApp(a *app, groups map[int64]*catGroup) *catApp {
 }
 
 // addReportOnlyApps adds the PRE_ORDER and the Newsstand app, listed after the live apps.
+//
+// Decision: Two apps exist only in reports: the PRE_ORDER app "Upcoming Quest" (Apple
+// Identifier = first app id - 777; one version in PREORDER_READY_FOR_SALE) and the Newsstand
+// app "Kachit Kiosk" (id 1300000000 + first app id mod 10^6, DEVELOPER_REMOVED_FROM_SALE) whose
+// one subscription "Kachit Monthly Magazine" carries the NEWSSTAND Apple Identifier (first app
+// id - 999) and SKU. /v1/apps lists them after the live apps; AppIDs() does not, and the
+// reviews, metrics and analytics endpoints do not know them (404). A client that wants the live
+// apps asks filter[appStoreVersions.appStoreState]=READY_FOR_SALE.
 func (s *Server) addReportOnlyApps(m *catModel) {
 	first := s.cat.apps[0].id
 	extra := func(id int64, name, sku, state string, created time.Time) *catApp {

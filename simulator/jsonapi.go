@@ -209,6 +209,12 @@ type jreq struct {
 	seen    map[string]bool
 }
 
+// Decision: fields[type] restricts attributes and relationships; an unknown member, include
+// value, sort, enum filter value or limit outside 1–200 is a 400 PARAMETER_ERROR.INVALID naming
+// the parameter; an unknown parameter is PARAMETER_ERROR.ILLEGAL; an unknown id is 404 "There
+// is no resource of type 'T' with id 'X'". Cursors reuse the reviews cursor ("AQ." + offset +
+// snapshot + check over path and selecting parameters); a walk answers as of its first page's
+// clock.
 func (s *Server) parseJReq(r *http.Request, sp reqSpec) (*jreq, *httpError) {
 	q := r.URL.Query()
 	allowed := slices.Clone(sp.params)

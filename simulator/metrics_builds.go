@@ -8,9 +8,8 @@ import (
 	"time"
 )
 
-// Builds: the listing GET /v1/apps/{id}/builds (and GET /v1/builds/{id}) that a metrics
-// loader walks to find build ids, and the routing of every metrics and diagnostics path
-// (see doc.go, "Metrics and diagnostics").
+// Builds: what the listing GET /v1/apps/{id}/builds (and GET /v1/builds/{id}) that a metrics
+// loader walks to find build ids serves (the handlers are in metrics_http.go).
 
 // BuildsPerApp is the number of builds every catalog app has (one per app version).
 const BuildsPerApp = 6
@@ -63,6 +62,15 @@ func (s *Server) appByID(id string) *app {
 // appBuilds returns the app's builds, oldest first: the four newest carry the version
 // strings of its appStoreVersions (uploaded 2–12 days before that version's release), the
 // two oldest step the minor version further back, 182 days apart.
+//
+// Decision (Builds): BuildsPerApp (6) per app, one per app version, oldest first: the four
+// newest carry the versions of AppStoreVersions (uploaded 2–12 days before that release), the
+// two oldest step the minor version back (182 days apart). The builds attribute "version" is
+// the build number (increasing, e.g. "218"); the app version is what metric points and
+// diagnosticMetaData.appVersion carry. Ids are UUID-shaped hashes of seed, app and version.
+// uploadedDate has a Pacific offset ("-07:00"/"-08:00", never "Z"); expirationDate = +90 days,
+// expired against Now; processingState always VALID. A build exists once uploadedDate ≤ Now
+// (unknown or future ids: 404 "There is no resource of type 'builds' with id 'X'").
 func (s *Server) appBuilds(a *app) []*build {
 	vs := s.appVersions(a)
 	var maj, mnr, pat int

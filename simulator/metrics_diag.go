@@ -201,6 +201,19 @@ func hasDiagnostics(b *build) bool { return b.index > 0 }
 
 // signatures returns the build's signatures in served order: by type (DISK_WRITES, HANGS,
 // LAUNCHES), weight descending, id.
+//
+// Decision (diagnosticSignatures): every build but the oldest of each app has 4–12 signatures;
+// the oldest answers 404 NOT_FOUND "There are no diagnosticSignatures for the builds with id
+// 'X'" (a filter that matches none answers 200 with data []). The first three are one
+// DISK_WRITES, HANGS, LAUNCHES each. Served order: type (DISK_WRITES, HANGS, LAUNCHES), weight
+// descending, id. Ids are 66 hex digits. weight = share within its type (2 decimals, ≥ 0.01; a
+// type's weights sum to about 1). signature = "<binary>: <symbol> + <offset>", binary = the
+// ASCII letters and digits of the app name. Half carry insight {TREND, UP|DOWN|UNDEFINED,
+// referenceVersions [{version, value}] of up to three earlier versions; [] for UNDEFINED}.
+// Resources have links.self and relationships.logs.links with only "related" (as Apple's
+// example). Parameters: filter[diagnosticType], fields[diagnosticSignatures] (logs controls the
+// relationship), limit 1–200 (default 50), cursor (as for reviews, serveReviewList,
+// reviews_http.go; no time snapshot, the list is fixed).
 func (s *Server) signatures(b *build) []*diagSig {
 	if !hasDiagnostics(b) {
 		return nil
@@ -273,6 +286,19 @@ func (s *Server) signatureByID(id string, t time.Time) *diagSig {
 }
 
 // logs builds the logs document of a signature (2–3 logs, limited to limit).
+//
+// Decision (logs): 200 application/vnd.apple.diagnostic-logs+json, version "1.0", one
+// productData entry for the signature with 0–2 diagnosticInsights and 2–3 diagnosticLogs (limit
+// 1–200 caps them; no paging). diagnosticMetaData: bundleId (the SKU), event ("Disk Writes",
+// "Hang", "Launch"), osVersion, appVersion, buildVersion (build number), deviceType,
+// platformArchitecture, eventDetail, writesCaused (DISK_WRITES only; absent otherwise). One
+// callStackTree per log (callStackPerThread false for DISK_WRITES) with 2–3 callStacks of 1–2
+// root frames. Roots are the innermost frame (MetricKit style); subFrames go towards the
+// caller, up to 6 levels, sometimes two callers with the sampleCount split. The first stack's
+// first root holds the chain through the blamed app frame (isBlameFrame true, insightsCategory
+// set); other stacks are idle threads. lineNumber, offsetIntoSymbol and
+// offsetIntoBinaryTextSegment are strings; lineNumber and fileName are "" for system frames and
+// offsetIntoSymbol is "" for ~20 % of them. Leaf frames have no "subFrames" key.
 func (s *Server) logs(sg *diagSig, limit int) *diagLogsDoc {
 	r := s.rng("diag-logs", sg.id)
 	b, a := sg.b, sg.b.app

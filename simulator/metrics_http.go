@@ -10,7 +10,9 @@ import (
 
 // HTTP side of builds, power and performance metrics and diagnostics: GET /v1/apps/{id}/builds,
 // /v1/builds/{id}, the perfPowerMetrics of an app or build, a build's diagnosticSignatures and
-// a signature's logs (REFERENCE.md §D).
+// a signature's logs (REFERENCE.md §D), for the catalog's apps. Auth, rate limiting, latency
+// and Stats apply; Inject does not. Errors stay application/json. Builds, TruthMetrics and
+// TruthDiagnostics are the test side; Options.MetricsExtra adds a metric no loader knows.
 
 var (
 	buildListParams  = []string{"sort", "filter[version]", "filter[processingState]", "limit", "cursor"}
@@ -42,6 +44,11 @@ func buildResource(base string, b *build, now time.Time) *resource {
 		Links: docLinks{Self: self}}
 }
 
+// Decision (/v1/apps/{id}/builds): sort uploadedDate or -uploadedDate (default -uploadedDate),
+// filter[version] (build numbers), filter[processingState] (spec enum), limit 1–200 (default
+// 50), cursor; paging, links and cursors as for reviews (serveReviewList, reviews_http.go) (the
+// snapshot fixes which builds exist). Relationships app, perfPowerMetrics, diagnosticSignatures
+// carry links only (no data; include is not supported).
 func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID string) {
 	v := newQuery(r, buildListParams)
 	sort := v.sort(buildSorts[0], buildSorts)
@@ -143,6 +150,12 @@ func (d *pmDoc) filter(types, devs map[string]bool) *pmDoc {
 	return out
 }
 
+// Decision (Query): filter[metricType] comma list of the eight categories (anything else 400
+// PARAMETER_ERROR.INVALID); filter[deviceType] free comma list keeping only datasets of those
+// devices (metrics and categories left empty are dropped; insights follow both filters; an
+// unknown device gives metricCategories []); filter[platform] IOS or iOS (others 400). Other
+// parameters 400 PARAMETER_ERROR.ILLEGAL; parameters are checked before the id; unknown app or
+// build 404 NOT_FOUND. Accept is not checked.
 func (s *Server) servePerfMetrics(w http.ResponseWriter, r *http.Request, kind, id string) {
 	q := r.URL.Query()
 	if e := checkParams(q, perfParams); e != nil {

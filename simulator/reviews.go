@@ -11,9 +11,9 @@ import (
 	"time"
 )
 
-// Customer reviews: a deterministic per-app review history (see doc.go, "Customer
-// reviews"). Reviews are generated lazily on first use; the historic part once per app, the
-// stream after reviewEpoch day by day as the clock needs it.
+// Customer reviews: a deterministic per-app review history. Reviews are generated lazily on
+// first use; the historic part once per app, the stream after reviewEpoch day by day as the
+// clock needs it (one review in reviews_gen.go; HTTP in reviews_http.go).
 
 // DefaultReviewsPerApp is the number of historic reviews per app when
 // Options.ReviewsPerApp is 0.
@@ -117,6 +117,11 @@ func (s *Server) reviewsStore() *reviewStore {
 
 // appVersions are four versions per app, released about every six months starting before
 // the first historic review; the newest carries the catalog's version string.
+//
+// Decision (Versions): four appStoreVersions per app (UUID-shaped ids, AppStoreVersions),
+// released ~every 182 days from 20 days before the history starts; the newest carries the
+// catalog's version string, older ones step the minor version back. A review belongs to the
+// newest version released at or before its createdDate (stream reviews to the newest).
 func (s *Server) appVersions(a *app) []*appVersion {
 	var maj, mnr, pat int
 	if _, err := fmt.Sscanf(a.version, "%d.%d.%d", &maj, &mnr, &pat); err != nil {
@@ -153,6 +158,13 @@ func (st *reviewStore) streamRate() float64 {
 
 // ensure generates the app's history (first call) and its stream through the day of t.
 // st.mu must be held.
+//
+// Decision (Data): Options.ReviewsPerApp historic reviews per app (0 = 1500, negative = none),
+// dated over the two years before ReviewEpoch (2026-11-01T00:00:00Z) with a density that grows
+// linearly towards it, then a stream of on average 2×ReviewsPerApp/730 reviews per app per day
+// (±50 % per day) after it. A review is visible when createdDate ≤ Now. Every review is a pure
+// function of seed, app and its index (history) or day and index (stream); reviews are
+// generated lazily on first use.
 func (s *Server) ensure(st *reviewStore, ar *appReviews, t time.Time) {
 	if ar.all == nil {
 		ar.all = make([]*review, 0, st.perApp+64)

@@ -15,6 +15,9 @@ import (
 
 // opaqueID makes an id shaped like Apple's review ids ("00000028-b08c-0014-729e-fbd500000000")
 // from 64 hashed bits.
+//
+// Decision (Ids): reviews and responses "000000xx-xxxx-00xx-xxxx-xxxx00000000" (64 hashed bits
+// of seed, app and index), deterministic.
 func opaqueID(parts ...string) string {
 	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	v := binary.BigEndian.Uint64(h[:8])
@@ -44,6 +47,12 @@ var weightTotal = func() (n int) { // territory weights
 
 // offsetAt is the territory's UTC offset in minutes at the instant (simplified summer time:
 // northern Apr–Oct, southern Oct–Mar, +1 h).
+//
+// Decision: createdDate always has a numeric offset, never "Z" ("+00:00" for ISL, GBR in
+// winter): the territory's standard offset (USA/CAN/AUS pick one of several zones per review,
+// IND +05:30, NPL +05:45, AUS +09:30/+10:30) plus 1 h in summer (northern Apr–Oct, southern
+// Oct–Mar; a simplification of real DST rules, no tz database). TruthReview.Created carries
+// that offset as a fixed zone.
 func offsetAt(std, dst int, at time.Time) int {
 	m := at.UTC().Month()
 	switch {
@@ -66,6 +75,12 @@ func zoneOf(minutes int) *time.Location {
 // genReview builds one review (deterministic in seed, app and key). st.mu must be held.
 // The draws from r come in a fixed order: territory, offset, rating, title, body,
 // nickname, response.
+//
+// Decision: Ratings 1–5 weigh 20/6/7/12/55 %. Texts come from per-language corpora (en, de, fr,
+// ja, ko, zh, pt, es, ar, he) picked by territory (22 territories, weighted, alpha-3), with
+// emoji (incl. ZWJ and skin-tone sequences), '\n'/"\n\n" sentence breaks, tabs, quotes,
+// backslashes, "<3 & <b>", U+2028; ~2 % empty titles, ~1 % bodies of 4000–8000 characters. An
+// empty title is served as "title": "".
 func (s *Server) genReview(st *reviewStore, ar *appReviews, key string, at time.Time) *review {
 	r := s.rng("review", ar.appID, key)
 	terr := pickTerritory(r)
@@ -131,6 +146,15 @@ func pickRating(r *rand.Rand) int {
 
 // genResponse builds the developer response to rv, created 1 h–10 days after the review
 // at. st.mu must be held.
+//
+// Decision (Developer responses): by rating 55/45/30/18/22 % (≈30 % overall), created 1 h–10
+// days after the review (skewed short), visible once that time ≤ Now; lastModifiedDate = that
+// time, RFC 3339 with "-08:00"/"-07:00" (Pacific, same simplified summer rule) for 70 % and "Z"
+// for 30 %; ~4 % stay PENDING_PUBLISH for ever, the rest are PUBLISHED. EditResponse takes
+// effect immediately whatever its time, keeps the response id if the review had one (generated
+// or edited), sets state PUBLISHED and lastModifiedDate = at (whole seconds, formatted in at's
+// location, "Z" for UTC). DeleteResponse hides the response (also a generated one not yet
+// visible) for good, until an EditResponse.
 func (s *Server) genResponse(st *reviewStore, r *rand.Rand, rv *review, c *corpus, at time.Time) *reviewResponse {
 	delay := time.Hour + time.Duration(r.Float64()*r.Float64()*240*float64(time.Hour))
 	rat := at.Add(delay).Truncate(time.Second)

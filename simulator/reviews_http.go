@@ -10,7 +10,12 @@ import (
 	"strings"
 )
 
-// HTTP side of customer reviews: routing, query validation, cursors and JSON:API bodies.
+// HTTP side of customer reviews: query validation, cursors and JSON:API bodies. The review
+// paths (routes.go) answer JSON:API documents (Content-Type application/json, shaped like the
+// Apple sample in samples/json/customer_reviews_list_apple-doc-example.json) for the
+// catalog's apps (AppIDs). Auth, rate limiting, latency and Stats apply as everywhere; Inject
+// does not. TruthReviews, AppStoreVersions, EditResponse and DeleteResponse are the test side
+// (reviews_truth.go).
 
 const defaultReviewSort = "-createdDate"
 
@@ -62,6 +67,18 @@ type listOpts struct {
 // parseListOpts validates a reviews query: parameters in allowed, include members in
 // includes. Errors come in a fixed order: unknown parameter, sort, filters, include,
 // fields, limit.
+//
+// Decision (Query): sort default -createdDate; every sort breaks ties by id ascending
+// (bytewise), also for -rating and -createdDate. Repeated parameters are joined with commas
+// (JSON:API arrays). filter[territory] and filter[reviewTerritory] accept the spec's 233
+// TerritoryCode values (both given: intersection). exists[publishedResponse]=true keeps reviews
+// whose visible response is PUBLISHED; false keeps the others (none or PENDING_PUBLISH). limit
+// 1–200, default 50. Invalid values (sort not exactly one of the four, rating outside 1–5,
+// unknown territory/include/fields value, exists not true/false, limit out of range or not an
+// integer, bad cursor): 400 PARAMETER_ERROR.INVALID with the parameter as source; unknown
+// parameters 400 PARAMETER_ERROR.ILLEGAL (first in sorted order). Parameters are checked before
+// the path id; an unknown id is 404 NOT_FOUND "There is no resource of type 'apps' with id 'X'"
+// (appStoreVersions, customerReviews likewise). A review not yet created is 404.
 func parseListOpts(q url.Values, allowed []string, includes []string) (*listOpts, *httpError) {
 	if e := checkParams(q, allowed); e != nil {
 		return nil, e
@@ -213,6 +230,18 @@ func newRenderer(r *http.Request, o *listOpts) *renderer {
 	return &renderer{base: "http://" + r.Host, o: o, seen: map[string]bool{}}
 }
 
+// Decision (include=response): every review's relationships.response gets "data" (the {type,id}
+// or null) and included[] holds the customerReviewResponses (attributes responseBody,
+// lastModifiedDate, state; relationships.review.data; links.self
+// /v1/customerReviewResponses/{id}); "included" is omitted when empty. include=reviewTerritory
+// adds relationships.reviewTerritory.data and territories resources (attribute currency).
+// fields[...] restrict attributes; a review's response relationship is served when
+// fields[customerReviews] is absent, names response, or include=response; a response's review
+// relationship when fields[customerReviewResponses] is absent or names review; "attributes" is
+// omitted when no attribute is left. The single-review and /response endpoints take fields and
+// include (include=review on /response); a review without a visible response answers 404 on
+// /response and /relationships/response. JSON is compact, not HTML-escaped ("<" stays "<";
+// U+2028 is escaped by encoding/json), one trailing newline.
 func (rd *renderer) review(rv *review, resp *reviewResponse) *resource {
 	o := rd.o
 	res := &resource{Type: "customerReviews", ID: rv.id,
@@ -301,6 +330,14 @@ func (rd *renderer) add(res *resource) {
 	}
 }
 
+// Decision (Paging): links.self = "http://"+Host + the request's path and raw query; links.next
+// = the same path with the request's query plus cursor, re-encoded by url.Values (sorted keys,
+// %5B…%5D), absent on the last page. The cursor "AQ.<base64url>" holds offset, snapshot time
+// (Now of the first page) and an 8-byte check over seed, path, sort and filters; any change to
+// those or to its bytes → 400 on cursor. Pages after the first list the snapshot (reviews and
+// generated responses visible at that time), so a walk sees each review once and total stays
+// put while the clock moves; limit, fields and include may change between pages. Edits made
+// with EditResponse/DeleteResponse show at once, even inside a walk.
 func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, id string) {
 	o, e := parseListOpts(r.URL.Query(), listParams, []string{"response", "reviewTerritory"})
 	if e != nil {

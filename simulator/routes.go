@@ -17,8 +17,8 @@ import (
 // unknown path, 405 with Allow for a method the path does not take (unrouted). The mux's
 // own text pages never reach the client.
 //
-// Where Apple is silent, the simulator chose: methods other than the ones below answer 405
-// and unknown paths 404 NOT_FOUND (JSON); both still need a valid token and carry
+// Decision: methods a path does not take (it takes GET and HEAD unless said otherwise) → 405
+// with Allow; unknown paths → 404 NOT_FOUND (JSON). Both still need a valid token and carry
 // X-Rate-Limit.
 func (s *Server) routes() []route {
 	return []route{

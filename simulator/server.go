@@ -28,13 +28,13 @@ type Options struct {
 	// Apps is the number of apps in the synthetic catalog (default 4).
 	Apps int
 	// ReviewsPerApp is the number of historic customer reviews per app (0 = 1500, negative =
-	// none); a steady stream follows after ReviewEpoch (see doc.go, "Customer reviews").
+	// none); a steady stream follows after ReviewEpoch (see the decisions in reviews.go).
 	ReviewsPerApp int
 	// MetricsExtra adds to perfPowerMetrics a LAUNCH metric "prewarmTime" with the unit
-	// "microfortnights", which no loader knows (see doc.go, "Metrics and diagnostics").
+	// "microfortnights", which no loader knows (see extraMetric in metrics_perf.go).
 	MetricsExtra bool
 	// AnalyticsSince, when positive, starts the simulator with an ONGOING analytics report
-	// request for every app, created that long before Now (see doc.go, decision 54), so a
+	// request for every app, created that long before Now (see anaStore in analytics.go), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
 }
@@ -245,6 +245,14 @@ func (s *Server) report(u report.Unit, version string) *served {
 }
 
 // availability says whether the unit can be served now: nil, or the 404/410 to answer.
+//
+// Decision: Not yet available (Now before report.ExpectedAvailable, incl. future periods):
+// sales 404 NOT_FOUND "The report you requested is not available yet. Try again later.";
+// finance 404 "There were no sales for the date specified." (as Apple).
+//
+// Decision: Past retention (report.Retention after availability): 410 with code NOT_FOUND,
+// title "The requested resource is no longer available", detail "Report is no longer
+// available." Order: faults, then availability, then data.
 func (s *Server) availability(u report.Unit) *httpError {
 	avail, err := report.ExpectedAvailable(u)
 	if err != nil {

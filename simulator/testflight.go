@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestFlight usage metrics (decision 76): per-day tester and build usage, a pure function of
+// TestFlight usage metrics: per-day tester and build usage, a pure function of
 // the seed, the app or build and the UTC day.
 
 const testersPerApp = 8
@@ -168,6 +168,12 @@ type metricItem struct {
 	Dimensions map[string]*metricDim `json:"dimensions,omitempty"`
 }
 
+// Decision (TestFlight): GET /v1/apps/{id}/metrics/betaTesterUsages (period
+// P7D|P30D|P90D|P365D, default P30D; groupBy=betaTesters; filter[betaTesters]) and GET
+// /v1/builds/{id}/metrics/betaBuildUsages serve one dataPoint per UTC day (start = the day, end
+// = the next day) for the period's days ending yesterday (UTC), and for a build from its upload
+// day to the earlier of yesterday and its expiry. Eight testers per live app; without groupBy
+// the tester values are summed into one data item.
 func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID string) {
 	period := "P30D"
 	var groupBy map[string]bool

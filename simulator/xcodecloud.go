@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// Xcode Cloud (decision 77): products, build runs and their actions, a pure function of the
-// seed, the catalog and the clock (only what was created by then is visible).
+// Xcode Cloud: products, build runs and their actions, a pure function of the
+// seed, the catalog and the clock (only what was created by then is visible). The HTTP side
+// is in xcodecloud_http.go.
 
 const (
 	ciDateFmt     = "2006-01-02T15:04:05.000Z"
@@ -70,6 +71,14 @@ func (s *Server) ciProducts() []*ciProduct {
 }
 
 // ciRuns are the product's runs created at or before t, oldest first (number = index + 1).
+//
+// Decision (Xcode Cloud): one APP ciProduct per live app plus a FRAMEWORK product "AscetlKit".
+// Build runs: a periodic run every 3 days (+ up to 2 days of jitter) from 30 days before the
+// app's oldest build, plus one run 40–100 minutes before every build upload that produced it
+// (relationship builds). Numbers count runs by createdDate from 1; only runs created by Now are
+// visible, a run whose finish lies after Now is RUNNING with no completionStatus. A run's
+// issueCounts are the sums over its actions; after a failing action the rest are SKIPPED; a
+// SKIPPED run has no actions. Dates in UTC with milliseconds.
 func (s *Server) ciRuns(p *ciProduct, t time.Time) []*ciRun {
 	var runs []*ciRun
 	for k := 0; ; k++ {

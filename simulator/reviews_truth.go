@@ -103,15 +103,17 @@ func (s *Server) TruthReviews(appID string) ([]TruthReview, error) {
 // none). It takes effect at once; lastModifiedDate = at (whole seconds, in at's location),
 // state PUBLISHED. The response keeps its id when it had one.
 func (s *Server) EditResponse(reviewID, body string, at time.Time) error {
-	st := s.reviewsStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	rv := s.findReview(st, reviewID)
-	if rv == nil {
-		return fmt.Errorf("reviews: no review with id %q", reviewID)
-	}
+	return s.editReview(reviewID, func(st *reviewStore, rv *review) error {
+		st.edits[reviewID] = &respEdit{resp: s.editedResponse(st, rv, body, at)}
+		return nil
+	})
+}
+
+// editedResponse is the response EditResponse sets: the review's response id (edited or
+// generated) or a new one. st.mu must be held.
+func (s *Server) editedResponse(st *reviewStore, rv *review, body string, at time.Time) *reviewResponse {
 	id := ""
-	if e := st.edits[reviewID]; e != nil && e.resp != nil {
+	if e := st.edits[rv.id]; e != nil && e.resp != nil {
 		id = e.resp.id
 	} else if rv.resp != nil {
 		id = rv.resp.id
@@ -121,14 +123,25 @@ func (s *Server) EditResponse(reviewID, body string, at time.Time) error {
 		st.respIDs[id] = true
 	}
 	at = at.Round(0).Truncate(time.Second)
-	st.edits[reviewID] = &respEdit{resp: &reviewResponse{id: id, body: body, state: "PUBLISHED",
-		at: at, raw: at.Format(responseLayout), unix: at.Unix()}}
-	return nil
+	return &reviewResponse{id: id, body: body, state: "PUBLISHED", at: at, raw: at.Format(responseLayout), unix: at.Unix()}
 }
 
 // DeleteResponse removes the developer response of a review (generated or edited, visible
 // yet or not). It fails when the review is unknown or has no response.
 func (s *Server) DeleteResponse(reviewID string) error {
+	return s.editReview(reviewID, func(st *reviewStore, rv *review) error {
+		e := st.edits[reviewID]
+		if (e != nil && e.deleted) || (e == nil && rv.resp == nil) {
+			return errors.New("reviews: review " + reviewID + " has no response")
+		}
+		st.edits[reviewID] = &respEdit{deleted: true}
+		return nil
+	})
+}
+
+// editReview runs edit on the generated review with that id (visible or not yet) with the
+// store locked; an unknown id is an error.
+func (s *Server) editReview(reviewID string, edit func(st *reviewStore, rv *review) error) error {
 	st := s.reviewsStore()
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -136,12 +149,7 @@ func (s *Server) DeleteResponse(reviewID string) error {
 	if rv == nil {
 		return fmt.Errorf("reviews: no review with id %q", reviewID)
 	}
-	e := st.edits[reviewID]
-	if (e != nil && e.deleted) || (e == nil && rv.resp == nil) {
-		return errors.New("reviews: review " + reviewID + " has no response")
-	}
-	st.edits[reviewID] = &respEdit{deleted: true}
-	return nil
+	return edit(st, rv)
 }
 
 // findReview finds a generated review (visible or not yet) by id. st.mu must be held.

@@ -1,9 +1,6 @@
 package simulator
 
 import (
-	"errors"
-	"fmt"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -11,7 +8,7 @@ import (
 
 // Analytics Reports API: report requests per app and access type, their reports, the
 // instances those publish over time and the segments (pre-signed downloads) of each
-// instance (REFERENCE.md §C; doc.go, "Analytics Reports API"). This file holds the state and
+// instance (REFERENCE.md §C; the decisions are comments next to the code). This file holds the state and
 // the time rules; analytics_http.go serves the JSON:API, analytics_presign.go the downloads.
 
 const (
@@ -44,6 +41,11 @@ type anaRequest struct {
 }
 
 // stopAt is when the request stopped producing instances as seen at now (zero = running).
+//
+// Decision (Inactivity): a request whose reports list, reports, instances, segments or segment
+// downloads have not been read for 28 days (AnalyticsInactivity; creation counts as a read) is
+// stopped at lastRead + 28 d: stoppedDueToInactivity true, no instance with a processing date
+// after that moment; reading later does not restart it. StopAnalyticsRequest stops one now.
 func (q *anaRequest) stopAt(now time.Time) time.Time {
 	if !q.stopped.IsZero() {
 		return q.stopped
@@ -113,6 +115,10 @@ type anaStore struct {
 	seq    int
 }
 
+// Decision: Options.AnalyticsSince > 0 starts the simulator with one ONGOING request per app of
+// AppIDs(), created that long before Now (last read at creation), as if the account had asked
+// for reports long ago. The CLI's embedded simulator uses 10 days, so the main job loads
+// analytics data on its first run; tests leave it 0 and create requests themselves.
 func (s *Server) anaStore() *anaStore {
 	s.anaOnce.Do(func() {
 		st := &anaStore{apps: map[string]*anaApp{}, byID: map[string]*anaRequest{},
@@ -185,6 +191,13 @@ func (q *anaRequest) firstProc() time.Time {
 // produced lists the instances of a report the request has published by now (including
 // ones past retention), ordered by processing date then granularity. from limits the
 // processing dates (zero = all).
+//
+// Decision: Timing (UTC dates, c = the creation date): processing dates start at c+2 and an
+// instance is visible from 00:00 UTC of its processing date P (24–48 h after creation).
+// ONGOING: DAILY every day; WEEKLY on Fridays with Date = P−11 (the previous Monday); MONTHLY
+// on the 5th with Date = the first of the previous month. A DAILY instance holds Dates max(c,
+// P−k) … P−1, k the report's completeness window (Discovery, Downloads, Purchases, Subscription
+// Event 3; Sessions, Installation, Crashes, Crashes Expanded 5; Subscription State 2).
 func (s *Server) anaProduced(q *anaRequest, rep *anaReport, now, from time.Time) []*anaInstance {
 	if q.app == nil || !q.app.hasData(rep) {
 		return nil
@@ -240,11 +253,20 @@ func (s *Server) anaVisible(q *anaRequest, rep *anaReport, now time.Time) []*ana
 	return out
 }
 
+// Decision (Retention): an instance vanishes from lists, and its id, segments and segment ids
+// answer 404 NOT_FOUND "There is no resource of type 'analyticsReportInstances' with id 'X'",
+// from P + 35 days (00:00 UTC).
 func (in *anaInstance) visibleAt(now time.Time) bool {
 	return (in.req.deleted.IsZero() || in.req.deleted.After(now)) && now.Before(in.proc.Add(AnalyticsRetention))
 }
 
 // dates are the Date values an instance carries, ascending.
+//
+// Decision (ONE_TIME_SNAPSHOT): one instance per granularity, processing date c+2. DAILY holds
+// Dates max(P−60, history start) … P−1 with the values an ONGOING instance of the same P has;
+// WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−60, P]. History start
+// 2024-01-01 (2025-01-01 for Subscription Event). The DAILY snapshot instance is split over two
+// segments (halves of its rows in Date order); all others have one.
 func (in *anaInstance) dates() []time.Time {
 	p, rep := in.proc, in.rep
 	lo := p.AddDate(0, 0, -AnalyticsSnapshotDays)
@@ -349,164 +371,4 @@ func (s *Server) findInstance(st *anaStore, id string, now time.Time) *anaInstan
 		}
 	}
 	return nil
-}
-
-// StopAnalyticsRequest stops the app's (non-deleted) request of the access type now, as if
-// it had gone unread for too long.
-func (s *Server) StopAnalyticsRequest(appID, accessType string) error {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q := st.current(appID, accessType)
-	if q == nil {
-		return fmt.Errorf("simulator: app %s has no %s analytics report request", appID, accessType)
-	}
-	if q.stopAt(s.now()).IsZero() {
-		q.stopped = s.now()
-	}
-	return nil
-}
-
-// AnalyticsRequestInfo describes a request for tests.
-type AnalyticsRequestInfo struct {
-	ID, AppID, AccessType string
-	Created               time.Time
-	Stopped               bool // stoppedDueToInactivity now
-	Deleted               bool
-}
-
-// AnalyticsRequests lists every request ever created for the app (deleted ones included),
-// oldest first.
-func (s *Server) AnalyticsRequests(appID string) []AnalyticsRequestInfo {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	now := s.now()
-	var out []AnalyticsRequestInfo
-	for _, q := range st.reqs {
-		if q.appID == appID {
-			out = append(out, AnalyticsRequestInfo{ID: q.id, AppID: q.appID, AccessType: q.access, Created: q.created,
-				Stopped: !q.stopAt(now).IsZero(), Deleted: !q.deleted.IsZero()})
-		}
-	}
-	return out
-}
-
-// SegmentStats returns the pre-signed download counters.
-func (s *Server) SegmentStats() SegmentStats {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.stats
-}
-
-// AnalyticsTruthDay is the final truth of one Date of a report, granularity and app.
-type AnalyticsTruthDay struct {
-	Date            string   // the Date column (first day of the week or month for WEEKLY/MONTHLY)
-	ProcessingDate  string   // latest processing date that carried Date
-	ProcessingDates []string // every processing date that carried Date, ascending, distinct
-	// Final: DAILY — the latest processing date is at least the report's window after Date,
-	// so no later instance restates it; WEEKLY/MONTHLY — always.
-	Final bool
-	Rows  int // rows for Date in the latest instance
-	// Measures maps each measure column to the exact sum over those rows: integers as
-	// "1234", USD as "-12.34".
-	Measures map[string]string
-}
-
-// TruthAnalytics returns, per Date ascending, what "latest processing date wins" gives over
-// every instance published so far by any request of the app (deleted, stopped or expired
-// ones included, up to when they stopped). Unknown app, report or granularity: nil.
-func (s *Server) TruthAnalytics(appID, reportName, granularity string) []AnalyticsTruthDay {
-	rep := anaReportByName(reportName)
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	x := st.apps[appID]
-	if rep == nil || x == nil {
-		return nil
-	}
-	now := s.now()
-	procs := map[time.Time][]time.Time{}
-	for _, q := range st.reqs {
-		if q.appID != appID {
-			continue
-		}
-		for _, in := range s.anaProduced(q, rep, now, time.Time{}) {
-			if in.gran != granularity {
-				continue
-			}
-			for _, d := range in.dates() {
-				if !slices.ContainsFunc(procs[d], in.proc.Equal) {
-					procs[d] = append(procs[d], in.proc)
-				}
-			}
-		}
-	}
-	dates := make([]time.Time, 0, len(procs))
-	for d := range procs {
-		dates = append(dates, d)
-	}
-	slices.SortFunc(dates, func(a, b time.Time) int { return a.Compare(b) })
-	out := make([]AnalyticsTruthDay, 0, len(dates))
-	for _, d := range dates {
-		ps := procs[d]
-		slices.SortFunc(ps, func(a, b time.Time) int { return a.Compare(b) })
-		last := ps[len(ps)-1]
-		td := AnalyticsTruthDay{Date: iso(d), ProcessingDate: iso(last), Measures: map[string]string{},
-			Final: granularity != "DAILY" || int(last.Sub(d)/day) >= rep.window}
-		for _, p := range ps {
-			td.ProcessingDates = append(td.ProcessingDates, iso(p))
-		}
-		sums := make([]int64, len(rep.measures))
-		rows := s.anaRowsAt(rep, x, granularity, d, last)
-		for _, r := range rows {
-			for i, v := range r.measures {
-				sums[i] += v
-			}
-		}
-		td.Rows = len(rows)
-		for i, m := range rep.measures {
-			if usdMeasures[m] {
-				td.Measures[m] = money(sums[i], 2)
-			} else {
-				td.Measures[m] = strconv.FormatInt(sums[i], 10)
-			}
-		}
-		out = append(out, td)
-	}
-	return out
-}
-
-// AnalyticsRows returns the rows an instance with the given processing date carries for
-// date (YYYY-MM-DD both), in served column order with cells decoded (`""` → ""), whether or
-// not such an instance was published. Errors name the unknown input.
-func (s *Server) AnalyticsRows(appID, reportName, granularity, processingDate, date string) (header []string, rows [][]string, err error) {
-	rep := anaReportByName(reportName)
-	if rep == nil {
-		return nil, nil, fmt.Errorf("simulator: unknown analytics report %q", reportName)
-	}
-	x := s.anaStore().apps[appID]
-	if x == nil {
-		return nil, nil, fmt.Errorf("simulator: unknown app %q", appID)
-	}
-	if !slices.Contains(anaGranularities, granularity) {
-		return nil, nil, errors.New("simulator: unknown granularity " + granularity)
-	}
-	p, err := parseISODate(processingDate)
-	if err != nil {
-		return nil, nil, fmt.Errorf("simulator: processing %w", err)
-	}
-	d, err := parseISODate(date)
-	if err != nil {
-		return nil, nil, fmt.Errorf("simulator: %w", err)
-	}
-	for _, r := range s.anaRowsAt(rep, x, granularity, d, p) {
-		cells := anaCells(rep, x, d, p, r)
-		for i := range cells {
-			cells[i] = decodeCell(cells[i])
-		}
-		rows = append(rows, cells)
-	}
-	return slices.Clone(rep.header), rows, nil
 }

@@ -343,6 +343,12 @@ func derive(kind string, c int64, p anaParams) []int64 {
 
 // anaRowsAt are the rows of (report, app, granularity, Date) as an instance with processing
 // date proc carries them (zero-count rows are left out).
+//
+// Decision (Restatement): rows are a pure function of seed, app, report, granularity and Date;
+// a DAILY instance processed a = P−Date days after Date carries counts scaled by (a+2)/(k+2)
+// (integer division), final once a ≥ k; derived measures (uniques, session durations, USD)
+// follow the scaled count, and rows scaled to 0 are left out. WEEKLY and MONTHLY rows are
+// generated independently (not sums of the days) and never restated.
 func (s *Server) anaRowsAt(rep *anaReport, x *anaApp, gran string, date, proc time.Time) []anaRow {
 	age := int(proc.Sub(date) / day)
 	var out []anaRow
@@ -360,6 +366,14 @@ func (s *Server) anaRowsAt(rep *anaReport, x *anaApp, gran string, date, proc ti
 }
 
 // anaCells renders a row in the report's served column order.
+//
+// Decision (Files): gzip, header + rows, "\n" line ends; columns [date column, App Apple
+// Identifier, measures, Processing Date, App Name, other dimensions in documented order]
+// (exactly the ingestr fixture for App Downloads Detailed); Standard drops the (D) columns.
+// Empty cells are the two characters "" (also in the comma file, where fields with commas or
+// quotes are CSV-quoted). Territory alpha-2, Platform Version like "iOS 18.1", USD with two
+// decimals (negative for refunds). App Store Subscription State columns are our choice
+// (REFERENCE.md lists none); Subscription Event adds an "Event" column before "Event Sub Type".
 func anaCells(rep *anaReport, x *anaApp, date, proc time.Time, row anaRow) []string {
 	cells := make([]string, len(rep.header))
 	mi := 0

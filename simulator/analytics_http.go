@@ -1,23 +1,21 @@
 package simulator
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// HTTP side of the Analytics Reports API: routing, validation and JSON:API bodies.
+// HTTP side of the Analytics Reports API: validation and the GET handlers (writes in
+// analytics_write.go, documents in analytics_docs.go). The request, report, instance and
+// segment paths and their relationships/ linkage variants (REFERENCE.md §C.1, routes.go)
+// serve the catalog's apps; the pre-signed downloads live under /analytics-segments/. Auth,
+// rate limiting, latency and Stats apply to the API paths; Inject does not. TruthAnalytics,
+// AnalyticsRows, AnalyticsRequests, SegmentStats and StopAnalyticsRequest are the test side
+// (analytics_truth.go).
 
-const (
-	maxReportsIncluded     = 50
-	defaultReportsIncluded = 10
-)
+const defaultReportsIncluded = 10
 
 var (
 	reqFieldList  = []string{"accessType", "stoppedDueToInactivity", "reports"}
@@ -28,315 +26,8 @@ var (
 	linkageParams = []string{"limit", "cursor"}
 )
 
-// analyticsWrite reports whether r is a POST or DELETE the Analytics Reports API accepts.
-func (s *Server) analyticsWrite(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodPost:
-		return r.URL.Path == "/v1/analyticsReportRequests"
-	case http.MethodDelete:
-		id, ok := strings.CutPrefix(r.URL.Path, "/v1/analyticsReportRequests/")
-		return ok && id != "" && !strings.Contains(id, "/")
-	}
-	return false
-}
-
-// routeAnalytics serves the Analytics Reports API; false means the path is not one of it.
-func (s *Server) routeAnalytics(w http.ResponseWriter, r *http.Request) bool {
-	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/")
-	if !ok {
-		return false
-	}
-	p := strings.Split(rest, "/")
-	if len(p) >= 2 && p[1] == "" {
-		return false
-	}
-	rel := len(p) == 4 && p[2] == "relationships"
-	switch {
-	case len(p) == 1 && p[0] == "analyticsReportRequests":
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
-			writeError(w, errMethod(r.Method))
-			return true
-		}
-		s.anaPost(w, r)
-	case len(p) == 2 && p[0] == "analyticsReportRequests":
-		if r.Method == http.MethodDelete {
-			s.anaDelete(w, p[1])
-		} else {
-			s.anaGetRequest(w, r, p[1])
-		}
-	case p[0] == "analyticsReportRequests" && (len(p) == 3 && p[2] == "reports" || rel && p[3] == "reports"):
-		s.anaReportList(w, r, p[1], rel)
-	case p[0] == "apps" && (len(p) == 3 && p[2] == "analyticsReportRequests" || rel && p[3] == "analyticsReportRequests"):
-		s.anaAppRequests(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReports":
-		s.anaGetReport(w, r, p[1])
-	case p[0] == "analyticsReports" && (len(p) == 3 && p[2] == "instances" || rel && p[3] == "instances"):
-		s.anaInstanceList(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReportInstances":
-		s.anaGetInstance(w, r, p[1])
-	case p[0] == "analyticsReportInstances" && (len(p) == 3 && p[2] == "segments" || rel && p[3] == "segments"):
-		s.anaSegmentList(w, r, p[1], rel)
-	case len(p) == 2 && p[0] == "analyticsReportSegments":
-		s.anaGetSegment(w, r, p[1])
-	default:
-		return false
-	}
-	return true
-}
-
-// anaError is an error whose source may be a JSON pointer into the request body.
-type anaError struct {
-	status              int
-	code, title, detail string
-	pointer, parameter  string
-}
-
-func writeAnaError(w http.ResponseWriter, e anaError) {
-	obj := map[string]any{"id": newID(), "status": strconv.Itoa(e.status), "code": e.code, "title": e.title}
-	if e.detail != "" {
-		obj["detail"] = e.detail
-	}
-	switch {
-	case e.pointer != "":
-		obj["source"] = map[string]string{"pointer": e.pointer}
-	case e.parameter != "":
-		obj["source"] = map[string]string{"parameter": e.parameter}
-	}
-	b, _ := json.Marshal(map[string]any{"errors": []any{obj}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(e.status)
-	_, _ = w.Write(b)
-}
-
-const titleEntity = "The request entity is not valid."
-
-func errEntity(code, detail, pointer string) anaError {
-	return anaError{status: 422, code: code, title: titleEntity, detail: detail, pointer: pointer}
-}
-
-// errDuplicate is the 409 for a second request of the same access type.
-func errDuplicate() anaError {
-	return anaError{status: 409, code: "ENTITY_ERROR", title: titleEntity,
-		detail: "You already have such an entity", pointer: "/data/attributes/accessType"}
-}
-
-type createBody struct {
-	Data *struct {
-		Type       string `json:"type"`
-		Attributes struct {
-			AccessType string `json:"accessType"`
-		} `json:"attributes"`
-		Relationships struct {
-			App struct {
-				Data *struct {
-					Type string `json:"type"`
-					ID   string `json:"id"`
-				} `json:"data"`
-			} `json:"app"`
-		} `json:"relationships"`
-	} `json:"data"`
-}
-
-func (s *Server) anaPost(w http.ResponseWriter, r *http.Request) {
-	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	var b createBody
-	if err == nil {
-		err = json.Unmarshal(raw, &b)
-	}
-	switch {
-	case err != nil || b.Data == nil:
-		writeAnaError(w, errEntity("ENTITY_UNPROCESSABLE", "The request body is not a valid JSON:API document.", ""))
-		return
-	case b.Data.Type != "analyticsReportRequests":
-		writeAnaError(w, errEntity("ENTITY_ERROR.TYPE_MISMATCH",
-			fmt.Sprintf("The type '%s' is not the expected type 'analyticsReportRequests'.", b.Data.Type), "/data/type"))
-		return
-	case !slices.Contains(accessTypes, b.Data.Attributes.AccessType):
-		writeAnaError(w, errEntity("ENTITY_ERROR.ATTRIBUTE.INVALID",
-			fmt.Sprintf("'%s' is not a valid value for the attribute 'accessType'.", b.Data.Attributes.AccessType),
-			"/data/attributes/accessType"))
-		return
-	}
-	app := b.Data.Relationships.App.Data
-	st := s.anaStore()
-	st.mu.Lock()
-	if app == nil || app.Type != "apps" || st.apps[app.ID] == nil {
-		st.mu.Unlock()
-		id := ""
-		if app != nil {
-			id = app.ID
-		}
-		writeAnaError(w, errEntity("ENTITY_ERROR.RELATIONSHIP.INVALID",
-			fmt.Sprintf("There is no resource of type 'apps' with id '%s'.", id), "/data/relationships/app"))
-		return
-	}
-	now := s.now()
-	q, ok := s.anaCreate(st, app.ID, b.Data.Attributes.AccessType, now)
-	st.mu.Unlock()
-	if !ok {
-		writeAnaError(w, errDuplicate())
-		return
-	}
-	base := "http://" + r.Host
-	res := requestRes(base, q, now, nil)
-	body, _ := json.Marshal(map[string]any{"data": res, "links": map[string]string{"self": base + "/v1/analyticsReportRequests"}})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Location", base+"/v1/analyticsReportRequests/"+q.id)
-	w.WriteHeader(http.StatusCreated)
-	_, _ = w.Write(body)
-}
-
-func (s *Server) anaDelete(w http.ResponseWriter, id string) {
-	st := s.anaStore()
-	st.mu.Lock()
-	q := st.live(id)
-	if q != nil {
-		q.deleted = s.now()
-	}
-	st.mu.Unlock()
-	if q == nil {
-		writeError(w, errNoResource("analyticsReportRequests", id))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// JSON:API resources as maps (fields[...] drop attributes and relationships).
-func resourceOf(typ, id, self string, attrs map[string]any, rels map[string]string, fields map[string]bool) map[string]any {
-	res := map[string]any{"type": typ, "id": id, "links": map[string]string{"self": self}}
-	a := map[string]any{}
-	for k, v := range attrs {
-		if want(fields, k) {
-			a[k] = v
-		}
-	}
-	if len(a) > 0 {
-		res["attributes"] = a
-	}
-	rs := map[string]any{}
-	for name, path := range rels {
-		if want(fields, name) {
-			rs[name] = map[string]any{"links": map[string]string{
-				"self": self + "/relationships/" + path, "related": self + "/" + path}}
-		}
-	}
-	if len(rs) > 0 {
-		res["relationships"] = rs
-	}
-	return res
-}
-
-func requestRes(base string, q *anaRequest, now time.Time, fields map[string]bool) map[string]any {
-	return resourceOf("analyticsReportRequests", q.id, base+"/v1/analyticsReportRequests/"+q.id,
-		map[string]any{"accessType": q.access, "stoppedDueToInactivity": !q.stopAt(now).IsZero()},
-		map[string]string{"reports": "reports"}, fields)
-}
-
-func reportID(rep *anaReport, q *anaRequest) string { return fmt.Sprintf("r%d-%s", rep.num, q.id) }
-
-func reportRes(base string, rep *anaReport, q *anaRequest, fields map[string]bool) map[string]any {
-	id := reportID(rep, q)
-	return resourceOf("analyticsReports", id, base+"/v1/analyticsReports/"+id,
-		map[string]any{"name": rep.name, "category": rep.category}, map[string]string{"instances": "instances"}, fields)
-}
-
-func instanceRes(base string, in *anaInstance, fields map[string]bool) map[string]any {
-	return resourceOf("analyticsReportInstances", in.id, base+"/v1/analyticsReportInstances/"+in.id,
-		map[string]any{"granularity": in.gran, "processingDate": iso(in.proc)}, map[string]string{"segments": "segments"}, fields)
-}
-
-// anaPaging reads limit (1–200, default 50) and cursor (bound to key); snap is the time the
-// listing is taken at (the first page's, carried by the cursor).
-func (s *Server) anaPaging(q url.Values, key string) (off uint64, snap time.Time, limit int, e *httpError) {
-	limit, e = parseLimit(q)
-	if e != nil {
-		return 0, time.Time{}, 0, e
-	}
-	snap = s.now().UTC().Truncate(time.Second)
-	if c, ok := qget(q, "cursor"); ok {
-		o, sn, ok := s.decodeCursor(key, c)
-		if !ok {
-			return 0, time.Time{}, 0, errInvalidValue("cursor", c)
-		}
-		off, snap = o, time.Unix(sn, 0).UTC()
-	}
-	return off, snap, limit, nil
-}
-
-// writeList writes one page of items; linkage answers {type,id} only.
-func (s *Server) writeList(w http.ResponseWriter, r *http.Request, items []map[string]any, key string,
-	off uint64, snap time.Time, limit int, linkage bool, included []map[string]any) {
-	base := "http://" + r.Host
-	start, end := pageBounds(off, limit, len(items))
-	data := make([]any, 0, end-start)
-	for _, it := range items[start:end] {
-		if linkage {
-			data = append(data, map[string]any{"type": it["type"], "id": it["id"]})
-		} else {
-			data = append(data, it)
-		}
-	}
-	links := map[string]string{"self": selfURL(r, base)}
-	if next := s.nextLink(r, base, key, end, len(items), snap.Unix()); next != "" {
-		links["next"] = next
-	}
-	doc := map[string]any{"data": data, "links": links,
-		"meta": map[string]any{"paging": map[string]int{"total": len(items), "limit": limit}}}
-	if len(included) > 0 {
-		doc["included"] = included
-	}
-	writeJSON(w, r, doc)
-}
-
-// parseReportIncludes reads include=reports and limit[reports] (1–50, default 10).
-func parseReportIncludes(q url.Values) (incl bool, limit int, e *httpError) {
-	inc, e := enumSet(q, "include", []string{"reports"})
-	if e != nil {
-		return false, 0, e
-	}
-	limit = defaultReportsIncluded
-	if v, ok := qget(q, "limit[reports]"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxReportsIncluded || strconv.Itoa(n) != v {
-			return false, 0, errInvalidValue("limit[reports]", v)
-		}
-		limit = n
-	}
-	return inc["reports"], limit, nil
-}
-
-// withReports adds relationships.reports.data (first limit reports) and the included
-// report resources.
-func withReports(base string, res map[string]any, q *anaRequest, limit int, fRep map[string]bool, inc *[]map[string]any, seen map[string]bool) {
-	ids := []any{}
-	for i, rep := range anaReports {
-		if i >= limit {
-			break
-		}
-		id := reportID(rep, q)
-		ids = append(ids, map[string]string{"type": "analyticsReports", "id": id})
-		if !seen[id] {
-			seen[id] = true
-			*inc = append(*inc, reportRes(base, rep, q, fRep))
-		}
-	}
-	rels, _ := res["relationships"].(map[string]any)
-	if rels == nil {
-		rels = map[string]any{}
-		res["relationships"] = rels
-	}
-	rel, _ := rels["reports"].(map[string]any)
-	if rel == nil {
-		rel = map[string]any{}
-		rels["reports"] = rel
-	}
-	rel["data"] = ids
-	rel["meta"] = map[string]any{"paging": map[string]int{"total": len(anaReports), "limit": limit}}
-}
-
 func (s *Server) anaGetRequest(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"})
+	v := newQuery(r, []string{"fields[analyticsReportRequests]", "fields[analyticsReports]", "include", "limit[reports]"})
 	fReq := v.enum("fields[analyticsReportRequests]", reqFieldList)
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	incl, lim := v.reportIncludes()
@@ -416,11 +107,8 @@ func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID str
 	v := newAnaListQuery(r, linkage, "filter[category]", "filter[name]", "fields[analyticsReports]", "limit", "cursor")
 	cats := v.enum("filter[category]", anaCategories)
 	var names map[string]bool
-	if fv, ok := qget(v.q, "filter[name]"); ok && v.e == nil {
-		names = map[string]bool{}
-		for n := range strings.SplitSeq(fv, ",") {
-			names[n] = true
-		}
+	if v.e == nil {
+		names = freeSet(v.q, "filter[name]")
 	}
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	key := "anaReports|" + r.URL.Path + "|" + strings.Join(sortedSet(cats), ",") + "|" + strings.Join(sortedSet(names), "\x00")
@@ -447,7 +135,7 @@ func (s *Server) anaReportList(w http.ResponseWriter, r *http.Request, reqID str
 }
 
 func (s *Server) anaGetReport(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReports]"})
+	v := newQuery(r, []string{"fields[analyticsReports]"})
 	fRep := v.enum("fields[analyticsReports]", repFieldList)
 	if v.failed(w) {
 		return
@@ -504,7 +192,7 @@ func (s *Server) anaInstanceList(w http.ResponseWriter, r *http.Request, repID s
 }
 
 func (s *Server) anaGetInstance(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportInstances]"})
+	v := newQuery(r, []string{"fields[analyticsReportInstances]"})
 	fInst := v.enum("fields[analyticsReportInstances]", instFieldList)
 	if v.failed(w) {
 		return
@@ -519,13 +207,6 @@ func (s *Server) anaGetInstance(w http.ResponseWriter, r *http.Request, id strin
 	in.req.touch(now)
 	base := "http://" + r.Host
 	writeAnaOne(w, r, base, instanceRes(base, in, fInst))
-}
-
-// segmentRes builds a segment resource with a URL minted now.
-func (s *Server) segmentRes(base string, in *anaInstance, idx int, body []byte, now time.Time, fields map[string]bool) map[string]any {
-	id := segmentID(in, idx)
-	return resourceOf("analyticsReportSegments", id, base+"/v1/analyticsReportSegments/"+id,
-		map[string]any{"checksum": md5Hex(body), "sizeInBytes": len(body), "url": s.presignedURL(base, id, now)}, nil, fields)
 }
 
 func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID string, linkage bool) {
@@ -554,7 +235,7 @@ func (s *Server) anaSegmentList(w http.ResponseWriter, r *http.Request, instID s
 }
 
 func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string) {
-	v := newAnaQuery(r, []string{"fields[analyticsReportSegments]"})
+	v := newQuery(r, []string{"fields[analyticsReportSegments]"})
 	fSeg := v.enum("fields[analyticsReportSegments]", segFieldList)
 	if v.failed(w) {
 		return
@@ -573,40 +254,17 @@ func (s *Server) anaGetSegment(w http.ResponseWriter, r *http.Request, id string
 	writeAnaOne(w, r, base, s.segmentRes(base, ref.inst, ref.idx, bodies[ref.idx], now, fSeg))
 }
 
-// anaQuery validates an Analytics Reports query step by step; the first error is kept and
-// the later steps do nothing.
-type anaQuery struct {
-	q url.Values
-	e *httpError
-}
-
-// newAnaQuery starts with the check that the query names only allowed parameters.
-func newAnaQuery(r *http.Request, allowed []string) *anaQuery {
-	q := r.URL.Query()
-	return &anaQuery{q: q, e: checkParams(q, allowed)}
-}
-
-// newAnaListQuery is newAnaQuery for a listing: a linkage listing (relationships/...)
+// newAnaListQuery is newQuery for a listing: a linkage listing (relationships/...)
 // allows only limit and cursor, the full one params.
-func newAnaListQuery(r *http.Request, linkage bool, params ...string) *anaQuery {
+func newAnaListQuery(r *http.Request, linkage bool, params ...string) *query {
 	if linkage {
 		params = linkageParams
 	}
-	return newAnaQuery(r, params)
-}
-
-// enum is enumSet of k.
-func (v *anaQuery) enum(k string, allowed []string) map[string]bool {
-	if v.e != nil {
-		return nil
-	}
-	set, e := enumSet(v.q, k, allowed)
-	v.e = e
-	return set
+	return newQuery(r, params)
 }
 
 // reportIncludes is parseReportIncludes.
-func (v *anaQuery) reportIncludes() (incl bool, limit int) {
+func (v *query) reportIncludes() (incl bool, limit int) {
 	if v.e != nil {
 		return false, 0
 	}
@@ -615,7 +273,7 @@ func (v *anaQuery) reportIncludes() (incl bool, limit int) {
 }
 
 // paging is anaPaging with the listing's cursor key.
-func (v *anaQuery) paging(s *Server, key string) (off uint64, snap time.Time, limit int) {
+func (v *query) paging(s *Server, key string) (off uint64, snap time.Time, limit int) {
 	if v.e != nil {
 		return 0, time.Time{}, 0
 	}
@@ -623,23 +281,9 @@ func (v *anaQuery) paging(s *Server, key string) (off uint64, snap time.Time, li
 	return off, snap, limit
 }
 
-// failed writes the error, if any, and reports whether there was one.
-func (v *anaQuery) failed(w http.ResponseWriter) bool {
-	if v.e != nil {
-		writeError(w, v.e)
-		return true
-	}
-	return false
-}
-
 // lockedAnaStore returns the store with its lock held.
 func (s *Server) lockedAnaStore() *anaStore {
 	st := s.anaStore()
 	st.mu.Lock()
 	return st
-}
-
-// writeAnaOne writes a single-resource document.
-func writeAnaOne(w http.ResponseWriter, r *http.Request, base string, data map[string]any) {
-	writeJSON(w, r, map[string]any{"data": data, "links": map[string]string{"self": selfURL(r, base)}})
 }

@@ -36,6 +36,17 @@ func (s *Server) presignSig(segID, amzDate, expires string) string {
 }
 
 // presignedURL mints a segment URL valid for AnalyticsURLLifetime from now.
+//
+// Decision (Segment URLs): http://<host>/analytics-segments/<segmentId>.csv.gz with
+// X-Amz-Algorithm, -Credential, -Date (the segments call), -Expires=300, -SignedHeaders,
+// -Signature (HMAC of seed, id, date, expires); every segments or segment call mints a fresh
+// URL. Checks in order: Authorization header → 400 InvalidArgument "Only one auth mechanism
+// allowed…" (the header echoed as ArgumentValue, as S3 does); missing query parameters → 400
+// AuthorizationQueryParametersError; bad signature → 403 SignatureDoesNotMatch; now > date +
+// 300 s → 403 AccessDenied "Request has expired"; unknown segment or vanished instance → 404
+// NoSuchKey. Errors are S3 XML (application/xml). 200 is application/octet-stream; sizeInBytes
+// = its length, checksum = hex MD5 of the gzip bytes. Not charged to the rate budget;
+// SegmentStats counts them.
 func (s *Server) presignedURL(base, segID string, now time.Time) string {
 	d := now.UTC().Format(amzDateLayout)
 	exp := strconv.Itoa(int(AnalyticsURLLifetime / time.Second))
@@ -71,12 +82,8 @@ func writeS3Error(w http.ResponseWriter, status int, code, msg string, extra ...
 	_, _ = w.Write(append([]byte(xml.Header), b...))
 }
 
-// routePresigned serves pre-signed segment downloads (no API authentication, no budget).
-func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
-	rest, ok := strings.CutPrefix(r.URL.Path, segmentPrefix)
-	if !ok {
-		return false
-	}
+// servePresigned serves pre-signed segment downloads (no API authentication, no budget).
+func (s *Server) servePresigned(w http.ResponseWriter, r *http.Request) {
 	st := s.anaStore()
 	count := func(f func(*SegmentStats)) {
 		st.mu.Lock()
@@ -84,43 +91,9 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 		st.mu.Unlock()
 	}
 	count(func(c *SegmentStats) { c.Downloads++ })
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
-			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
-		return true
-	}
-	if h := r.Header.Get("Authorization"); h != "" {
-		count(func(c *SegmentStats) { c.WithAuthorization++ })
-		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
-			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
-			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
-		return true
-	}
-	q := r.URL.Query()
-	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
-	signed, err := time.Parse(amzDateLayout, date)
-	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
-		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
-			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
-		return true
-	}
-	segID := strings.TrimSuffix(rest, ".csv.gz")
-	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
-		count(func(c *SegmentStats) { c.BadSignature++ })
-		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
-			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
-		return true
-	}
-	now := s.now().UTC()
-	secs, _ := strconv.Atoi(exp)
-	expires := signed.Add(time.Duration(secs) * time.Second)
-	if now.After(expires) {
-		count(func(c *SegmentStats) { c.Expired++ })
-		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
-			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
-			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
-		return true
+	segID, now, ok := s.checkPresigned(w, r, count)
+	if !ok {
+		return
 	}
 	st.mu.Lock()
 	ref, ok := st.segs[segID]
@@ -133,7 +106,7 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 	st.mu.Unlock()
 	if body == nil {
 		writeS3Error(w, http.StatusNotFound, "NoSuchKey", "The specified key does not exist.", [2]string{"Key", strings.TrimPrefix(r.URL.Path, "/")})
-		return true
+		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -142,5 +115,49 @@ func (s *Server) routePresigned(w http.ResponseWriter, r *http.Request) bool {
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-	return true
+}
+
+// checkPresigned checks a segment download in S3's order (method, a second auth mechanism,
+// query parameters, signature, expiry) and answers S3's XML error for the first that
+// fails. It returns the segment id and the clock when all pass.
+func (s *Server) checkPresigned(w http.ResponseWriter, r *http.Request, count func(func(*SegmentStats))) (segID string, now time.Time, ok bool) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeS3Error(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.",
+			[2]string{"Method", r.Method}, [2]string{"ResourceType", "OBJECT"})
+		return "", now, false
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		count(func(c *SegmentStats) { c.WithAuthorization++ })
+		writeS3Error(w, http.StatusBadRequest, "InvalidArgument",
+			"Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+			[2]string{"ArgumentName", "Authorization"}, [2]string{"ArgumentValue", h})
+		return "", now, false
+	}
+	q := r.URL.Query()
+	date, exp, sig := q.Get("X-Amz-Date"), q.Get("X-Amz-Expires"), q.Get("X-Amz-Signature")
+	signed, err := time.Parse(amzDateLayout, date)
+	if q.Get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" || err != nil || exp == "" || sig == "" {
+		writeS3Error(w, http.StatusBadRequest, "AuthorizationQueryParametersError",
+			"Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
+		return "", now, false
+	}
+	segID = strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, segmentPrefix), ".csv.gz")
+	if !hmac.Equal([]byte(sig), []byte(s.presignSig(segID, date, exp))) {
+		count(func(c *SegmentStats) { c.BadSignature++ })
+		writeS3Error(w, http.StatusForbidden, "SignatureDoesNotMatch",
+			"The request signature we calculated does not match the signature you provided. Check your key and signing method.")
+		return "", now, false
+	}
+	now = s.now().UTC()
+	secs, _ := strconv.Atoi(exp)
+	expires := signed.Add(time.Duration(secs) * time.Second)
+	if now.After(expires) {
+		count(func(c *SegmentStats) { c.Expired++ })
+		writeS3Error(w, http.StatusForbidden, "AccessDenied", "Request has expired",
+			[2]string{"X-Amz-Expires", exp}, [2]string{"Expires", expires.Format(time.RFC3339)},
+			[2]string{"ServerTime", now.Truncate(time.Second).Format(time.RFC3339)})
+		return "", now, false
+	}
+	return segID, now, true
 }

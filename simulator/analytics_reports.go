@@ -7,8 +7,7 @@ import (
 )
 
 // Analytics report catalog: the report names every analytics report request lists, their
-// categories, completeness windows and served column layouts (see doc.go, "Analytics Reports
-// API").
+// categories, completeness windows and served column layouts.
 
 // Analytics categories (REFERENCE.md §C.1; note COMMERCE).
 const (
@@ -126,6 +125,15 @@ var (
 )
 
 // anaReports is the list every request serves, in listing order.
+//
+// Decision (Reports): every request lists the same 26 names (AnalyticsReportNames), in a fixed
+// order with ids r<N>-<requestId>: Standard and Detailed App Store Discovery and Engagement,
+// App Downloads, App Store Purchases, App Sessions, App Store Installation and Deletion; App
+// Store Subscription Event Report Standard and Subscription State Report Standard (DAILY only);
+// App Crashes; App Crashes Expanded (PERFORMANCE, comma-delimited); plus twelve names that
+// never have instances (Web Preview, Pre-Orders, App Clip, four PERFORMANCE and five
+// FRAMEWORK_USAGE names, the latter illustrative). Subscription reports have rows only for apps
+// with subscriptions; a report without rows for an app lists no instances.
 var anaReports = func() []*anaReport {
 	all := anaGranularities
 	daily := []string{"DAILY"}

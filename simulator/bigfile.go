@@ -198,94 +198,110 @@ func WriteBigSales(w io.Writer, rows int, seed int64) error {
 		p := &c.products[zipf.Uint64()]
 		t := &territories[pickCum(r, c.terrCum)]
 		dv := &devices[pickCum(r, c.devCum)]
-		var typeID, sub, reason, order string
-		price := localPrice(p.priceUSD, t)
-		units := int64(1)
-		switch p.kind {
-		case kindApp:
-			switch x := r.IntN(10); {
-			case x < 6:
-				typeID = "1F"
-				if dv.mac {
-					typeID = "F1"
-				}
-			case x < 8:
-				typeID, price = "7F", 0
-				if dv.mac {
-					typeID = "F7"
-				}
-			default:
-				typeID, price = "3F", 0
-			}
-			units += int64(r.ExpFloat64() * float64(t.weight) / 4)
-		case kindIAP:
-			typeID = "IA1"
-			if dv.mac {
-				typeID = "FI1"
-			}
-			units += int64(r.ExpFloat64() * float64(t.weight) / 20)
-		default:
-			typeID = "IAY"
-			switch x := r.IntN(20); {
-			case x < 6:
-				sub = "New"
-			case x < 8:
-				sub, order, price = "New", "Pay As You Go Intro Offer", localPrice(p.priceUSD/2, t)
-			case x < 17:
-				sub = "Renewal"
-			default:
-				sub, reason = "Renewal", "Rate After One Year"
-			}
-			units += int64(r.ExpFloat64() * float64(t.weight) / 15)
-		}
-		proceeds := proceedsOf(price, reason != "")
-		if price > 0 && r.IntN(100) < 4 { // refund line
-			units, price = -1-int64(r.IntN(2)), -price
-		}
-		cur := t.currency
-		if price == 0 && t.weight <= 1 {
-			cur = " "
-		}
-		bw.s("APPLE").s("US").s(p.sku)
-		if p.kind == kindApp {
-			bw.s(developerName).s(p.title)
-			if typeID == "3F" {
-				bw.blank(1)
-			} else {
-				bw.s(p.version)
-			}
-		} else {
-			bw.blank(1).s(p.title).blank(1)
-		}
-		bw.s(typeID).i(units).money(proceeds, t.dec).s(day).s(day).s(t.currency).s(t.code).s(cur).
-			s(p.id).money(price, t.dec).blank(1)
-		if p.parent != "" {
-			bw.s(p.parent)
-		} else {
-			bw.blank(1)
-		}
-		if sub != "" {
-			bw.s(sub).s(p.period)
-		} else {
-			bw.blank(2)
-		}
-		bw.s(p.cat).s("").s(dv.name).s(dv.platforms)
-		if reason != "" {
-			bw.s(reason).s("Yes")
-		} else {
-			bw.blank(2)
-		}
-		bw.blank(1)
-		if order != "" {
-			bw.s(order)
-		} else {
-			bw.blank(1)
-		}
-		if err := bw.end(); err != nil {
+		x := drawBigSale(r, p, t, dv)
+		if err := bw.sale(&x, p, t, dv, day); err != nil {
 			return err
 		}
 	}
 	return bw.close()
+}
+
+// bigSale is what is drawn for one line of the big SALES file.
+type bigSale struct {
+	typeID, sub, reason, order string
+	units, price, proceeds     int64
+}
+
+// drawBigSale draws a line's product type, subscription kind, units and price; about 4 %
+// of paid lines are refunds.
+func drawBigSale(r *rand.Rand, p *bigProduct, t *territory, dv *device) bigSale {
+	x := bigSale{price: localPrice(p.priceUSD, t), units: 1}
+	switch p.kind {
+	case kindApp:
+		switch n := r.IntN(10); {
+		case n < 6:
+			x.typeID = "1F"
+			if dv.mac {
+				x.typeID = "F1"
+			}
+		case n < 8:
+			x.typeID, x.price = "7F", 0
+			if dv.mac {
+				x.typeID = "F7"
+			}
+		default:
+			x.typeID, x.price = "3F", 0
+		}
+		x.units += int64(r.ExpFloat64() * float64(t.weight) / 4)
+	case kindIAP:
+		x.typeID = "IA1"
+		if dv.mac {
+			x.typeID = "FI1"
+		}
+		x.units += int64(r.ExpFloat64() * float64(t.weight) / 20)
+	default:
+		x.typeID = "IAY"
+		switch n := r.IntN(20); {
+		case n < 6:
+			x.sub = "New"
+		case n < 8:
+			x.sub, x.order, x.price = "New", "Pay As You Go Intro Offer", localPrice(p.priceUSD/2, t)
+		case n < 17:
+			x.sub = "Renewal"
+		default:
+			x.sub, x.reason = "Renewal", "Rate After One Year"
+		}
+		x.units += int64(r.ExpFloat64() * float64(t.weight) / 15)
+	}
+	x.proceeds = proceedsOf(x.price, x.reason != "")
+	if x.price > 0 && r.IntN(100) < 4 { // refund line
+		x.units, x.price = -1-int64(r.IntN(2)), -x.price
+	}
+	return x
+}
+
+// sale writes one line of the big SALES file in salesHeader order.
+func (bw *bigWriter) sale(x *bigSale, p *bigProduct, t *territory, dv *device, day string) error {
+	cur := t.currency
+	if x.price == 0 && t.weight <= 1 {
+		cur = " "
+	}
+	bw.s("APPLE").s("US").s(p.sku)
+	if p.kind == kindApp {
+		bw.s(developerName).s(p.title)
+		if x.typeID == "3F" {
+			bw.blank(1)
+		} else {
+			bw.s(p.version)
+		}
+	} else {
+		bw.blank(1).s(p.title).blank(1)
+	}
+	bw.s(x.typeID).i(x.units).money(x.proceeds, t.dec).s(day).s(day).s(t.currency).s(t.code).s(cur).
+		s(p.id).money(x.price, t.dec).blank(1)
+	if p.parent != "" {
+		bw.s(p.parent)
+	} else {
+		bw.blank(1)
+	}
+	if x.sub != "" {
+		bw.s(x.sub).s(p.period)
+	} else {
+		bw.blank(2)
+	}
+	bw.s(p.cat).s("").s(dv.name).s(dv.platforms)
+	if x.reason != "" {
+		bw.s(x.reason).s("Yes")
+	} else {
+		bw.blank(2)
+	}
+	bw.blank(1)
+	if x.order != "" {
+		bw.s(x.order)
+	} else {
+		bw.blank(1)
+	}
+	return bw.end()
 }
 
 var bigOfferTypes = []string{"Free Trial", "Pay As You Go", "Pay Up Front"}
@@ -313,55 +329,61 @@ func WriteBigSubscriptionEvents(w io.Writer, rows int, seed int64) error {
 			}
 			lastDay = d
 		}
-		p := &c.products[c.subs[zipf.Uint64()]]
-		t := &territories[pickCum(r, c.terrCum)]
-		dv := &devices[r.IntN(3)]
-		ev := events[min(int(r.ExpFloat64()*2.5), len(events)-1)]
-		bw.s(days[d]).s(ev).s(p.appName).s(p.appID).s(p.title).s(p.id).s(p.groupID).s(p.period)
-		if ev == "Start Introductory Offer" {
-			bw.s(bigOfferTypes[r.IntN(3)]).s(bigOfferDurations[r.IntN(3)])
-		} else {
-			bw.blank(2)
-		}
-		if r.IntN(10) == 0 {
-			bw.s("Yes").i(int64(1 + r.IntN(400)))
-		} else {
-			bw.blank(2)
-		}
-		bw.blank(4) // Preserved Pricing, Proceeds Reason, Subscription Offer Name, Promotional Offer ID
-		if ev == "Renew" {
-			periods := 1 + r.IntN(len(origin)-1)
-			bw.i(int64(periods)).s(origin[periods])
-		} else {
-			bw.s("").s("")
-		}
-		bw.s(dv.name).blank(1)
-		if t.code == "AU" {
-			bw.s(pick(r, []string{"QLD", "NSW", "VIC"}))
-		} else {
-			bw.blank(1)
-		}
-		bw.s(t.code)
-		if ev == "Upgrade" || ev == "Crossgrade" {
-			prev := &c.products[c.subs[r.IntN(len(c.subs))]]
-			bw.s(prev.title).s(prev.id)
-		} else {
-			bw.blank(2)
-		}
-		if ev == "Cancel" {
-			bw.i(int64(r.IntN(30))).s(bigCancelReasons[r.IntN(len(bigCancelReasons))]).i(int64(r.IntN(10)))
-		} else {
-			bw.s("").blank(1).s("")
-		}
-		bw.i(int64(1 + int(r.ExpFloat64()*float64(t.weight)/4)))
-		if ev == "Renewal from Billing Retry" {
-			bw.i(int64(1 + r.IntN(30)))
-		} else {
-			bw.s("")
-		}
-		if err := bw.end(); err != nil {
+		if err := bw.subscriptionEvent(r, c, zipf, days[d], origin); err != nil {
 			return err
 		}
 	}
 	return bw.close()
+}
+
+// subscriptionEvent draws and writes one line of the big SUBSCRIPTION_EVENT file on day;
+// origin[m] is the date m months before it.
+func (bw *bigWriter) subscriptionEvent(r *rand.Rand, c *bigCatalog, zipf *rand.Zipf, day string, origin []string) error {
+	p := &c.products[c.subs[zipf.Uint64()]]
+	t := &territories[pickCum(r, c.terrCum)]
+	dv := &devices[r.IntN(3)]
+	ev := events[min(int(r.ExpFloat64()*2.5), len(events)-1)]
+	bw.s(day).s(ev).s(p.appName).s(p.appID).s(p.title).s(p.id).s(p.groupID).s(p.period)
+	if ev == "Start Introductory Offer" {
+		bw.s(bigOfferTypes[r.IntN(3)]).s(bigOfferDurations[r.IntN(3)])
+	} else {
+		bw.blank(2)
+	}
+	if r.IntN(10) == 0 {
+		bw.s("Yes").i(int64(1 + r.IntN(400)))
+	} else {
+		bw.blank(2)
+	}
+	bw.blank(4) // Preserved Pricing, Proceeds Reason, Subscription Offer Name, Promotional Offer ID
+	if ev == "Renew" {
+		periods := 1 + r.IntN(len(origin)-1)
+		bw.i(int64(periods)).s(origin[periods])
+	} else {
+		bw.s("").s("")
+	}
+	bw.s(dv.name).blank(1)
+	if t.code == "AU" {
+		bw.s(pick(r, []string{"QLD", "NSW", "VIC"}))
+	} else {
+		bw.blank(1)
+	}
+	bw.s(t.code)
+	if ev == "Upgrade" || ev == "Crossgrade" {
+		prev := &c.products[c.subs[r.IntN(len(c.subs))]]
+		bw.s(prev.title).s(prev.id)
+	} else {
+		bw.blank(2)
+	}
+	if ev == "Cancel" {
+		bw.i(int64(r.IntN(30))).s(bigCancelReasons[r.IntN(len(bigCancelReasons))]).i(int64(r.IntN(10)))
+	} else {
+		bw.s("").blank(1).s("")
+	}
+	bw.i(int64(1 + int(r.ExpFloat64()*float64(t.weight)/4)))
+	if ev == "Renewal from Billing Retry" {
+		bw.i(int64(1 + r.IntN(30)))
+	} else {
+		bw.s("")
+	}
+	return bw.end()
 }

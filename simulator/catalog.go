@@ -1,63 +1,11 @@
 package simulator
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 )
-
-// routeCatalog serves /v1/apps and the catalog, TestFlight and Xcode Cloud resources (issue 9).
-func (s *Server) routeCatalog(w http.ResponseWriter, r *http.Request) bool {
-	p := r.URL.Path
-	var parts []string
-	v2 := strings.HasPrefix(p, "/v2/")
-	switch {
-	case strings.HasPrefix(p, "/v1/"):
-		parts = strings.Split(strings.TrimPrefix(p, "/v1/"), "/")
-	case v2:
-		parts = strings.Split(strings.TrimPrefix(p, "/v2/"), "/")
-	default:
-		return false
-	}
-	if slices.Contains(parts[1:], "") {
-		return false
-	}
-	n := len(parts)
-	if v2 {
-		if n == 2 && parts[0] == "inAppPurchases" {
-			s.serveIAP(w, r, parts[1])
-			return true
-		}
-		return false
-	}
-	switch {
-	case n == 1 && parts[0] == "apps":
-		s.serveApps(w, r)
-	case n == 2 && parts[0] == "apps":
-		s.serveApp(w, r, parts[1])
-	case n == 3 && parts[0] == "apps" && parts[2] == "appStoreVersions":
-		s.serveVersions(w, r, parts[1])
-	case n == 2 && parts[0] == "appStoreVersions":
-		s.serveVersion(w, r, parts[1])
-	case n == 1 && parts[0] == "builds":
-		s.serveBuildsList(w, r)
-	case n == 3 && parts[0] == "apps" && parts[2] == "inAppPurchasesV2":
-		s.serveIAPs(w, r, parts[1])
-	case n == 3 && parts[0] == "apps" && parts[2] == "subscriptionGroups":
-		s.serveGroups(w, r, parts[1])
-	case n == 2 && parts[0] == "subscriptionGroups":
-		s.serveGroup(w, r, parts[1])
-	case n == 3 && parts[0] == "subscriptionGroups" && parts[2] == "subscriptions":
-		s.serveSubs(w, r, parts[1])
-	case n == 2 && parts[0] == "subscriptions":
-		s.serveSub(w, r, parts[1])
-	default:
-		return s.routeTestFlight(w, r, parts) || s.routeXcodeCloud(w, r, parts)
-	}
-	return true
-}
 
 var (
 	appIncludes  = []string{"appStoreVersions", "builds", "preReleaseVersions", "inAppPurchasesV2", "subscriptionGroups"}
@@ -67,6 +15,9 @@ var (
 
 // rendering
 
+// Decision: To-one relationships (app, build, group, preReleaseVersion, appStoreVersion,
+// product, buildRun) always carry data linkage (null when none); to-many ones carry links, and
+// data plus meta.paging only when included (limit[rel], max 50, default 50).
 func (s *Server) appRes(jq *jreq, m *catModel, ca *catApp) *jres {
 	self := jq.base + "/v1/apps/" + ca.id
 	res := &jres{Type: "apps", ID: ca.id, Links: docLinks{Self: self}, Attributes: kvs{
@@ -116,13 +67,6 @@ func (s *Server) appRes(jq *jreq, m *catModel, ca *catApp) *jres {
 	return res
 }
 
-func one(typ, id string) any {
-	if id == "" {
-		return json.RawMessage("null")
-	}
-	return linkage(typ, id)
-}
-
 func (s *Server) versionRes(jq *jreq, v *catVersion) *jres {
 	self := jq.base + "/v1/appStoreVersions/" + v.id
 	buildID := ""
@@ -155,7 +99,7 @@ func (s *Server) buildRes(jq *jreq, b *build) *jres {
 	}
 	if jq.include["app"] {
 		m := s.model()
-		jq.add(s.appRes(&jreq{base: jq.base, now: jq.now, include: map[string]bool{}, fields: jq.fields, seen: map[string]bool{}}, m, m.byID[b.appID]))
+		jq.add(s.appRes(jq.nested(), m, m.byID[b.appID]))
 	}
 	asv := ""
 	if a := s.appByID(b.appID); a != nil {
@@ -305,7 +249,7 @@ func (s *Server) serveVersions(w http.ResponseWriter, r *http.Request, appID str
 func (s *Server) versionWithBuild(jq *jreq, v *catVersion) *jres {
 	if jq.include["build"] {
 		if b := s.buildOfVersion(v, jq.now); b != nil {
-			jq.add(s.buildRes(&jreq{base: jq.base, now: jq.now, fields: jq.fields, include: map[string]bool{}, seen: map[string]bool{}}, b))
+			jq.add(s.buildRes(jq.nested(), b))
 		}
 	}
 	return s.versionRes(jq, v)
@@ -463,4 +407,28 @@ func (s *Server) serveSubs(w http.ResponseWriter, r *http.Request, groupID strin
 func (s *Server) serveSub(w http.ResponseWriter, r *http.Request, id string) {
 	serveByID(s, w, r, reqSpec{fields: []string{"subscriptions"}}, "subscriptions", id,
 		func(*jreq) *catSub { return s.model().subs[id] }, s.subRes)
+}
+
+// typeFields are the members fields[type] accepts (attributes and relationships).
+var typeFields = map[string][]string{
+	"apps": {"name", "bundleId", "sku", "primaryLocale", "isOrEverWasMadeForKids",
+		"contentRightsDeclaration", "appStoreVersions", "builds", "preReleaseVersions",
+		"inAppPurchasesV2", "subscriptionGroups", "ciProduct", "customerReviews", "perfPowerMetrics"},
+	"appStoreVersions": {"platform", "versionString", "appStoreState", "appVersionState", "copyright",
+		"reviewType", "releaseType", "earliestReleaseDate", "downloadable", "createdDate", "app", "build",
+		"customerReviews"},
+	"builds": {"version", "uploadedDate", "expirationDate", "expired", "minOsVersion", "processingState",
+		"app", "preReleaseVersion", "appStoreVersion", "perfPowerMetrics", "diagnosticSignatures"},
+	"preReleaseVersions": {"version", "platform", "builds", "app"},
+	"inAppPurchases": {"name", "productId", "inAppPurchaseType", "state", "reviewNote", "familySharable",
+		"contentHosting", "app"},
+	"subscriptionGroups": {"referenceName", "subscriptions", "app"},
+	"subscriptions": {"name", "productId", "familySharable", "state", "subscriptionPeriod", "reviewNote",
+		"groupLevel", "group"},
+	"ciProducts": {"name", "createdDate", "productType", "app", "buildRuns"},
+	"ciBuildRuns": {"number", "createdDate", "startedDate", "finishedDate", "sourceCommit",
+		"isPullRequestBuild", "issueCounts", "executionProgress", "completionStatus", "startReason",
+		"builds", "product", "actions"},
+	"ciBuildActions": {"name", "actionType", "startedDate", "finishedDate", "issueCounts",
+		"executionProgress", "completionStatus", "isRequiredToPass", "buildRun"},
 }

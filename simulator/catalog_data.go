@@ -12,7 +12,13 @@ import (
 // The catalog as the /v1/apps family serves it: a pure function of the seed, Options.Apps
 // and (for builds and the rename) the clock. It is rebuilt per request; it is small.
 
-// renameAt is when the catalog's second app takes its new name (decision 72).
+// renameAt is when the catalog's second app takes its new name.
+//
+// Decision (Rename): the catalog's second app ("Café Übung", com.ascetl.app2) is called "Café
+// Übung – Deutsch lernen" from RenameAt() = 2026-11-23 00:00 America/Los_Angeles. /v1/apps
+// answers by the clock; the SALES "Title" of the app's own rows follows the report's Begin Date
+// (a Pacific day). Finance "Title" and INSTALLS / FIRST_ANNUAL "App Name" keep the old name
+// (the app has no subscriptions).
 var renameAt = time.Date(2026, 11, 23, 0, 0, 0, 0, report.Pacific)
 
 const (
@@ -117,66 +123,103 @@ func (s *Server) kioskSubID() int64    { return s.cat.apps[0].id - 999 }
 func id10(n int64) string { return strconv.FormatInt(n, 10) }
 
 // model builds the catalog. Everything but builds is independent of the clock.
+//
+// Decision: The catalog endpoints (/v1/apps, /v1/apps/{id}, …/appStoreVersions, /v1/builds,
+// …/inAppPurchasesV2, …/subscriptionGroups, …/subscriptions) serve one model built from the
+// same catalog (data.go) the report generators use, so every id in a sales, finance,
+// subscription, reviews or metrics row resolves: apps.id = App Apple ID, apps.sku =
+// apps.bundleId = the app's SALES "SKU" and its products' "Parent Identifier";
+// inAppPurchases.id / subscriptions.id = SALES "Apple Identifier", productId = SALES "SKU";
+// subscriptionGroups.id = "Subscription Group ID"; appStoreVersions ids are the review
+// versions' ids; builds are the metrics builds (same ids, numbers, dates).
 func (s *Server) model() *catModel {
 	m := &catModel{byID: map[string]*catApp{}, groups: map[string]*catGroup{}, subs: map[string]*catSub{},
 		iaps: map[string]*catIAP{}, vers: map[string]*catVersion{}}
-	add := func(ca *catApp) {
-		m.apps = append(m.apps, ca)
-		m.byID[ca.id] = ca
-		for _, v := range ca.versions {
-			v.app = ca
-			m.vers[v.id] = v
-		}
-		for _, p := range ca.iaps {
-			m.iaps[p.id] = p
-		}
-		for _, g := range ca.groups {
-			m.groups[g.id] = g
-			for _, sb := range g.subs {
-				m.subs[sb.id] = sb
-			}
-		}
-	}
 	groups := map[int64]*catGroup{}
 	for _, a := range s.cat.apps {
-		ca := &catApp{id: appIDOf(a), sku: a.sku, locale: localeOf(a.name), a: a, live: true,
-			name: func(t time.Time) string { return s.appNameAt(a, t) }}
-		vs := s.appVersions(a)
-		ca.created = vs[0].released.Add(-40 * day)
-		for i := len(vs) - 1; i >= 0; i-- {
-			v := vs[i]
-			cv := &catVersion{id: v.id, version: v.version, released: v.released, created: v.released.Add(-10 * day),
-				state: "REPLACED_WITH_NEW_VERSION", vstate: "REPLACED_WITH_NEW_VERSION"}
-			if i == len(vs)-1 {
-				cv.state, cv.vstate = "READY_FOR_SALE", "READY_FOR_DISTRIBUTION"
-			}
-			ca.versions = append(ca.versions, cv)
-		}
-		for _, p := range s.cat.products {
-			if p.app != a {
-				continue
-			}
-			switch p.kind {
-			case kindIAP:
-				typ, fam := "CONSUMABLE", false
-				if p.priceUSD >= 999 {
-					typ, fam = "NON_CONSUMABLE", true
-				}
-				ca.iaps = append(ca.iaps, &catIAP{id: id10(p.id), name: p.name, productID: p.sku, typ: typ, family: fam, app: ca})
-			case kindSub:
-				g := groups[p.groupID]
-				if g == nil {
-					g = &catGroup{id: id10(p.groupID), ref: "Premium", app: ca}
-					groups[p.groupID] = g
-					ca.groups = append(ca.groups, g)
-				}
-				level := map[string]int{"1 Year": 1, "1 Month": 2, "7 Days": 3}[p.duration]
-				g.subs = append(g.subs, &catSub{id: id10(p.id), name: p.name, productID: p.sku,
-					period: periodOf[p.duration], level: level, family: p.duration != "7 Days", group: g})
-			}
-		}
-		add(ca)
+		m.add(s.liveApp(a, groups))
 	}
+	s.addReportOnlyApps(m)
+	return m
+}
+
+// add indexes an app with its versions, in-app purchases, groups and subscriptions.
+func (m *catModel) add(ca *catApp) {
+	m.apps = append(m.apps, ca)
+	m.byID[ca.id] = ca
+	for _, v := range ca.versions {
+		v.app = ca
+		m.vers[v.id] = v
+	}
+	for _, p := range ca.iaps {
+		m.iaps[p.id] = p
+	}
+	for _, g := range ca.groups {
+		m.groups[g.id] = g
+		for _, sb := range g.subs {
+			m.subs[sb.id] = sb
+		}
+	}
+}
+
+// liveApp is a catalog app with its review versions (newest first) and its products;
+// groups collects the subscription groups by id across apps.
+//
+// Decision: appStoreVersions do not depend on the clock (as for reviews): four per live app,
+// newest READY_FOR_SALE, older REPLACED_WITH_NEW_VERSION, createdDate 10 days before release,
+// newest first. Builds do: only builds uploaded by Now are listed, like the metrics builds. The
+// app version of a build is served as its preReleaseVersion (include=preReleaseVersion on GET
+// /v1/builds, ids derived from seed, sku and version).
+func (s *Server) liveApp(a *app, groups map[int64]*catGroup) *catApp {
+	ca := &catApp{id: appIDOf(a), sku: a.sku, locale: localeOf(a.name), a: a, live: true,
+		name: func(t time.Time) string { return s.appNameAt(a, t) }}
+	vs := s.appVersions(a)
+	ca.created = vs[0].released.Add(-40 * day)
+	for i := len(vs) - 1; i >= 0; i-- {
+		v := vs[i]
+		cv := &catVersion{id: v.id, version: v.version, released: v.released, created: v.released.Add(-10 * day),
+			state: "REPLACED_WITH_NEW_VERSION", vstate: "REPLACED_WITH_NEW_VERSION"}
+		if i == len(vs)-1 {
+			cv.state, cv.vstate = "READY_FOR_SALE", "READY_FOR_DISTRIBUTION"
+		}
+		ca.versions = append(ca.versions, cv)
+	}
+	for _, p := range s.cat.products {
+		if p.app != a {
+			continue
+		}
+		switch p.kind {
+		case kindIAP:
+			typ, fam := "CONSUMABLE", false
+			if p.priceUSD >= 999 {
+				typ, fam = "NON_CONSUMABLE", true
+			}
+			ca.iaps = append(ca.iaps, &catIAP{id: id10(p.id), name: p.name, productID: p.sku, typ: typ, family: fam, app: ca})
+		case kindSub:
+			g := groups[p.groupID]
+			if g == nil {
+				g = &catGroup{id: id10(p.groupID), ref: "Premium", app: ca}
+				groups[p.groupID] = g
+				ca.groups = append(ca.groups, g)
+			}
+			level := map[string]int{"1 Year": 1, "1 Month": 2, "7 Days": 3}[p.duration]
+			g.subs = append(g.subs, &catSub{id: id10(p.id), name: p.name, productID: p.sku,
+				period: periodOf[p.duration], level: level, family: p.duration != "7 Days", group: g})
+		}
+	}
+	return ca
+}
+
+// addReportOnlyApps adds the PRE_ORDER and the Newsstand app, listed after the live apps.
+//
+// Decision: Two apps exist only in reports: the PRE_ORDER app "Upcoming Quest" (Apple
+// Identifier = first app id - 777; one version in PREORDER_READY_FOR_SALE) and the Newsstand
+// app "Kachit Kiosk" (id 1300000000 + first app id mod 10^6, DEVELOPER_REMOVED_FROM_SALE) whose
+// one subscription "Kachit Monthly Magazine" carries the NEWSSTAND Apple Identifier (first app
+// id - 999) and SKU. /v1/apps lists them after the live apps; AppIDs() does not, and the
+// reviews, metrics and analytics endpoints do not know them (404). A client that wants the live
+// apps asks filter[appStoreVersions.appStoreState]=READY_FOR_SALE.
+func (s *Server) addReportOnlyApps(m *catModel) {
 	first := s.cat.apps[0].id
 	extra := func(id int64, name, sku, state string, created time.Time) *catApp {
 		v := &catVersion{id: uuidOf("asc-version-extra", strconv.FormatInt(s.opt.Seed, 10), sku), version: "1.0.0",
@@ -187,15 +230,14 @@ func (s *Server) model() *catModel {
 		return &catApp{id: id10(id), sku: sku, locale: "en-US", created: created.Add(-5 * day),
 			name: func(time.Time) string { return name }, versions: []*catVersion{v}}
 	}
-	add(extra(s.preorderAppID(), preorderName, preorderSKU, "PREORDER_READY_FOR_SALE", reviewEpoch.Add(-60*day)))
+	m.add(extra(s.preorderAppID(), preorderName, preorderSKU, "PREORDER_READY_FOR_SALE", reviewEpoch.Add(-60*day)))
 	kiosk := extra(1300000000+first%1000000, kioskName, kioskSKU, "DEVELOPER_REMOVED_FROM_SALE",
 		reviewEpoch.Add(-6*365*day))
 	g := &catGroup{id: id10(1300000000 + first%1000000 + 1), ref: "Kiosk", app: kiosk}
 	g.subs = []*catSub{{id: id10(s.kioskSubID()), name: kioskSubName, productID: kioskSubSKU, period: "ONE_MONTH",
 		level: 1, group: g}}
 	kiosk.groups = []*catGroup{g}
-	add(kiosk)
-	return m
+	m.add(kiosk)
 }
 
 // buildsOf are the app's builds visible at t, newest first (none for the sales-only apps).

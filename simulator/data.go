@@ -130,6 +130,9 @@ func (s *Server) buildCatalog() *catalog {
 
 // localPrice converts a USD price to a customer price in the territory's currency, rounded
 // like a price tier (x.99, or whole tens / hundreds for zero-decimal currencies).
+//
+// Decision (Prices): USD tiers converted with fixed rates, rounded to x.99 (tens/hundreds for
+// JPY/KRW); proceeds 70 % (85 % "Rate After One Year"), truncated to the minor unit.
 func localPrice(usdCents int64, t *territory) int64 {
 	if usdCents == 0 {
 		return 0

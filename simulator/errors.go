@@ -26,7 +26,7 @@ type errorResponse struct {
 	Errors []apiError `json:"errors"`
 }
 
-// Error texts. Those marked [P] come from REFERENCE.md; the others are decisions (doc.go).
+// Error texts. Those marked [P] come from REFERENCE.md; the others are the simulator's decisions.
 const (
 	titleInvalid       = "A parameter has an invalid value"
 	titleRequired      = "A parameter is required"
@@ -146,6 +146,7 @@ func errNotAcceptable() *httpError {
 	return &httpError{status: 406, code: "NOT_ACCEPTABLE", title: titleNotAcceptable, detail: detailNotAcceptable}
 }
 
+// Decision (500 body): code UNEXPECTED_ERROR, title "An unexpected error occurred.".
 func errUnexpected() *httpError {
 	return &httpError{status: 500, code: "UNEXPECTED_ERROR", title: titleUnexpected, detail: detailUnexpected}
 }

@@ -100,6 +100,11 @@ func (s *Server) consumeFault(unitID string) Fault {
 }
 
 // applyContentFault renders a damaged copy of the report and returns its gzip body.
+//
+// Decision: FaultBadValue appends "x" to the units cell of the first data row (e.g. "12x");
+// FaultExtraColumn adds "Surprise Column" with value "surprise" (finance footers and summaries
+// untouched); FaultTruncated serves the first half of the gzip bytes with a matching
+// Content-Length.
 func applyContentFault(d *doc, f Fault, typ string) []byte {
 	switch f {
 	case FaultTruncated:

@@ -75,6 +75,10 @@ func (x *finLine) financeKey() string {
 
 // financeSales returns the settled (non-zero proceeds) sales lines of the fiscal period
 // in the region ("ZZ" and "Z1" = all regions), day by day.
+//
+// Decision: Finance is derived from the SALES daily data of the fiscal period's days (lines
+// with non-zero proceeds), so sales and finance reconcile. Partner Share = Developer Proceeds
+// per unit (no tax modelled).
 func (s *Server) financeSales(p fiscal.Period, region string) []finLine {
 	var out []finLine
 	for d := p.Start; !d.After(p.End); d = d.AddDate(0, 0, 1) {
@@ -91,6 +95,10 @@ func (s *Server) financeSales(p fiscal.Period, region string) []finLine {
 	return out
 }
 
+// Decision: FINANCIAL per region holds that region's countries only (one currency); ZZ holds
+// all rows of all regions in ONE file with ONE footer whose Total_Amount adds amounts across
+// currencies ([I] in REFERENCE). Total_Amount uses the region currency's decimals (0 for JP,
+// KR; 2 for ZZ). FINANCIAL with Z1 → 404 no sales.
 func (s *Server) genFinance(u report.Unit) *doc {
 	p, _ := fiscal.Parse(u.Period)
 	if u.Type == report.FinanceDetail {
@@ -149,6 +157,11 @@ func (s *Server) genFinance(u report.Unit) *doc {
 	return d
 }
 
+// Decision (FINANCE_DETAIL): only Z1; any other region → 404 no sales (§B.3). Layout: preamble
+// "Vendor Name", "Start Date", "End Date" lines, ONE blank line, header, data rows (one per day
+// × product × storefront × kind), ONE blank line, the summary header and one row per
+// country/currency sorted by country. Settlement Date = Transaction Date + 1 day. No Total_
+// footer.
 func (s *Server) genFinanceDetail(p fiscal.Period) *doc {
 	d := &doc{
 		preamble: []string{"Vendor Name\t" + developerName, "Start Date\t" + mdy(p.Start), "End Date\t" + mdy(p.End), ""},

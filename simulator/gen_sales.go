@@ -8,6 +8,10 @@ import (
 )
 
 // sale is one SALES summary line for one day, before aggregation over longer periods.
+//
+// Decision (Refunds): SALES rows with negative Units, negative Customer Price and positive
+// per-unit Developer Proceeds; finance rows "R" with negative Quantity and Customer Price;
+// SUBSCRIBER refund rows Units -1, Refund "Yes", Purchase Date set.
 type sale struct {
 	p         *product
 	t         *territory
@@ -171,6 +175,10 @@ func (s *Server) genSales(u report.Unit, version string) *doc {
 	return d
 }
 
+// Decision (Empty cells): SALES writes a single space in Developer (IAP rows), Version, Promo
+// Code, Parent Identifier, Subscription, Period, Proceeds Reason, Preserved Pricing, Client,
+// Order Type, Contingent App Name, and in Currency of Proceeds on free rows of minor
+// storefronts; CMB is truly empty. Other layouts mix " " and "".
 func salesRow(b *builder, x *sale, start, end time.Time) row {
 	r := b.row().blank("Developer", "Version", "Promo Code", "Parent Identifier", "Subscription",
 		"Period", "Proceeds Reason", "Preserved Pricing", "Client", "Order Type", contingentAppName)
@@ -210,6 +218,11 @@ func salesRow(b *builder, x *sale, start, end time.Time) row {
 }
 
 // emptyPct is how often a period of a report type has no data at all.
+//
+// Decision (No data): 404 NOT_FOUND, title "The specified resource does not exist", detail
+// "There were no sales for the date specified." SALES daily has no data on ~4 % of days,
+// PRE_ORDER daily 85 %, NEWSSTAND daily 60 %, offer codes 40 %, INSTALLS 20 %, FIRST_ANNUAL
+// daily 30 %, WIN_BACK 10 %, subscription family 3–5 %.
 func emptyPct(typ, freq string) int {
 	switch typ {
 	case "PRE_ORDER":

@@ -211,6 +211,8 @@ func (s *Server) winBackRows(b *builder, day time.Time) [][]string {
 	return rows
 }
 
+// Decision (INSTALLS): Reporting Month is "YYYY-MM" (monthly) or "YYYY" (yearly); Reporting
+// Date Range "MM/DD/YYYY - MM/DD/YYYY"; EU storefronts, fee 0.50 EUR per eligible install.
 func (s *Server) installsRows(b *builder, u report.Unit, start, end time.Time) [][]string {
 	if s.empty(u, start) {
 		return nil

@@ -3,17 +3,13 @@ package simulator
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/http"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Builds: the listing GET /v1/apps/{id}/builds (and GET /v1/builds/{id}) that a metrics
-// loader walks to find build ids, and the routing of every metrics and diagnostics path
-// (see doc.go, "Metrics and diagnostics").
+// Builds: what the listing GET /v1/apps/{id}/builds (and GET /v1/builds/{id}) that a metrics
+// loader walks to find build ids serves (the handlers are in metrics_http.go).
 
 // BuildsPerApp is the number of builds every catalog app has (one per app version).
 const BuildsPerApp = 6
@@ -66,6 +62,15 @@ func (s *Server) appByID(id string) *app {
 // appBuilds returns the app's builds, oldest first: the four newest carry the version
 // strings of its appStoreVersions (uploaded 2–12 days before that version's release), the
 // two oldest step the minor version further back, 182 days apart.
+//
+// Decision (Builds): BuildsPerApp (6) per app, one per app version, oldest first: the four
+// newest carry the versions of AppStoreVersions (uploaded 2–12 days before that release), the
+// two oldest step the minor version back (182 days apart). The builds attribute "version" is
+// the build number (increasing, e.g. "218"); the app version is what metric points and
+// diagnosticMetaData.appVersion carry. Ids are UUID-shaped hashes of seed, app and version.
+// uploadedDate has a Pacific offset ("-07:00"/"-08:00", never "Z"); expirationDate = +90 days,
+// expired against Now; processingState always VALID. A build exists once uploadedDate ≤ Now
+// (unknown or future ids: 404 "There is no resource of type 'builds' with id 'X'").
 func (s *Server) appBuilds(a *app) []*build {
 	vs := s.appVersions(a)
 	var maj, mnr, pat int
@@ -136,189 +141,4 @@ func (s *Server) Builds(appID string) []TruthBuild {
 		out = append(out, TruthBuild{ID: b.id, Version: b.number, AppVersion: b.version, Uploaded: b.uploaded})
 	}
 	return out
-}
-
-// routeMetrics serves the builds, perfPowerMetrics and diagnostics paths; false means the
-// path is not one of them.
-func (s *Server) routeMetrics(w http.ResponseWriter, r *http.Request) bool {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
-	if !strings.HasPrefix(r.URL.Path, "/v1/") || len(parts) < 2 || parts[1] == "" {
-		return false
-	}
-	switch {
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "builds":
-		s.serveBuildList(w, r, parts[1])
-	case len(parts) == 2 && parts[0] == "builds":
-		s.serveBuild(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "perfPowerMetrics":
-		s.servePerfMetrics(w, r, "apps", parts[1])
-	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "perfPowerMetrics":
-		s.servePerfMetrics(w, r, "builds", parts[1])
-	case len(parts) == 3 && parts[0] == "builds" && parts[2] == "diagnosticSignatures":
-		s.serveSignatures(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "diagnosticSignatures" && parts[2] == "logs":
-		s.serveLogs(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
-var (
-	buildListParams  = []string{"sort", "filter[version]", "filter[processingState]", "limit", "cursor"}
-	buildSorts       = []string{"-uploadedDate", "uploadedDate"}
-	processingStates = []string{"PROCESSING", "FAILED", "INVALID", "VALID"}
-)
-
-type buildAttrs struct {
-	Version         string `json:"version"`
-	UploadedDate    string `json:"uploadedDate"`
-	ExpirationDate  string `json:"expirationDate"`
-	Expired         bool   `json:"expired"`
-	MinOsVersion    string `json:"minOsVersion"`
-	ProcessingState string `json:"processingState"`
-}
-
-// parseLimit reads limit (1–200, default 50).
-func parseLimit(q url.Values) (int, *httpError) {
-	v, ok := qget(q, "limit")
-	if !ok {
-		return defaultReviewLimit, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > maxReviewLimit || strconv.Itoa(n) != v {
-		return 0, errInvalidValue("limit", v)
-	}
-	return n, nil
-}
-
-func buildResource(base string, b *build, now time.Time) *resource {
-	exp := b.uploaded.Add(90 * day)
-	self := base + "/v1/builds/" + b.id
-	rel := func(name string) *relationship {
-		return &relationship{Links: &relLinks{Self: self + "/relationships/" + name, Related: self + "/" + name}}
-	}
-	return &resource{Type: "builds", ID: b.id,
-		Attributes: &buildAttrs{Version: b.number, UploadedDate: b.uploaded.Format(buildDateLayout),
-			ExpirationDate: exp.Format(buildDateLayout), Expired: now.After(exp), MinOsVersion: "16.0",
-			ProcessingState: "VALID"},
-		Relationships: map[string]*relationship{"app": rel("app"), "perfPowerMetrics": rel("perfPowerMetrics"),
-			"diagnosticSignatures": rel("diagnosticSignatures")},
-		Links: docLinks{Self: self}}
-}
-
-func (s *Server) serveBuildList(w http.ResponseWriter, r *http.Request, appID string) {
-	q := r.URL.Query()
-	if e := checkParams(q, buildListParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	sort := buildSorts[0]
-	if v, ok := qget(q, "sort"); ok {
-		if !slices.Contains(buildSorts, v) {
-			writeError(w, errInvalidValue("sort", v))
-			return
-		}
-		sort = v
-	}
-	var numbers map[string]bool
-	if v, ok := qget(q, "filter[version]"); ok {
-		numbers = map[string]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			numbers[e] = true
-		}
-	}
-	states, e := enumSet(q, "filter[processingState]", processingStates)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	a := s.appByID(appID)
-	if a == nil {
-		writeError(w, errNoResource("apps", appID))
-		return
-	}
-	key := "builds|" + r.URL.Path + "|" + sort + "|" + strings.Join(sortedSet(numbers), ",") + "|" +
-		strings.Join(sortedSet(states), ",")
-	now := s.now()
-	snap, off := now.Unix(), uint64(0)
-	if c, ok := qget(q, "cursor"); ok {
-		if off, snap, ok = s.decodeCursor(key, c); !ok {
-			writeError(w, errInvalidValue("cursor", c))
-			return
-		}
-	}
-	var sel []*build
-	for _, b := range s.visibleBuilds(a, time.Unix(snap, 0)) {
-		if numbers != nil && !numbers[b.number] || states != nil && !states["VALID"] {
-			continue
-		}
-		sel = append(sel, b)
-	}
-	if sort == "-uploadedDate" {
-		slices.Reverse(sel)
-	}
-	total := len(sel)
-	start, end := pageBounds(off, limit, total)
-	page := sel[start:end]
-	base := "http://" + r.Host
-	doc := listDoc{Data: make([]*resource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
-	for _, b := range page {
-		doc.Data = append(doc.Data, buildResource(base, b, now))
-	}
-	doc.Links.Next = s.nextLink(r, base, key, end, total, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
-	writeJSON(w, r, doc)
-}
-
-func (s *Server) serveBuild(w http.ResponseWriter, r *http.Request, id string) {
-	if e := checkParams(r.URL.Query(), nil); e != nil {
-		writeError(w, e)
-		return
-	}
-	now := s.now()
-	b := s.buildByID(id, now)
-	if b == nil {
-		writeError(w, errNoResource("builds", id))
-		return
-	}
-	base := "http://" + r.Host
-	writeJSON(w, r, singleDoc{Data: buildResource(base, b, now), Links: docLinks{Self: selfURL(r, base)}})
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	if m == nil {
-		out = append(out, "*")
-	}
-	return out
-}
-
-// writeTyped writes v as compact JSON (not HTML-escaped, one trailing newline) with the
-// given Content-Type and status 200.
-func writeTyped(w http.ResponseWriter, r *http.Request, contentType string, v any) {
-	rec := &headerCapture{ResponseWriter: w, ctype: contentType}
-	writeJSON(rec, r, v)
-}
-
-// headerCapture rewrites the Content-Type writeJSON sets when it writes a 200.
-type headerCapture struct {
-	http.ResponseWriter
-	ctype string
-}
-
-func (h *headerCapture) WriteHeader(code int) {
-	if code == http.StatusOK {
-		h.Header().Set("Content-Type", h.ctype)
-	}
-	h.ResponseWriter.WriteHeader(code)
 }

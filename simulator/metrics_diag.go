@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,12 +67,6 @@ type diagResource struct {
 	Attributes    *diagAttrs              `json:"attributes,omitempty"`
 	Relationships map[string]*diagRelated `json:"relationships,omitempty"`
 	Links         docLinks                `json:"links"`
-}
-
-type diagList struct {
-	Data  []*diagResource `json:"data"`
-	Links docLinks        `json:"links"`
-	Meta  *pagingMeta     `json:"meta,omitempty"`
 }
 
 // Logs document.
@@ -208,6 +201,19 @@ func hasDiagnostics(b *build) bool { return b.index > 0 }
 
 // signatures returns the build's signatures in served order: by type (DISK_WRITES, HANGS,
 // LAUNCHES), weight descending, id.
+//
+// Decision (diagnosticSignatures): every build but the oldest of each app has 4–12 signatures;
+// the oldest answers 404 NOT_FOUND "There are no diagnosticSignatures for the builds with id
+// 'X'" (a filter that matches none answers 200 with data []). The first three are one
+// DISK_WRITES, HANGS, LAUNCHES each. Served order: type (DISK_WRITES, HANGS, LAUNCHES), weight
+// descending, id. Ids are 66 hex digits. weight = share within its type (2 decimals, ≥ 0.01; a
+// type's weights sum to about 1). signature = "<binary>: <symbol> + <offset>", binary = the
+// ASCII letters and digits of the app name. Half carry insight {TREND, UP|DOWN|UNDEFINED,
+// referenceVersions [{version, value}] of up to three earlier versions; [] for UNDEFINED}.
+// Resources have links.self and relationships.logs.links with only "related" (as Apple's
+// example). Parameters: filter[diagnosticType], fields[diagnosticSignatures] (logs controls the
+// relationship), limit 1–200 (default 50), cursor (as for reviews, serveReviewList,
+// reviews_http.go; no time snapshot, the list is fixed).
 func (s *Server) signatures(b *build) []*diagSig {
 	if !hasDiagnostics(b) {
 		return nil
@@ -280,6 +286,19 @@ func (s *Server) signatureByID(id string, t time.Time) *diagSig {
 }
 
 // logs builds the logs document of a signature (2–3 logs, limited to limit).
+//
+// Decision (logs): 200 application/vnd.apple.diagnostic-logs+json, version "1.0", one
+// productData entry for the signature with 0–2 diagnosticInsights and 2–3 diagnosticLogs (limit
+// 1–200 caps them; no paging). diagnosticMetaData: bundleId (the SKU), event ("Disk Writes",
+// "Hang", "Launch"), osVersion, appVersion, buildVersion (build number), deviceType,
+// platformArchitecture, eventDetail, writesCaused (DISK_WRITES only; absent otherwise). One
+// callStackTree per log (callStackPerThread false for DISK_WRITES) with 2–3 callStacks of 1–2
+// root frames. Roots are the innermost frame (MetricKit style); subFrames go towards the
+// caller, up to 6 levels, sometimes two callers with the sampleCount split. The first stack's
+// first root holds the chain through the blamed app frame (isBlameFrame true, insightsCategory
+// set); other stacks are idle threads. lineNumber, offsetIntoSymbol and
+// offsetIntoBinaryTextSegment are strings; lineNumber and fileName are "" for system frames and
+// offsetIntoSymbol is "" for ~20 % of them. Leaf frames have no "subFrames" key.
 func (s *Server) logs(sg *diagSig, limit int) *diagLogsDoc {
 	r := s.rng("diag-logs", sg.id)
 	b, a := sg.b, sg.b.app
@@ -383,110 +402,4 @@ func (s *Server) frame(r *rand.Rand, sg *diagSig, t frameTpl, count int, blame b
 	}
 	f.RawFrame = fmt.Sprintf("%s (%s + %s)", f.Address, bin, f.OffsetIntoBinaryTextSegment)
 	return f
-}
-
-func (s *Server) serveSignatures(w http.ResponseWriter, r *http.Request, buildID string) {
-	q := r.URL.Query()
-	if e := checkParams(q, signatureParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	types, e := enumSet(q, "filter[diagnosticType]", diagTypes)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	fields, e := enumSet(q, "fields[diagnosticSignatures]", diagFieldList)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	b := s.buildByID(buildID, s.now())
-	if b == nil {
-		writeError(w, errNoResource("builds", buildID))
-		return
-	}
-	all := s.signatures(b)
-	if len(all) == 0 {
-		writeError(w, &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
-			detail: fmt.Sprintf("There are no diagnosticSignatures for the builds with id '%s'", buildID)})
-		return
-	}
-	key := "diag|" + r.URL.Path + "|" + strings.Join(sortedSet(types), ",")
-	var off uint64
-	if c, ok := qget(q, "cursor"); ok {
-		if off, _, ok = s.decodeCursor(key, c); !ok {
-			writeError(w, errInvalidValue("cursor", c))
-			return
-		}
-	}
-	var sel []*diagSig
-	for _, sg := range all {
-		if types == nil || types[sg.typ] {
-			sel = append(sel, sg)
-		}
-	}
-	total := len(sel)
-	start, end := pageBounds(off, limit, total)
-	page := sel[start:end]
-	base := "http://" + r.Host
-	doc := diagList{Data: make([]*diagResource, 0, len(page)), Links: docLinks{Self: selfURL(r, base)}, Meta: &pagingMeta{}}
-	for _, sg := range page {
-		doc.Data = append(doc.Data, sigResource(base, sg, fields))
-	}
-	doc.Links.Next = s.nextLink(r, base, key, end, total, 0)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, limit
-	writeJSON(w, r, doc)
-}
-
-func sigResource(base string, sg *diagSig, fields map[string]bool) *diagResource {
-	self := base + "/v1/diagnosticSignatures/" + sg.id
-	res := &diagResource{Type: "diagnosticSignatures", ID: sg.id, Links: docLinks{Self: self}}
-	a := &diagAttrs{}
-	has := false
-	if want(fields, "diagnosticType") {
-		a.DiagnosticType, has = ptr(sg.typ), true
-	}
-	if want(fields, "signature") {
-		a.Signature, has = ptr(sg.signature), true
-	}
-	if want(fields, "weight") {
-		a.Weight, has = ptr(sg.weight), true
-	}
-	if want(fields, "insight") && sg.insight != nil {
-		a.Insight, has = sg.insight, true
-	}
-	if has {
-		res.Attributes = a
-	}
-	if want(fields, "logs") {
-		rel := &diagRelated{}
-		rel.Links.Related = self + "/logs"
-		res.Relationships = map[string]*diagRelated{"logs": rel}
-	}
-	return res
-}
-
-func (s *Server) serveLogs(w http.ResponseWriter, r *http.Request, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, []string{"limit"}); e != nil {
-		writeError(w, e)
-		return
-	}
-	limit, e := parseLimit(q)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	sg := s.signatureByID(id, s.now())
-	if sg == nil {
-		writeError(w, errNoResource("diagnosticSignatures", id))
-		return
-	}
-	writeTyped(w, r, diagLogsType, s.logs(sg, limit))
 }

@@ -3,9 +3,7 @@ package simulator
 import (
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -22,8 +20,6 @@ const (
 
 // metricCategories is the MetricCategory enum in the spec's order (the served order).
 var metricCategories = []string{"HANG", "LAUNCH", "MEMORY", "DISK", "BATTERY", "TERMINATION", "ANIMATION", "STORAGE"}
-
-var perfParams = []string{"filter[platform]", "filter[metricType]", "filter[deviceType]"}
 
 // The served document (field order = key order).
 type pmDoc struct {
@@ -138,6 +134,18 @@ func bands(fairFrom, poorFrom int) []pmGoalKey {
 		{GoalKey: "good", LowerBound: 0, UpperBound: ptr(fairFrom)}}
 }
 
+// Decision (perfPowerMetrics): 200 application/vnd.apple.xcode-metrics+json, compact JSON in
+// the xcodeMetrics structure of Apple's examples, version "1.0.0", one productData entry
+// (platform "iOS"), categories in the spec's enum order (HANG, LAUNCH, MEMORY, DISK, BATTERY,
+// TERMINATION, ANIMATION, STORAGE), each with at least one metric: hangRate (secondsPerHour
+// "s/hr"), launchTime and resumeTime (milliseconds "ms"), peakMemory and suspendedMemory
+// (megabytes "MB"), logicalWrites (MB), onScreenBattery and backgroundBattery (percentPerDay
+// "%/day"), backgroundTerminations and foregroundTerminations (terminationsPerDay "per day"),
+// scrollHitchRate (unit identifier "scrollHitchRate", "%", as Apple's example), storageSize
+// (MB). Datasets: all_iphones and all_ipads (none for every fourth app, iPhone-only) ×
+// percentile.fifty/ninety (TERMINATION and STORAGE only fifty); launchTime and peakMemory also
+// for "iPhone15,2" (iPhone 14 Pro) and "iPhone12,1" (iPhone 11), which have points for the
+// three newest versions only.
 var metricSpecs = []*metricSpec{
 	{cat: "HANG", id: "hangRate", unit: "secondsPerHour", unitName: "s/hr", base: 1.6, p90: 3.2, dec: 2,
 		goals: bands(1, 5), recommend: "Keep the main thread responsive: aim for less than 1 second of hangs per hour of use."},
@@ -159,6 +167,9 @@ var metricSpecs = []*metricSpec{
 }
 
 // extraMetric is served with Options.MetricsExtra: a metric and a unit no loader knows.
+//
+// Decision: MetricsExtra adds LAUNCH "prewarmTime" with unit {"microfortnights", "µfn"} after
+// resumeTime, on both endpoints (it takes part in insights like any metric).
 var extraMetric = &metricSpec{cat: "LAUNCH", id: "prewarmTime", unit: "microfortnights", unitName: "µfn",
 	base: 520, p90: 1.9, dec: 1}
 
@@ -234,6 +245,11 @@ func (s *Server) newPMGen(a *app, now time.Time) *pmGen {
 }
 
 // value is the metric's value for a build's version, device and percentile.
+//
+// Decision: Values are a pure function of seed, app, metric, version, device, percentile and
+// Now's UTC date: the date adds ±1 % jitter, so the same day gives the same bytes and
+// tomorrow's snapshot differs slightly (structure, versions and counts other than insights
+// stay). Each app has one metric that jumps 15–30 % and one 6–9 % on its newest build.
 func (g *pmGen) value(sp *metricSpec, b *build, dev pmDevice, pct string) float64 {
 	v := sp.base * g.appF[sp.id] * g.walks[sp.id][b.index]
 	if b.index == len(g.all)-1 {
@@ -255,6 +271,15 @@ func (g *pmGen) value(sp *metricSpec, b *build, dev pmDevice, pct string) float6
 	return roundTo(v, sp.dec)
 }
 
+// Decision (Points): the app endpoint covers the newest five builds' versions uploaded by Now,
+// oldest first; the build endpoint one point (its version) per dataset and no "insights" key
+// (as Apple's build example). Values round to the metric's decimals (storageSize whole
+// numbers), so integers and decimals mix. errorMargin on MEMORY, DISK, BATTERY; goalKeys (poor
+// with no upperBound, fair, good; integers) and a per-point goal on hangRate (1/5 s/hr) and
+// scrollHitchRate (5/10 %); recommendedMetricGoal on the all-device datasets of hangRate and
+// launchTime. percentageBreakdown stays ONE object (the spec's type) on DISK and BATTERY
+// points: the dominant subsystem (Foreground / Background; CPU, Display, Networking, Location,
+// …) and its share in %.
 func (g *pmGen) point(sp *metricSpec, b *build, dev pmDevice, pct string) *pmPoint {
 	p := &pmPoint{Version: b.version, Value: g.value(sp, b, dev, pct)}
 	r := g.s.rng("pm-extra", g.a.sku, sp.id, dev.id, pct, b.version, g.day)
@@ -338,6 +363,14 @@ func (g *pmGen) doc(builds []*build, insights bool) *pmDoc {
 // insightsOf compares, per metric and device (all iPhones, all iPads), the newest version
 // with the average of up to four earlier ones: a rise of 10 % or more in some percentile
 // is a regression, 5–10 % trending up; populations list the percentiles that rose ≥ 5 %.
+//
+// Decision: Insights (app endpoint only): per metric and device (all_iphones, all_ipads), the
+// newest point against the average of up to four earlier ones per percentile; the biggest rise
+// ≥ 10 % → regressions, 5–10 % → trendingUp; populations are the percentiles that rose ≥ 5 %
+// (deltaPercentage a whole number). Single-percentile metrics (TERMINATION, STORAGE) give
+// insights without "populations". referenceVersions is an ARRAY of strings as in Apple's
+// example (the spec says string); subSystemLabel only on breakdown metrics; highImpact only
+// when true (rise ≥ 20 %). Both lists are always present (maybe []).
 func insightsOf(prod *pmProduct, specs []*metricSpec) *pmInsights {
 	ins := &pmInsights{TrendingUp: []*pmInsight{}, Regressions: []*pmInsight{}}
 	for _, c := range prod.MetricCategories {
@@ -424,98 +457,4 @@ func (s *Server) appPerfDoc(a *app, t time.Time) *pmDoc {
 // buildPerfDoc is the unfiltered build document at t (one point per dataset, no insights).
 func (s *Server) buildPerfDoc(b *build, t time.Time) *pmDoc {
 	return s.newPMGen(b.app, t).doc([]*build{b}, false)
-}
-
-// filter keeps the categories in types and the datasets of the devices in devs (nil =
-// all); metrics and categories left empty are dropped, and so are insights on other
-// categories or devices.
-func (d *pmDoc) filter(types, devs map[string]bool) *pmDoc {
-	if types == nil && devs == nil {
-		return d
-	}
-	out := &pmDoc{Version: d.Version}
-	for _, p := range d.ProductData {
-		np := &pmProduct{Platform: p.Platform, MetricCategories: []*pmCategory{}}
-		for _, c := range p.MetricCategories {
-			if types != nil && !types[c.Identifier] {
-				continue
-			}
-			nc := &pmCategory{Identifier: c.Identifier}
-			for _, m := range c.Metrics {
-				nm := *m
-				nm.Datasets = nil
-				for _, ds := range m.Datasets {
-					if devs == nil || devs[ds.FilterCriteria.Device] {
-						nm.Datasets = append(nm.Datasets, ds)
-					}
-				}
-				if len(nm.Datasets) > 0 {
-					nc.Metrics = append(nc.Metrics, &nm)
-				}
-			}
-			if len(nc.Metrics) > 0 {
-				np.MetricCategories = append(np.MetricCategories, nc)
-			}
-		}
-		out.ProductData = append(out.ProductData, np)
-	}
-	if d.Insights != nil {
-		keep := func(xs []*pmInsight) []*pmInsight {
-			res := []*pmInsight{}
-			for _, in := range xs {
-				if (types == nil || types[in.MetricCategory]) && (devs == nil || devs[in.device]) {
-					res = append(res, in)
-				}
-			}
-			return res
-		}
-		out.Insights = &pmInsights{TrendingUp: keep(d.Insights.TrendingUp), Regressions: keep(d.Insights.Regressions)}
-	}
-	return out
-}
-
-func (s *Server) servePerfMetrics(w http.ResponseWriter, r *http.Request, kind, id string) {
-	q := r.URL.Query()
-	if e := checkParams(q, perfParams); e != nil {
-		writeError(w, e)
-		return
-	}
-	if v, ok := qget(q, "filter[platform]"); ok {
-		for e := range strings.SplitSeq(v, ",") {
-			if e != "IOS" && e != "iOS" {
-				writeError(w, errInvalidValue("filter[platform]", e))
-				return
-			}
-		}
-	}
-	types, e := enumSet(q, "filter[metricType]", metricCategories)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	var devs map[string]bool
-	if v, ok := qget(q, "filter[deviceType]"); ok {
-		devs = map[string]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			devs[e] = true
-		}
-	}
-	now := s.now()
-	var d *pmDoc
-	if kind == "apps" {
-		a := s.appByID(id)
-		if a == nil {
-			writeError(w, errNoResource("apps", id))
-			return
-		}
-		d = s.appPerfDoc(a, now)
-	} else {
-		b := s.buildByID(id, now)
-		if b == nil {
-			writeError(w, errNoResource("builds", id))
-			return
-		}
-		d = s.buildPerfDoc(b, now)
-	}
-	writeTyped(w, r, xcodeMetricsType, d.filter(types, devs))
 }

@@ -55,6 +55,12 @@ type TruthSignature struct {
 }
 
 // TruthMetrics returns the counts of the app's metrics documents as served now.
+//
+// Decision (Truth): TruthMetrics counts the unfiltered documents served now (app endpoint and
+// each build uploaded by Now); an insight without populations counts one population.
+// TruthDiagnostics lists signatures in served order with their logs and recursive frame counts
+// (no limit) and, for the first, the symbols in depth-first pre-order (log, tree, stack, root,
+// subFrames); a build without diagnostics gives no signatures and no error.
 func (s *Server) TruthMetrics(appID string) (MetricsTruth, error) {
 	a := s.appByID(appID)
 	if a == nil {
@@ -112,7 +118,7 @@ func (s *Server) TruthDiagnostics(buildID string) (DiagTruth, error) {
 	}
 	t := DiagTruth{BuildID: buildID}
 	for i, sg := range s.signatures(b) {
-		d := s.logs(sg, maxReviewLimit)
+		d := s.logs(sg, maxLimit)
 		ts := TruthSignature{ID: sg.id, Type: sg.typ, Weight: sg.weight}
 		var syms *[]string
 		if i == 0 {

@@ -22,6 +22,11 @@ func (b *bucket) prune(now time.Time) {
 // key is unknown). It returns the remaining budget after the request and, when the budget
 // is exhausted, the seconds until the oldest request leaves the window (the request is then
 // not recorded).
+//
+// Decision (429): Retry-After = seconds until the oldest request in the window leaves it (≥ 1);
+// FaultRateLimited uses 60. A rejected request is not recorded in the window. Requests whose
+// token names no registered kid are charged to one global bucket; requests with a known kid but
+// an invalid token are charged to that key (and answered 401).
 func (s *Server) take(kid string) (remaining int, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -1,10 +1,6 @@
 package simulator
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,14 +10,14 @@ import (
 	"strings"
 )
 
-// HTTP side of customer reviews: routing, query validation, cursors and JSON:API bodies.
+// HTTP side of customer reviews: query validation, cursors and JSON:API bodies. The review
+// paths (routes.go) answer JSON:API documents (Content-Type application/json, shaped like the
+// Apple sample in samples/json/customer_reviews_list_apple-doc-example.json) for the
+// catalog's apps (AppIDs). Auth, rate limiting, latency and Stats apply as everywhere; Inject
+// does not. TruthReviews, AppStoreVersions, EditResponse and DeleteResponse are the test side
+// (reviews_truth.go).
 
-const (
-	maxReviewLimit     = 200
-	defaultReviewLimit = 50
-	defaultReviewSort  = "-createdDate"
-	cursorPrefix       = "AQ."
-)
+const defaultReviewSort = "-createdDate"
 
 var (
 	reviewSorts     = []string{"createdDate", "-createdDate", "rating", "-rating"}
@@ -48,34 +44,6 @@ var (
 	}()
 )
 
-// routeReviews serves the customer review paths; false means the path is not one of them.
-func (s *Server) routeReviews(w http.ResponseWriter, r *http.Request) bool {
-	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")
-	if !strings.HasPrefix(r.URL.Path, "/v1/") || len(parts) < 2 || parts[1] == "" {
-		return false
-	}
-	switch {
-	case len(parts) == 3 && parts[0] == "apps" && parts[2] == "customerReviews":
-		s.serveReviewList(w, r, "apps", parts[1])
-	case len(parts) == 3 && parts[0] == "appStoreVersions" && parts[2] == "customerReviews":
-		s.serveReviewList(w, r, "appStoreVersions", parts[1])
-	case len(parts) == 2 && parts[0] == "customerReviews":
-		s.serveReview(w, r, parts[1])
-	case len(parts) == 3 && parts[0] == "customerReviews" && parts[2] == "response":
-		s.serveReviewResponse(w, r, parts[1], false)
-	case len(parts) == 4 && parts[0] == "customerReviews" && parts[2] == "relationships" && parts[3] == "response":
-		s.serveReviewResponse(w, r, parts[1], true)
-	default:
-		return false
-	}
-	return true
-}
-
-func errNoResource(typ, id string) *httpError {
-	return &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
-		detail: fmt.Sprintf("There is no resource of type '%s' with id '%s'", typ, id)}
-}
-
 func errNoResponse(reviewID string) *httpError {
 	return &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
 		detail: fmt.Sprintf("There is no resource of type 'customerReviewResponses' related to the customerReviews with id '%s'", reviewID)}
@@ -94,74 +62,34 @@ type listOpts struct {
 	fResp       map[string]bool
 	fTerr       map[string]bool
 	limit       int
-	cursor      string
 }
 
-// qget joins repeated occurrences of a parameter with commas (JSON:API array style).
-func qget(q url.Values, k string) (string, bool) {
-	v, ok := q[k]
-	return strings.Join(v, ","), ok
-}
-
-// enumSet parses a comma list whose elements must be in allowed.
-func enumSet(q url.Values, k string, allowed []string) (map[string]bool, *httpError) {
-	v, ok := qget(q, k)
-	if !ok {
-		return nil, nil
-	}
-	m := map[string]bool{}
-	for e := range strings.SplitSeq(v, ",") {
-		if !slices.Contains(allowed, e) {
-			return nil, errInvalidValue(k, e)
-		}
-		m[e] = true
-	}
-	return m, nil
-}
-
+// parseListOpts validates a reviews query: parameters in allowed, include members in
+// includes. Errors come in a fixed order: unknown parameter, sort, filters, include,
+// fields, limit.
+//
+// Decision (Query): sort default -createdDate; every sort breaks ties by id ascending
+// (bytewise), also for -rating and -createdDate. Repeated parameters are joined with commas
+// (JSON:API arrays). filter[territory] and filter[reviewTerritory] accept the spec's 233
+// TerritoryCode values (both given: intersection). exists[publishedResponse]=true keeps reviews
+// whose visible response is PUBLISHED; false keeps the others (none or PENDING_PUBLISH). limit
+// 1–200, default 50. Invalid values (sort not exactly one of the four, rating outside 1–5,
+// unknown territory/include/fields value, exists not true/false, limit out of range or not an
+// integer, bad cursor): 400 PARAMETER_ERROR.INVALID with the parameter as source; unknown
+// parameters 400 PARAMETER_ERROR.ILLEGAL (first in sorted order). Parameters are checked before
+// the path id; an unknown id is 404 NOT_FOUND "There is no resource of type 'apps' with id 'X'"
+// (appStoreVersions, customerReviews likewise). A review not yet created is 404.
 func parseListOpts(q url.Values, allowed []string, includes []string) (*listOpts, *httpError) {
 	if e := checkParams(q, allowed); e != nil {
 		return nil, e
 	}
-	o := &listOpts{sort: defaultReviewSort, limit: defaultReviewLimit}
-	if v, ok := qget(q, "sort"); ok {
-		if !slices.Contains(reviewSorts, v) {
-			return nil, errInvalidValue("sort", v)
-		}
-		o.sort = v
+	o := &listOpts{}
+	var e *httpError
+	if o.sort, e = parseSort(q, defaultReviewSort, reviewSorts); e != nil {
+		return nil, e
 	}
-	if v, ok := qget(q, "filter[rating]"); ok {
-		o.ratings = map[int]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			n, err := strconv.Atoi(e)
-			if err != nil || n < 1 || n > 5 || strconv.Itoa(n) != e {
-				return nil, errInvalidValue("filter[rating]", e)
-			}
-			o.ratings[n] = true
-		}
-	}
-	for _, k := range []string{"filter[territory]", "filter[reviewTerritory]"} {
-		v, ok := qget(q, k)
-		if !ok {
-			continue
-		}
-		m := map[string]bool{}
-		for e := range strings.SplitSeq(v, ",") {
-			if !validTerritory[e] {
-				return nil, errInvalidValue(k, e)
-			}
-			if o.territories == nil || o.territories[e] {
-				m[e] = true
-			}
-		}
-		o.territories = m // both given: the intersection
-	}
-	if v, ok := qget(q, "exists[publishedResponse]"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil || (v != "true" && v != "false") {
-			return nil, errInvalidValue("exists[publishedResponse]", v)
-		}
-		o.exists = &b
+	if e = o.parseFilters(q); e != nil {
+		return nil, e
 	}
 	inc, e := enumSet(q, "include", includes)
 	if e != nil {
@@ -177,17 +105,49 @@ func parseListOpts(q url.Values, allowed []string, includes []string) (*listOpts
 	if o.fTerr, e = enumSet(q, "fields[territories]", terrFieldList); e != nil {
 		return nil, e
 	}
-	if v, ok := qget(q, "limit"); ok {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxReviewLimit {
-			return nil, errInvalidValue("limit", v)
-		}
-		o.limit = n
-	}
-	if v, ok := qget(q, "cursor"); ok {
-		o.cursor = v
+	if o.limit, e = parseLimit(q); e != nil {
+		return nil, e
 	}
 	return o, nil
+}
+
+// parseFilters reads filter[rating], filter[territory] and filter[reviewTerritory] (both
+// given: the intersection) and exists[publishedResponse].
+func (o *listOpts) parseFilters(q url.Values) *httpError {
+	if v, ok := qget(q, "filter[rating]"); ok {
+		o.ratings = map[int]bool{}
+		for e := range strings.SplitSeq(v, ",") {
+			n, err := strconv.Atoi(e)
+			if err != nil || n < 1 || n > 5 || strconv.Itoa(n) != e {
+				return errInvalidValue("filter[rating]", e)
+			}
+			o.ratings[n] = true
+		}
+	}
+	for _, k := range []string{"filter[territory]", "filter[reviewTerritory]"} {
+		v, ok := qget(q, k)
+		if !ok {
+			continue
+		}
+		m := map[string]bool{}
+		for e := range strings.SplitSeq(v, ",") {
+			if !validTerritory[e] {
+				return errInvalidValue(k, e)
+			}
+			if o.territories == nil || o.territories[e] {
+				m[e] = true
+			}
+		}
+		o.territories = m
+	}
+	if v, ok := qget(q, "exists[publishedResponse]"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil || (v != "true" && v != "false") {
+			return errInvalidValue("exists[publishedResponse]", v)
+		}
+		o.exists = &b
+	}
+	return nil
 }
 
 // filterKey is the canonical text of what selects and orders a listing (cursor binding).
@@ -218,47 +178,6 @@ func (o *listOpts) filterKey(path string) string {
 	return b.String()
 }
 
-// Cursors: "AQ." + base64url(version 1, offset, snapshot unix seconds, 8-byte check over the
-// seed, the filters, offset and snapshot).
-func (s *Server) cursorMAC(key string, off uint64, snap int64) []byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "asc-cursor|%d|%s|%d|%d", s.opt.Seed, key, off, snap)
-	return h.Sum(nil)[:8]
-}
-
-func (s *Server) encodeCursor(key string, off uint64, snap int64) string {
-	b := []byte{1}
-	b = binary.AppendUvarint(b, off)
-	b = binary.AppendVarint(b, snap)
-	b = append(b, s.cursorMAC(key, off, snap)...)
-	return cursorPrefix + base64.RawURLEncoding.EncodeToString(b)
-}
-
-func (s *Server) decodeCursor(key, c string) (off uint64, snap int64, ok bool) {
-	raw, found := strings.CutPrefix(c, cursorPrefix)
-	if !found {
-		return 0, 0, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || len(b) < 1+1+1+8 || b[0] != 1 {
-		return 0, 0, false
-	}
-	rest := b[1:]
-	off, n := binary.Uvarint(rest)
-	if n <= 0 {
-		return 0, 0, false
-	}
-	rest = rest[n:]
-	snap, n = binary.Varint(rest)
-	if n <= 0 || len(rest[n:]) != 8 {
-		return 0, 0, false
-	}
-	if !bytes.Equal(rest[n:], s.cursorMAC(key, off, snap)) || off > 1<<40 {
-		return 0, 0, false
-	}
-	return off, snap, true
-}
-
 // reviewOrder is the comparison for a sort value; ties always break by id ascending.
 func reviewOrder(sort string) func(a, b *review) int {
 	return func(a, b *review) int {
@@ -280,27 +199,6 @@ func reviewOrder(sort string) func(a, b *review) int {
 	}
 }
 
-// JSON:API shapes.
-type docLinks struct {
-	Self string `json:"self"`
-	Next string `json:"next,omitempty"`
-}
-
-type relLinks struct {
-	Self    string `json:"self"`
-	Related string `json:"related"`
-}
-
-type resID struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
-}
-
-type relationship struct {
-	Links *relLinks       `json:"links,omitempty"`
-	Data  json.RawMessage `json:"data,omitempty"`
-}
-
 type reviewAttrs struct {
 	Rating           *int    `json:"rating,omitempty"`
 	Title            *string `json:"title,omitempty"`
@@ -320,43 +218,6 @@ type territoryAttrs struct {
 	Currency *string `json:"currency,omitempty"`
 }
 
-type resource struct {
-	Type          string                   `json:"type"`
-	ID            string                   `json:"id"`
-	Attributes    any                      `json:"attributes,omitempty"`
-	Relationships map[string]*relationship `json:"relationships,omitempty"`
-	Links         docLinks                 `json:"links"`
-}
-
-type pagingMeta struct {
-	Paging struct {
-		Total int `json:"total"`
-		Limit int `json:"limit"`
-	} `json:"paging"`
-}
-
-type listDoc struct {
-	Data     []*resource `json:"data"`
-	Included []*resource `json:"included,omitempty"`
-	Links    docLinks    `json:"links"`
-	Meta     *pagingMeta `json:"meta,omitempty"`
-}
-
-type singleDoc struct {
-	Data     any         `json:"data"`
-	Included []*resource `json:"included,omitempty"`
-	Links    docLinks    `json:"links"`
-}
-
-func want(fields map[string]bool, f string) bool { return fields == nil || fields[f] }
-
-func ptr[T any](v T) *T { return &v }
-
-func rawID(typ, id string) json.RawMessage {
-	b, _ := json.Marshal(resID{Type: typ, ID: id})
-	return b
-}
-
 // renderer builds resources with absolute links on the request's host.
 type renderer struct {
 	base string
@@ -369,6 +230,18 @@ func newRenderer(r *http.Request, o *listOpts) *renderer {
 	return &renderer{base: "http://" + r.Host, o: o, seen: map[string]bool{}}
 }
 
+// Decision (include=response): every review's relationships.response gets "data" (the {type,id}
+// or null) and included[] holds the customerReviewResponses (attributes responseBody,
+// lastModifiedDate, state; relationships.review.data; links.self
+// /v1/customerReviewResponses/{id}); "included" is omitted when empty. include=reviewTerritory
+// adds relationships.reviewTerritory.data and territories resources (attribute currency).
+// fields[...] restrict attributes; a review's response relationship is served when
+// fields[customerReviews] is absent, names response, or include=response; a response's review
+// relationship when fields[customerReviewResponses] is absent or names review; "attributes" is
+// omitted when no attribute is left. The single-review and /response endpoints take fields and
+// include (include=review on /response); a review without a visible response answers 404 on
+// /response and /relationships/response. JSON is compact, not HTML-escaped ("<" stays "<";
+// U+2028 is escaped by encoding/json), one trailing newline.
 func (rd *renderer) review(rv *review, resp *reviewResponse) *resource {
 	o := rd.o
 	res := &resource{Type: "customerReviews", ID: rv.id,
@@ -457,29 +330,14 @@ func (rd *renderer) add(res *resource) {
 	}
 }
 
-func selfURL(r *http.Request, base string) string {
-	if r.URL.RawQuery == "" {
-		return base + r.URL.Path
-	}
-	return base + r.URL.Path + "?" + r.URL.RawQuery
-}
-
-func writeJSON(w http.ResponseWriter, r *http.Request, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		writeError(w, errUnexpected())
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
-}
-
+// Decision (Paging): links.self = "http://"+Host + the request's path and raw query; links.next
+// = the same path with the request's query plus cursor, re-encoded by url.Values (sorted keys,
+// %5B…%5D), absent on the last page. The cursor "AQ.<base64url>" holds offset, snapshot time
+// (Now of the first page) and an 8-byte check over seed, path, sort and filters; any change to
+// those or to its bytes → 400 on cursor. Pages after the first list the snapshot (reviews and
+// generated responses visible at that time), so a walk sees each review once and total stays
+// put while the clock moves; limit, fields and include may change between pages. Edits made
+// with EditResponse/DeleteResponse show at once, even inside a walk.
 func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, id string) {
 	o, e := parseListOpts(r.URL.Query(), listParams, []string{"response", "reviewTerritory"})
 	if e != nil {
@@ -499,17 +357,32 @@ func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, i
 		return
 	}
 	key := o.filterKey(r.URL.Path)
-	snap, off := s.now().Unix(), uint64(0)
-	if o.cursor != "" {
-		var ok bool
-		if off, snap, ok = s.decodeCursor(key, o.cursor); !ok {
-			writeError(w, errInvalidValue("cursor", o.cursor))
-			return
-		}
+	off, snap, e := s.cursorAt(r.URL.Query(), key, s.now().Unix())
+	if e != nil {
+		writeError(w, e)
+		return
 	}
+	rd := newRenderer(r, o)
 	st.mu.Lock()
+	sel := s.selectReviews(st, ar, ver, o, snap)
+	doc, start, end := pageDoc[*resource, *resource](s, r, rd.base, key, off, o.limit, len(sel), snap)
+	page := sel[start:end]
+	resps := make([]*reviewResponse, len(page))
+	for i, rv := range page {
+		resps[i] = st.responseAt(rv, snap)
+	}
+	st.mu.Unlock()
+	for i, rv := range page {
+		doc.Data = append(doc.Data, rd.review(rv, resps[i]))
+	}
+	doc.Included = rd.inc
+	writeJSON(w, r, doc)
+}
+
+// selectReviews lists the reviews of ar (of version ver when not nil) visible at snap that
+// pass o's filters, in o's order. The caller holds st.mu.
+func (s *Server) selectReviews(st *reviewStore, ar *appReviews, ver *appVersion, o *listOpts, snap int64) []*review {
 	var sel []*review
-	var resps []*reviewResponse
 	for _, rv := range s.visible(st, ar, snap) {
 		if ver != nil && rv.version != ver ||
 			o.ratings != nil && !o.ratings[rv.rating] ||
@@ -525,39 +398,31 @@ func (s *Server) serveReviewList(w http.ResponseWriter, r *http.Request, kind, i
 		sel = append(sel, rv)
 	}
 	slices.SortFunc(sel, reviewOrder(o.sort))
-	total := len(sel)
-	start, end := pageBounds(off, o.limit, total)
-	page := sel[start:end]
-	for _, rv := range page {
-		resps = append(resps, st.responseAt(rv, snap))
-	}
-	st.mu.Unlock()
+	return sel
+}
 
-	rd := newRenderer(r, o)
-	doc := listDoc{Data: make([]*resource, 0, len(page)), Links: docLinks{Self: selfURL(r, rd.base)},
-		Meta: &pagingMeta{}}
-	for i, rv := range page {
-		doc.Data = append(doc.Data, rd.review(rv, resps[i]))
+// openReview validates a single-review query and finds the review visible now and its
+// response; on failure it writes the error and returns a nil review.
+func (s *Server) openReview(w http.ResponseWriter, r *http.Request, params, includes []string, id string) (*listOpts, *review, *reviewResponse) {
+	o, e := parseListOpts(r.URL.Query(), params, includes)
+	if e != nil {
+		writeError(w, e)
+		return nil, nil, nil
 	}
-	doc.Included = rd.inc
-	doc.Links.Next = s.nextLink(r, rd.base, key, end, total, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, o.limit
-	writeJSON(w, r, doc)
+	rv, resp := s.reviewAt(id, s.now().Unix())
+	if !found(w, rv, "customerReviews", id) {
+		return nil, nil, nil
+	}
+	return o, rv, resp
 }
 
 func (s *Server) serveReview(w http.ResponseWriter, r *http.Request, id string) {
-	o, e := parseListOpts(r.URL.Query(), reviewParams, []string{"response", "reviewTerritory"})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	rv, resp := s.reviewAt(id, s.now().Unix())
+	o, rv, resp := s.openReview(w, r, reviewParams, []string{"response", "reviewTerritory"}, id)
 	if rv == nil {
-		writeError(w, errNoResource("customerReviews", id))
 		return
 	}
 	rd := newRenderer(r, o)
-	doc := singleDoc{Data: rd.review(rv, resp), Links: docLinks{Self: selfURL(r, rd.base)}}
+	doc := oneDoc[*resource, *resource]{Data: rd.review(rv, resp), Links: docLinks{Self: selfURL(r, rd.base)}}
 	doc.Included = rd.inc
 	writeJSON(w, r, doc)
 }
@@ -569,14 +434,8 @@ func (s *Server) serveReviewResponse(w http.ResponseWriter, r *http.Request, id 
 	if linkage {
 		params = nil
 	}
-	o, e := parseListOpts(r.URL.Query(), params, []string{"review"})
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	rv, resp := s.reviewAt(id, s.now().Unix())
+	o, rv, resp := s.openReview(w, r, params, []string{"review"}, id)
 	if rv == nil {
-		writeError(w, errNoResource("customerReviews", id))
 		return
 	}
 	if resp == nil {
@@ -584,7 +443,7 @@ func (s *Server) serveReviewResponse(w http.ResponseWriter, r *http.Request, id 
 		return
 	}
 	rd := newRenderer(r, o)
-	doc := singleDoc{Links: docLinks{Self: selfURL(r, rd.base)}}
+	doc := oneDoc[any, *resource]{Links: docLinks{Self: selfURL(r, rd.base)}}
 	if linkage {
 		doc.Data = resID{Type: "customerReviewResponses", ID: resp.id}
 	} else {
@@ -598,23 +457,6 @@ func (s *Server) serveReviewResponse(w http.ResponseWriter, r *http.Request, id 
 	}
 	doc.Included = rd.inc
 	writeJSON(w, r, doc)
-}
-
-// pageBounds is the [start, end) of the page at offset off, limit long, in total items.
-func pageBounds(off uint64, limit, total int) (start, end int) {
-	start = min(int(off), total)
-	return start, min(start+limit, total)
-}
-
-// nextLink is links.next for a page ending at end: the request's own query with a fresh
-// cursor, or "" on the last page.
-func (s *Server) nextLink(r *http.Request, base, key string, end, total int, snap int64) string {
-	if end >= total {
-		return ""
-	}
-	q := r.URL.Query()
-	q.Set("cursor", s.encodeCursor(key, uint64(end), snap))
-	return base + r.URL.Path + "?" + q.Encode()
 }
 
 // reviewAt finds a review visible at now and its response visible then (nil, nil when the

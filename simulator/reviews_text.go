@@ -1,7 +1,7 @@
 package simulator
 
-// Text corpora and territories for synthetic customer reviews (see doc.go, "Customer
-// reviews"). Everything here is data; reviews.go combines it deterministically.
+// Text corpora and territories for synthetic customer reviews. Everything here is data;
+// reviews_gen.go combines it deterministically.
 
 // reviewTerritory is a storefront reviews come from: alpha-3 code, weight, language,
 // standard UTC offset in minutes, whether it observes summer time (+1 h) and in which

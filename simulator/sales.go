@@ -20,6 +20,11 @@ var (
 )
 
 // acceptable reports whether the Accept header admits application/a-gzip.
+//
+// Decision (Accept): anything that does not admit application/a-gzip, */* or application/*
+// (e.g. application/json alone) → 406 NOT_ACCEPTABLE, detail "The Accept header you specified
+// in the request is not supported. The allowed type is application/a-gzip." No Accept header is
+// fine.
 func acceptable(h []string) bool {
 	if len(h) == 0 {
 		return true
@@ -36,22 +41,13 @@ func acceptable(h []string) bool {
 	return false
 }
 
-// checkParams rejects query parameters the endpoint does not know.
-func checkParams(q url.Values, allowed []string) *httpError {
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		if !slices.Contains(allowed, k) {
-			return errIllegal(k)
-		}
-	}
-	return nil
-}
-
 // versions are the versions the server accepts for a combination, latest last.
+//
+// Decision (Version): omitted = latest; wrong = 400 PARAMETER_ERROR.INVALID "…The latest
+// version for this report is X." source filter[version] (1_2 for the subscription family gets
+// this too). INSTALLS yearly accepts 1_0 and 1_1 (same layout). With Accept14, 1_4 is accepted
+// and becomes the latest for SUBSCRIPTION, SUBSCRIPTION_EVENT, SUBSCRIBER (so omitted version
+// serves 1_4 and the error names 1_4).
 func (s *Server) versions(c report.Combo) []string {
 	if s.opt.Accept14 && subscriptionFamily[c.Type] {
 		return append(slices.Clone(c.Versions), "1_4")
@@ -68,6 +64,23 @@ func (s *Server) resolveVersion(c report.Combo, v string) (string, bool) {
 }
 
 // salesUnit validates a salesReports query and returns the unit and version it asks for.
+//
+// Decision (Missing required filter): 400 PARAMETER_ERROR.REQUIRED, title "A parameter is
+// required", detail "The parameter 'filter[X]' is required", source.parameter. Sales checks
+// reportType, reportSubType, frequency, vendorNumber in that order; finance reportType,
+// regionCode, reportDate, vendorNumber.
+//
+// Decision: Unknown enum value (reportType, reportSubType, frequency, finance reportType,
+// regionCode, malformed finance reportDate): 400 PARAMETER_ERROR.INVALID "A parameter has an
+// invalid value", detail "'V' is not a valid value for the parameter 'filter[X]'". Unknown
+// query parameters: 400 PARAMETER_ERROR.ILLEGAL naming the parameter.
+//
+// Decision (Wrong vendor number): 400 PARAMETER_ERROR.INVALID, detail "Invalid vendor number.",
+// source filter[vendorNumber] (checked before the combination).
+//
+// Decision: Combination not in report.SalesCombos, or reportDate not in its frequency's format
+// (or not a real date): 400 PARAMETER_ERROR.INVALID.INVALID_COMBINATION with the §A.4
+// title/detail, no source.
 func (s *Server) salesUnit(q url.Values) (report.Unit, string, *httpError) {
 	if e := checkParams(q, salesParams); e != nil {
 		return report.Unit{}, "", e
@@ -125,6 +138,9 @@ func canonicalPeriod(freq, d string) (string, bool) {
 }
 
 // latestPeriod is the newest period of the unit's frequency that is available now.
+//
+// Decision: reportDate omitted (any frequency, not only DAILY): the latest period available
+// now. WEEKLY accepts any day and serves the Monday–Sunday week containing it.
 func (s *Server) latestPeriod(u report.Unit) string {
 	now := s.now()
 	day := now.In(report.Pacific)
@@ -164,7 +180,15 @@ var fileCodes = map[string]string{
 	"WIN_BACK_ELIGIBILITY":               "Win_Back_Eligibility", "INSTALLS": "Installs", "FIRST_ANNUAL": "First_Annual",
 }
 
-// fileName is the Content-Disposition file name of a unit (see doc.go).
+// fileName is the Content-Disposition file name of a unit.
+//
+// Decision: File names (Content-Disposition: attachment; filename=…): sales
+// <code>_<F>_<vendor>_<period without dashes>.txt.gz with code S (SALES), O (PRE_ORDER), N
+// (NEWSSTAND), Subscription, Subscription_Event, Subscriber,
+// Subscription_Offer_Code_Redemption, Win_Back_Eligibility, Installs_<Subtype>,
+// First_Annual_<Subtype>; F = D/W/M/Y; e.g. S_D_85012345_20261120.txt.gz. Finance
+// <vendor>_<PPYY>_<region>.txt.gz (fiscal period, fiscal year), FINANCE_DETAIL
+// <vendor>_<PPYY>_Z1_DETAIL.txt.gz.
 func (s *Server) fileName(u report.Unit) string {
 	if u.Family == report.Finance {
 		pp := u.Period[5:7] + u.Period[2:4]

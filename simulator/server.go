@@ -28,13 +28,13 @@ type Options struct {
 	// Apps is the number of apps in the synthetic catalog (default 4).
 	Apps int
 	// ReviewsPerApp is the number of historic customer reviews per app (0 = 1500, negative =
-	// none); a steady stream follows after ReviewEpoch (see doc.go, "Customer reviews").
+	// none); a steady stream follows after ReviewEpoch (see the decisions in reviews.go).
 	ReviewsPerApp int
 	// MetricsExtra adds to perfPowerMetrics a LAUNCH metric "prewarmTime" with the unit
-	// "microfortnights", which no loader knows (see doc.go, "Metrics and diagnostics").
+	// "microfortnights", which no loader knows (see extraMetric in metrics_perf.go).
 	MetricsExtra bool
 	// AnalyticsSince, when positive, starts the simulator with an ONGOING analytics report
-	// request for every app, created that long before Now (see doc.go, decision 54), so a
+	// request for every app, created that long before Now (see anaStore in analytics.go), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
 }
@@ -68,6 +68,8 @@ type Server struct {
 
 	anaOnce sync.Once
 	ana     *anaStore // Analytics Reports API state (analytics.go)
+
+	mux *http.ServeMux // the route table (routes.go), built once by New
 }
 
 // Stats counts requests since New or ResetStats.
@@ -107,6 +109,7 @@ func New(opt Options) *Server {
 	}
 	s.stats = newStats()
 	s.cat = s.buildCatalog()
+	s.mux = s.newMux()
 	return s
 }
 
@@ -159,61 +162,45 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: the request is counted (Stats), waits Options.Latency,
+// then goes to its route (routes.go).
 func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	w := &statusWriter{ResponseWriter: rw}
-	defer func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.stats.Requests++
-		s.stats.ByPath[r.URL.Path]++
-		s.stats.ByStatus[w.status]++
-		switch w.status {
-		case http.StatusUnauthorized:
-			s.stats.Unauthorized++
-		case http.StatusTooManyRequests:
-			s.stats.RateLimited++
-		}
-	}()
-	if s.opt.Latency > 0 {
-		t := time.NewTimer(s.opt.Latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			w.status = 499 // client closed request; nothing is written
-			return
-		}
-	}
-	// Pre-signed segment URLs carry their own signature and refuse an Authorization header.
-	if s.routePresigned(w, r) {
+	defer s.count(r, w)
+	if !s.delay(r) {
+		w.status = 499 // client closed request; nothing is written
 		return
 	}
-	kid, aerr := s.authenticate(r)
-	rem, retry := s.take(kid)
-	w.Header().Set("X-Rate-Limit", s.rateHeader(rem))
-	if aerr != nil {
-		writeError(w, errUnauthorized())
-		return
+	s.dispatch(w, r)
+}
+
+// count adds a finished request to the Stats.
+func (s *Server) count(r *http.Request, w *statusWriter) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Requests++
+	s.stats.ByPath[r.URL.Path]++
+	s.stats.ByStatus[w.status]++
+	switch w.status {
+	case http.StatusUnauthorized:
+		s.stats.Unauthorized++
+	case http.StatusTooManyRequests:
+		s.stats.RateLimited++
 	}
-	if retry > 0 {
-		writeError(w, errRateLimited(retry))
-		return
+}
+
+// delay waits Options.Latency; false means the request was cancelled meanwhile.
+func (s *Server) delay(r *http.Request) bool {
+	if s.opt.Latency <= 0 {
+		return true
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.analyticsWrite(r) {
-		w.Header().Set("Allow", "GET")
-		writeError(w, errMethod(r.Method))
-		return
-	}
-	switch r.URL.Path {
-	case "/v1/salesReports":
-		s.serveSales(w, r)
-	case "/v1/financeReports":
-		s.serveFinance(w, r)
-	default:
-		if !s.routeReviews(w, r) && !s.routeMetrics(w, r) && !s.routeAnalytics(w, r) && !s.routeCatalog(w, r) {
-			writeError(w, errNoPath(r.URL.Path))
-		}
+	t := time.NewTimer(s.opt.Latency)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
 	}
 }
 
@@ -258,6 +245,14 @@ func (s *Server) report(u report.Unit, version string) *served {
 }
 
 // availability says whether the unit can be served now: nil, or the 404/410 to answer.
+//
+// Decision: Not yet available (Now before report.ExpectedAvailable, incl. future periods):
+// sales 404 NOT_FOUND "The report you requested is not available yet. Try again later.";
+// finance 404 "There were no sales for the date specified." (as Apple).
+//
+// Decision: Past retention (report.Retention after availability): 410 with code NOT_FOUND,
+// title "The requested resource is no longer available", detail "Report is no longer
+// available." Order: faults, then availability, then data.
 func (s *Server) availability(u report.Unit) *httpError {
 	avail, err := report.ExpectedAvailable(u)
 	if err != nil {

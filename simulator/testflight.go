@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// TestFlight usage metrics (decision 76): per-day tester and build usage, a pure function of
+// TestFlight usage metrics: per-day tester and build usage, a pure function of
 // the seed, the app or build and the UTC day.
 
 const testersPerApp = 8
@@ -151,19 +151,6 @@ func (s *Server) TruthBetaBuildUsages(buildID string) ([]TruthBuildDay, error) {
 	return s.buildDays(b, now), nil
 }
 
-// routeTestFlight serves the two TestFlight metrics paths.
-func (s *Server) routeTestFlight(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	switch {
-	case len(parts) == 4 && parts[0] == "apps" && parts[2] == "metrics" && parts[3] == "betaTesterUsages":
-		s.serveTesterUsages(w, r, parts[1])
-	case len(parts) == 4 && parts[0] == "builds" && parts[2] == "metrics" && parts[3] == "betaBuildUsages":
-		s.serveBuildUsages(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
 type metricPoint struct {
 	Start  string `json:"start"`
 	End    string `json:"end"`
@@ -181,13 +168,12 @@ type metricItem struct {
 	Dimensions map[string]*metricDim `json:"dimensions,omitempty"`
 }
 
-type metricDoc struct {
-	Data     []*metricItem `json:"data"`
-	Included []*jres       `json:"included,omitempty"`
-	Links    docLinks      `json:"links"`
-	Meta     *pagingMeta   `json:"meta"`
-}
-
+// Decision (TestFlight): GET /v1/apps/{id}/metrics/betaTesterUsages (period
+// P7D|P30D|P90D|P365D, default P30D; groupBy=betaTesters; filter[betaTesters]) and GET
+// /v1/builds/{id}/metrics/betaBuildUsages serve one dataPoint per UTC day (start = the day, end
+// = the next day) for the period's days ending yesterday (UTC), and for a build from its upload
+// day to the earlier of yesterday and its expiry. Eight testers per live app; without groupBy
+// the tester values are summed into one data item.
 func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID string) {
 	period := "P30D"
 	var groupBy map[string]bool
@@ -213,51 +199,62 @@ func (s *Server) serveTesterUsages(w http.ResponseWriter, r *http.Request, appID
 		}
 	}
 	days := periodDays(jq.now, betaPeriods[period])
-	point := func(d time.Time, c, ss, f int) metricPoint {
-		return metricPoint{Start: iso(d), End: iso(d.AddDate(0, 0, 1)),
-			Values: kvs{{"crashCount", c}, {"sessionCount", ss}, {"feedbackCount", f}}}
-	}
 	var items []*metricItem
-	var who []*betaTester
+	var who []*betaTester // the tester of each item when grouped
 	if groupBy["betaTesters"] {
 		for _, t := range ts {
-			it := &metricItem{Type: "appsBetaTesterUsages"}
-			for _, d := range days {
-				x := s.testerDay(a, t, d)
-				it.DataPoints = append(it.DataPoints, point(d, x.Crashes, x.Sessions, x.Feedback))
-			}
-			it.Dimensions = map[string]*metricDim{"betaTesters": {Data: linkage("betaTesters", t.id),
-				Links: map[string]string{"related": jq.base + "/v1/betaTesters/" + t.id,
-					"groupBy": jq.base + r.URL.Path + "?groupBy=betaTesters"}}}
-			items = append(items, it)
+			items = append(items, s.testerItem(jq, a, t, days))
 			who = append(who, t)
 		}
 	} else if len(ts) > 0 {
-		it := &metricItem{Type: "appsBetaTesterUsages"}
-		for _, d := range days {
-			var c, ss, f int
-			for _, t := range ts {
-				x := s.testerDay(a, t, d)
-				c, ss, f = c+x.Crashes, ss+x.Sessions, f+x.Feedback
-			}
-			it.DataPoints = append(it.DataPoints, point(d, c, ss, f))
-		}
-		items = append(items, it)
+		items = append(items, s.testersItem(a, ts, days))
 	}
-	total := len(items)
-	start, end := pageBounds(off, jq.limit, total)
-	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
+	doc, start, end := pageDoc[*metricItem, *jres](s, r, jq.base, cursorKey(r), off, jq.limit, len(items), snap)
+	doc.Data = items[start:end]
 	if who != nil {
 		for _, t := range who[start:end] {
-			doc.Included = append(doc.Included, &jres{Type: "betaTesters", ID: t.id,
-				Links: docLinks{Self: jq.base + "/v1/betaTesters/" + t.id},
-				Attributes: kvs{{"firstName", t.first}, {"lastName", t.last}, {"email", t.email},
-					{"inviteType", "EMAIL"}, {"state", "INSTALLED"}}})
+			doc.Included = append(doc.Included, testerRes(jq.base, t))
 		}
 	}
-	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, total, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = total, jq.limit
 	writeJSON(w, r, doc)
+}
+
+func testerPoint(d time.Time, c, ss, f int) metricPoint {
+	return metricPoint{Start: iso(d), End: iso(d.AddDate(0, 0, 1)),
+		Values: kvs{{"crashCount", c}, {"sessionCount", ss}, {"feedbackCount", f}}}
+}
+
+// testerItem is one tester's usage over days (groupBy=betaTesters).
+func (s *Server) testerItem(jq *jreq, a *app, t *betaTester, days []time.Time) *metricItem {
+	it := &metricItem{Type: "appsBetaTesterUsages"}
+	for _, d := range days {
+		x := s.testerDay(a, t, d)
+		it.DataPoints = append(it.DataPoints, testerPoint(d, x.Crashes, x.Sessions, x.Feedback))
+	}
+	it.Dimensions = map[string]*metricDim{"betaTesters": {Data: linkage("betaTesters", t.id),
+		Links: map[string]string{"related": jq.base + "/v1/betaTesters/" + t.id,
+			"groupBy": jq.base + jq.r.URL.Path + "?groupBy=betaTesters"}}}
+	return it
+}
+
+// testersItem sums the testers' usage per day into one item.
+func (s *Server) testersItem(a *app, ts []*betaTester, days []time.Time) *metricItem {
+	it := &metricItem{Type: "appsBetaTesterUsages"}
+	for _, d := range days {
+		var c, ss, f int
+		for _, t := range ts {
+			x := s.testerDay(a, t, d)
+			c, ss, f = c+x.Crashes, ss+x.Sessions, f+x.Feedback
+		}
+		it.DataPoints = append(it.DataPoints, testerPoint(d, c, ss, f))
+	}
+	return it
+}
+
+func testerRes(base string, t *betaTester) *jres {
+	return &jres{Type: "betaTesters", ID: t.id, Links: docLinks{Self: base + "/v1/betaTesters/" + t.id},
+		Attributes: kvs{{"firstName", t.first}, {"lastName", t.last}, {"email", t.email},
+			{"inviteType", "EMAIL"}, {"state", "INSTALLED"}}}
 }
 
 func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildID string) {
@@ -273,9 +270,7 @@ func (s *Server) serveBuildUsages(w http.ResponseWriter, r *http.Request, buildI
 				{"feedbackCount", x.Feedback}, {"inviteCount", x.Invites}}})
 	}
 	items := []*metricItem{it}
-	start, end := pageBounds(off, jq.limit, 1)
-	doc := metricDoc{Data: items[start:end], Links: docLinks{Self: selfURL(r, jq.base)}, Meta: &pagingMeta{}}
-	doc.Links.Next = s.nextLink(r, jq.base, cursorKey(r), end, 1, snap)
-	doc.Meta.Paging.Total, doc.Meta.Paging.Limit = 1, jq.limit
+	doc, start, end := pageDoc[*metricItem, *jres](s, r, jq.base, cursorKey(r), off, jq.limit, 1, snap)
+	doc.Data = items[start:end]
 	writeJSON(w, r, doc)
 }

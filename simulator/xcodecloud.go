@@ -1,16 +1,16 @@
 package simulator
 
 import (
-	"fmt"
-	"net/http"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Xcode Cloud (decision 77): products, build runs and their actions, a pure function of the
-// seed, the catalog and the clock (only what was created by then is visible).
+// Xcode Cloud: products, build runs and their actions, a pure function of the
+// seed, the catalog and the clock (only what was created by then is visible). The HTTP side
+// is in xcodecloud_http.go.
 
 const (
 	ciDateFmt     = "2006-01-02T15:04:05.000Z"
@@ -71,6 +71,14 @@ func (s *Server) ciProducts() []*ciProduct {
 }
 
 // ciRuns are the product's runs created at or before t, oldest first (number = index + 1).
+//
+// Decision (Xcode Cloud): one APP ciProduct per live app plus a FRAMEWORK product "AscetlKit".
+// Build runs: a periodic run every 3 days (+ up to 2 days of jitter) from 30 days before the
+// app's oldest build, plus one run 40–100 minutes before every build upload that produced it
+// (relationship builds). Numbers count runs by createdDate from 1; only runs created by Now are
+// visible, a run whose finish lies after Now is RUNNING with no completionStatus. A run's
+// issueCounts are the sums over its actions; after a failing action the rest are SKIPPED; a
+// SKIPPED run has no actions. Dates in UTC with milliseconds.
 func (s *Server) ciRuns(p *ciProduct, t time.Time) []*ciRun {
 	var runs []*ciRun
 	for k := 0; ; k++ {
@@ -108,7 +116,9 @@ var ciStatuses = []struct {
 	pct    int
 }{{"SUCCEEDED", 70}, {"FAILED", 15}, {"ERRORED", 5}, {"CANCELED", 5}, {"SKIPPED", 5}}
 
-// fillRun decides the run's outcome, actions and visibility of its progress at t.
+// fillRun decides the run's outcome, actions and visibility of its progress at t. The
+// draws from the run's generator come in a fixed order: start, message, pull request,
+// status, steps, failing step, action durations and counts, finish.
 func (s *Server) fillRun(run *ciRun, t time.Time) {
 	r := s.rng("ciRunDetail", run.id)
 	run.started = run.created.Add(time.Duration(5+r.IntN(115)) * time.Second)
@@ -120,6 +130,20 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 	if run.pr {
 		run.reason = "PULL_REQUEST_UPDATE"
 	}
+	status := ciRunStatus(r, run)
+	steps := ciSteps(r, run, status)
+	failAt := -1
+	if status != "SUCCEEDED" && status != "SKIPPED" {
+		failAt = r.IntN(len(steps))
+	}
+	at := ciRunActions(r, run, steps, failAt, status)
+	run.finished = at.Add(time.Duration(10+r.IntN(50)) * time.Second)
+	run.counts = sumCounts(run.actions, false)
+	ciProgressAt(run, t, status)
+}
+
+// ciRunStatus is the outcome of a finished run: a run that produced a build succeeded.
+func ciRunStatus(r *rand.Rand, run *ciRun) string {
 	status := "SUCCEEDED"
 	if run.build == nil {
 		x := r.IntN(100)
@@ -131,21 +155,31 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 			x -= c.pct
 		}
 	}
-	type step struct{ name, typ string }
-	steps := []step{{"Build - iOS", "BUILD"}, {"Test - iOS", "TEST"}}
+	return status
+}
+
+type ciStep struct{ name, typ string }
+
+// ciSteps are the run's actions: build and test, sometimes analyze, archive for a run that
+// produced a build; a SKIPPED run has none.
+func ciSteps(r *rand.Rand, run *ciRun, status string) []ciStep {
+	steps := []ciStep{{"Build - iOS", "BUILD"}, {"Test - iOS", "TEST"}}
 	if r.IntN(2) == 0 || run.build != nil {
-		steps = append(steps, step{"Analyze - iOS", "ANALYZE"})
+		steps = append(steps, ciStep{"Analyze - iOS", "ANALYZE"})
 	}
 	if run.build != nil {
-		steps = append(steps, step{"Archive - iOS", "ARCHIVE"})
+		steps = append(steps, ciStep{"Archive - iOS", "ARCHIVE"})
 	}
 	if status == "SKIPPED" {
 		steps = nil
 	}
-	failAt := -1
-	if status != "SUCCEEDED" && status != "SKIPPED" {
-		failAt = r.IntN(len(steps))
-	}
+	return steps
+}
+
+// ciRunActions runs the steps one after the other from the run's start: the step at
+// failAt ends with the run's status, the ones after it are SKIPPED. It returns when the
+// last one finished.
+func ciRunActions(r *rand.Rand, run *ciRun, steps []ciStep, failAt int, status string) time.Time {
 	at := run.started
 	for i, st := range steps {
 		a := &ciAction{id: uuidOf("asc-ci-action", run.id, strconv.Itoa(i)), name: st.name, typ: st.typ, run: run}
@@ -174,14 +208,27 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 		}
 		run.actions = append(run.actions, a)
 	}
-	run.finished = at.Add(time.Duration(10+r.IntN(50)) * time.Second)
-	for _, a := range run.actions {
-		run.counts.analyzer += a.counts.analyzer
-		run.counts.errors += a.counts.errors
-		run.counts.tests += a.counts.tests
-		run.counts.warnings += a.counts.warnings
+	return at
+}
+
+// sumCounts adds up the issue counts of actions (of the COMPLETE ones only, if asked).
+func sumCounts(actions []*ciAction, completeOnly bool) ciCounts {
+	var c ciCounts
+	for _, a := range actions {
+		if completeOnly && a.progress != "COMPLETE" {
+			continue
+		}
+		c.analyzer += a.counts.analyzer
+		c.errors += a.counts.errors
+		c.tests += a.counts.tests
+		c.warnings += a.counts.warnings
 	}
-	// Progress at t: PENDING before start, RUNNING before finish.
+	return c
+}
+
+// ciProgressAt is what the run and its actions show at t: PENDING before start, RUNNING
+// before finish (no status, no finish date), COMPLETE with the outcome after.
+func ciProgressAt(run *ciRun, t time.Time, status string) {
 	switch {
 	case t.Before(run.started):
 		run.progress, run.finished = "PENDING", time.Time{}
@@ -202,15 +249,7 @@ func (s *Server) fillRun(run *ciRun, t time.Time) {
 	}
 	if run.progress != "COMPLETE" {
 		// Issue counts of a run in progress are those of its completed actions.
-		run.counts = ciCounts{}
-		for _, a := range run.actions {
-			if a.progress == "COMPLETE" {
-				run.counts.analyzer += a.counts.analyzer
-				run.counts.errors += a.counts.errors
-				run.counts.tests += a.counts.tests
-				run.counts.warnings += a.counts.warnings
-			}
-		}
+		run.counts = sumCounts(run.actions, true)
 	}
 	for _, a := range run.actions {
 		if a.progress != "COMPLETE" {
@@ -271,259 +310,4 @@ func (s *Server) TruthXcodeCloud() TruthXcodeCloud {
 		}
 	}
 	return out
-}
-
-// routeXcodeCloud serves the Xcode Cloud paths.
-func (s *Server) routeXcodeCloud(w http.ResponseWriter, r *http.Request, parts []string) bool {
-	n := len(parts)
-	switch {
-	case n == 1 && parts[0] == "ciProducts":
-		s.serveCIProducts(w, r, "")
-	case n == 2 && parts[0] == "ciProducts":
-		s.serveCIProduct(w, r, parts[1], "")
-	case n == 3 && parts[0] == "apps" && parts[2] == "ciProduct":
-		s.serveCIProduct(w, r, "", parts[1])
-	case n == 3 && parts[0] == "ciProducts" && parts[2] == "buildRuns":
-		s.serveCIRuns(w, r, parts[1])
-	case n == 2 && parts[0] == "ciBuildRuns":
-		s.serveCIRun(w, r, parts[1])
-	case n == 3 && parts[0] == "ciBuildRuns" && parts[2] == "builds":
-		s.serveCIRunBuilds(w, r, parts[1])
-	case n == 3 && parts[0] == "ciBuildRuns" && parts[2] == "actions":
-		s.serveCIActions(w, r, parts[1])
-	case n == 2 && parts[0] == "ciBuildActions":
-		s.serveCIAction(w, r, parts[1])
-	default:
-		return false
-	}
-	return true
-}
-
-func ciDate(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UTC().Format(ciDateFmt)
-}
-
-func nullable(v string) any {
-	if v == "" {
-		return nil
-	}
-	return v
-}
-
-func (s *Server) ciProductRes(jq *jreq, p *ciProduct) *jres {
-	self := jq.base + "/v1/ciProducts/" + p.id
-	ra := jq.rel(self, "app")
-	ra.Data = nullableLinkage("apps", p.a)
-	if p.a != nil && jq.include["app"] {
-		m := s.model()
-		jq.add(s.appRes(&jreq{base: jq.base, now: jq.now, fields: jq.fields, include: map[string]bool{}, seen: map[string]bool{}}, m, m.byID[appIDOf(p.a)]))
-	}
-	return &jres{Type: "ciProducts", ID: p.id, Links: docLinks{Self: self},
-		Attributes:    kvs{{"name", p.name}, {"createdDate", ciDate(p.created)}, {"productType", p.typ}},
-		Relationships: kvs{{"app", ra}, {"buildRuns", jq.rel(self, "buildRuns")}}}
-}
-
-func nullableLinkage(typ string, a *app) any {
-	if a == nil {
-		return one(typ, "")
-	}
-	return linkage(typ, appIDOf(a))
-}
-
-func (s *Server) ciRunRes(jq *jreq, run *ciRun) *jres {
-	self := jq.base + "/v1/ciBuildRuns/" + run.id
-	rb := jq.rel(self, "builds")
-	if jq.include["builds"] {
-		ids := []resID{}
-		if run.build != nil {
-			ids = append(ids, linkage("builds", run.build.id))
-			jq.add(s.buildRes(&jreq{base: jq.base, now: jq.now, fields: jq.fields, include: map[string]bool{}, seen: map[string]bool{}}, run.build))
-		}
-		rb.Data = ids
-	}
-	rp := jq.rel(self, "product")
-	rp.Data = linkage("ciProducts", run.prod.id)
-	status := nullable(run.status)
-	return &jres{Type: "ciBuildRuns", ID: run.id, Links: docLinks{Self: self}, Attributes: kvs{
-		{"number", run.number}, {"createdDate", ciDate(run.created)}, {"startedDate", ciDate(startedAt(run))},
-		{"finishedDate", ciDate(run.finished)},
-		{"sourceCommit", kvs{{"commitSha", run.sha}, {"message", run.msg},
-			{"author", kvs{{"displayName", developerName}}}, {"webUrl", "https://git.example.com/ascetl/commit/" + run.sha}}},
-		{"isPullRequestBuild", run.pr}, {"issueCounts", run.counts.kv()}, {"executionProgress", run.progress},
-		{"completionStatus", status}, {"startReason", run.reason}},
-		Relationships: kvs{{"builds", rb}, {"product", rp}, {"actions", jq.rel(self, "actions")}}}
-}
-
-func startedAt(run *ciRun) time.Time {
-	if run.progress == "PENDING" {
-		return time.Time{}
-	}
-	return run.started
-}
-
-func (s *Server) ciActionRes(jq *jreq, a *ciAction) *jres {
-	self := jq.base + "/v1/ciBuildActions/" + a.id
-	rr := jq.rel(self, "buildRun")
-	rr.Data = linkage("ciBuildRuns", a.run.id)
-	return &jres{Type: "ciBuildActions", ID: a.id, Links: docLinks{Self: self}, Attributes: kvs{
-		{"name", a.name}, {"actionType", a.typ}, {"startedDate", ciDate(a.started)}, {"finishedDate", ciDate(a.finished)},
-		{"issueCounts", a.counts.kv()}, {"executionProgress", a.progress}, {"completionStatus", nullable(a.status)},
-		{"isRequiredToPass", a.typ != "ANALYZE"}},
-		Relationships: kvs{{"buildRun", rr}}}
-}
-
-func (s *Server) ciProductByID(id string, t time.Time) *ciProduct {
-	for _, p := range s.ciProducts() {
-		if p.id == id && !p.created.After(t) {
-			return p
-		}
-	}
-	return nil
-}
-
-func (s *Server) serveCIProducts(w http.ResponseWriter, r *http.Request, _ string) {
-	jq, off, snap := s.openList(w, r, reqSpec{params: []string{"filter[productType]", "filter[app]"},
-		fields: []string{"ciProducts", "apps"}, includes: []string{"app"}},
-		func(jq *jreq) (e *httpError) {
-			_, e = enumSet(jq.q, "filter[productType]", []string{"APP", "FRAMEWORK"})
-			return e
-		})
-	if jq == nil {
-		return
-	}
-	var sel []*ciProduct
-	for _, p := range s.ciProducts() {
-		appID := ""
-		if p.a != nil {
-			appID = appIDOf(p.a)
-		}
-		if !p.created.After(jq.now) && jq.match("filter[productType]", p.typ) && jq.match("filter[app]", appID) {
-			sel = append(sel, p)
-		}
-	}
-	servePage(s, w, jq, off, snap, sel, func(p *ciProduct) *jres { return s.ciProductRes(jq, p) })
-}
-
-func (s *Server) serveCIProduct(w http.ResponseWriter, r *http.Request, id, appID string) {
-	sp := reqSpec{fields: []string{"ciProducts", "apps"}, includes: []string{"app"}}
-	if appID == "" {
-		serveByID(s, w, r, sp, "ciProducts", id,
-			func(jq *jreq) *ciProduct { return s.ciProductByID(id, jq.now) }, s.ciProductRes)
-		return
-	}
-	jq, e := s.parseJReq(r, sp)
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	if !found(w, s.model().byID[appID], "apps", appID) {
-		return
-	}
-	var p *ciProduct
-	for _, c := range s.ciProducts() {
-		if c.a != nil && appIDOf(c.a) == appID && !c.created.After(jq.now) {
-			p = c
-		}
-	}
-	if p == nil {
-		writeError(w, &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound,
-			detail: fmt.Sprintf("There is no resource of type 'ciProducts' related to the apps with id '%s'", appID)})
-		return
-	}
-	serveOne(w, jq, s.ciProductRes(jq, p))
-}
-
-var ciRunSpec = reqSpec{fields: []string{"ciBuildRuns", "builds"}, includes: []string{"builds"}}
-
-func (s *Server) serveCIRuns(w http.ResponseWriter, r *http.Request, productID string) {
-	sp := ciRunSpec
-	sp.params = []string{"filter[builds]", "sort"}
-	var sort string
-	jq, off, snap, p := openListUnder(s, w, r, sp, "ciProducts", productID,
-		func(jq *jreq) *ciProduct { return s.ciProductByID(productID, jq.now) },
-		func(jq *jreq) (e *httpError) {
-			sort, e = jq.sortParam("-number", "number")
-			return e
-		})
-	if p == nil {
-		return
-	}
-	var sel []*ciRun
-	for _, run := range s.ciRuns(p, jq.now) {
-		bid := ""
-		if run.build != nil {
-			bid = run.build.id
-		}
-		if jq.match("filter[builds]", bid) {
-			sel = append(sel, run)
-		}
-	}
-	if sort == "-number" {
-		slices.Reverse(sel)
-	}
-	servePage(s, w, jq, off, snap, sel, func(run *ciRun) *jres { return s.ciRunRes(jq, run) })
-}
-
-// ciRunByID finds a run visible at t.
-func (s *Server) ciRunByID(id string, t time.Time) *ciRun {
-	for _, p := range s.ciProducts() {
-		for _, run := range s.ciRuns(p, t) {
-			if run.id == id {
-				return run
-			}
-		}
-	}
-	return nil
-}
-
-// ciActionByID finds an action of a run visible at t.
-func (s *Server) ciActionByID(id string, t time.Time) *ciAction {
-	for _, p := range s.ciProducts() {
-		for _, run := range s.ciRuns(p, t) {
-			for _, a := range run.actions {
-				if a.id == id {
-					return a
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func (s *Server) serveCIRun(w http.ResponseWriter, r *http.Request, id string) {
-	serveByID(s, w, r, ciRunSpec, "ciBuildRuns", id,
-		func(jq *jreq) *ciRun { return s.ciRunByID(id, jq.now) }, s.ciRunRes)
-}
-
-// openRunList opens a listing under the build run id (a 404 when there is none).
-func (s *Server) openRunList(w http.ResponseWriter, r *http.Request, sp reqSpec, id string) (*jreq, uint64, int64, *ciRun) {
-	return openListUnder(s, w, r, sp, "ciBuildRuns", id, func(jq *jreq) *ciRun { return s.ciRunByID(id, jq.now) }, nil)
-}
-
-func (s *Server) serveCIRunBuilds(w http.ResponseWriter, r *http.Request, id string) {
-	jq, off, snap, run := s.openRunList(w, r, reqSpec{fields: []string{"builds"}}, id)
-	if run == nil {
-		return
-	}
-	var sel []*build
-	if run.build != nil && !run.build.uploaded.After(jq.now) {
-		sel = append(sel, run.build)
-	}
-	servePage(s, w, jq, off, snap, sel, func(b *build) *jres { return s.buildRes(jq, b) })
-}
-
-func (s *Server) serveCIActions(w http.ResponseWriter, r *http.Request, id string) {
-	jq, off, snap, run := s.openRunList(w, r, reqSpec{fields: []string{"ciBuildActions"}}, id)
-	if run == nil {
-		return
-	}
-	servePage(s, w, jq, off, snap, run.actions, func(a *ciAction) *jres { return s.ciActionRes(jq, a) })
-}
-
-func (s *Server) serveCIAction(w http.ResponseWriter, r *http.Request, id string) {
-	serveByID(s, w, r, reqSpec{fields: []string{"ciBuildActions"}}, "ciBuildActions", id,
-		func(jq *jreq) *ciAction { return s.ciActionByID(id, jq.now) }, s.ciActionRes)
 }

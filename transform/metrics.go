@@ -29,8 +29,9 @@ package transform
 // present (an array, possibly empty); everything else is optional. A value of the wrong
 // JSON type is an error naming the key and JSON path; unknown members are ignored.
 //
-// Drift: a category, metric or unit identifier outside the known lists below (an Apple
-// addition, or a rename) is loaded like any other and reported in MetricsRecords.Drift
+// Drift: a category, metric or unit identifier outside the vocabulary of
+// report/metricnames (an Apple addition, or a rename; the simulator serves only names of
+// that vocabulary, so it causes no drift) is loaded like any other and reported in MetricsRecords.Drift
 // ("unknown category GPU", "unknown metric LAUNCH/prewarmTime",
 // "unknown unit microfortnights for LAUNCH/prewarmTime", "unknown version 2.0.0"), never
 // dropped. Metrics are known per category: a known metric under another category is
@@ -52,6 +53,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/ascetl/etl/report/metricnames"
 	"github.com/ascetl/etl/schemas"
 )
 
@@ -89,38 +91,6 @@ func (m *MetricsRecords) Release() {
 			*r = nil
 		}
 	}
-}
-
-// Known identifiers (Apple's API docs, the reference samples and Xcode Organizer's
-// metrics). Anything else is drift, loaded anyway.
-var (
-	knownMetricVersions = map[string]bool{"1.0.0": true}
-	knownMetrics        = map[string]map[string]bool{
-		"LAUNCH":      set("launchTime", "resumeTime", "optimizedLaunchTime"),
-		"HANG":        set("hangRate"),
-		"MEMORY":      set("peakMemory", "suspendedMemory"),
-		"DISK":        set("logicalWrites"),
-		"BATTERY":     set("onScreenBattery", "backgroundBattery"),
-		"TERMINATION": set("terminations", "foregroundTerminations", "backgroundTerminations"),
-		"ANIMATION":   set("scrollHitchRate"),
-		"STORAGE":     set("storage", "appSize", "documentsAndData", "storageAppSize", "storageDocumentsAndData"),
-	}
-	knownUnits = set(
-		"milliseconds", "ms", "seconds", "s",
-		"secondsPerHour", "seconds per hour", "s/hr",
-		"%", "percent", "percentage", "% per day", "%/day",
-		"bytes", "kB", "KB", "kilobytes", "MB", "megabytes", "GB", "gigabytes", "MB per day",
-		"scrollHitchRate", "ms per s",
-		"count", "per day",
-	)
-)
-
-func set(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
 }
 
 // metricsColumns are the data columns FlattenMetrics fills, per table, with their kinds.
@@ -302,7 +272,7 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	var ver string
 	if version != nil {
 		ver = *version
-		if !knownMetricVersions[ver] {
+		if !metricnames.KnownVersion(ver) {
 			f.drift.add("unknown version " + ver)
 		}
 	}
@@ -344,12 +314,15 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	return out, nil
 }
 
-func (f *metricsFlattener) checkMetric(category, metric string) {
-	known, ok := knownMetrics[category]
-	if !ok {
+func (f *metricsFlattener) checkCategory(category string) {
+	if !metricnames.KnownCategory(category) {
 		f.drift.add("unknown category " + category)
 	}
-	if !known[metric] {
+}
+
+func (f *metricsFlattener) checkMetric(category, metric string) {
+	f.checkCategory(category)
+	if !metricnames.KnownMetric(category, metric) {
 		f.drift.add("unknown metric " + category + "/" + metric)
 	}
 }
@@ -396,9 +369,7 @@ func (f *metricsFlattener) category(raw json.RawMessage, p *jpath, platform *str
 	if err != nil {
 		return err
 	}
-	if _, ok := knownMetrics[category]; !ok {
-		f.drift.add("unknown category " + category)
-	}
+	f.checkCategory(category)
 	mp := p.field("metrics")
 	metrics, err := f.d.array(cat.Metrics, mp)
 	if err != nil {
@@ -437,7 +408,7 @@ func (f *metricsFlattener) metric(raw json.RawMessage, p *jpath, platform *strin
 		return err
 	}
 	f.checkMetric(category, name)
-	if mk.unit != nil && !knownUnits[*mk.unit] {
+	if mk.unit != nil && !metricnames.KnownUnit(*mk.unit) {
 		f.drift.add(fmt.Sprintf("unknown unit %s for %s/%s", *mk.unit, category, name))
 	}
 
@@ -713,9 +684,7 @@ func (f *metricsFlattener) insight(raw json.RawMessage, p *jpath, kind string, i
 	if category != nil && metric != nil {
 		f.checkMetric(*category, *metric)
 	} else if category != nil {
-		if _, ok := knownMetrics[*category]; !ok {
-			f.drift.add("unknown category " + *category)
-		}
+		f.checkCategory(*category)
 	}
 
 	type population struct {

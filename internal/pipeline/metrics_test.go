@@ -120,10 +120,16 @@ func TestMetricsSnapshotIsLossless(t *testing.T) {
 		if strings.Join(loadedOrder, "|") != strings.Join(order[:min(len(order), len(loadedOrder))], "|") || len(loadedOrder) == 0 {
 			t.Errorf("frames out of order:\n got %v\nwant %v", loadedOrder, order)
 		}
-		// The metric the loader cannot know is loaded and reported, not dropped.
+		// The metric the loader cannot know is loaded and reported, not dropped; it is the
+		// only drift (the simulator's other names are report/metricnames').
 		e, ok, _ := h.store.Ledger().Get(ctx, report.Unit{Family: report.Metrics, Type: "PERF_METRICS", Vendor: app, Period: day})
 		if !ok || e.State != load.Loaded || !strings.Contains(strings.Join(e.Drift, ";"), "prewarmTime") {
 			t.Errorf("app %s: ledger %+v", app, e)
+		}
+		for _, d := range e.Drift {
+			if !strings.Contains(d, "prewarmTime") {
+				t.Errorf("app %s: drift %q from the simulator's own vocabulary", app, d)
+			}
 		}
 		found := false
 		h.rowsOf("perf_metrics", app, day, func(rec arrow.RecordBatch, i int) {

@@ -114,8 +114,8 @@ func DecodeDocument(key string, data []byte) (*Document, error) {
 	if err := d.document(data, &top); err != nil {
 		return nil, err
 	}
-	if !isJSONNull(top.Errors) {
-		return nil, &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(top.Errors)}
+	if err := apiError(key, top.Errors); err != nil {
+		return nil, err
 	}
 	if isJSONNull(top.Data) {
 		return nil, &JSONError{Key: key, Path: "data", Err: ErrMissingField}

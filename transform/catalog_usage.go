@@ -53,8 +53,8 @@ func usageRows(table, key string, data []byte, buildID string, extractedAt time.
 	if err := d.document(data, &top); err != nil {
 		return UsageDoc{}, err
 	}
-	if !isJSONNull(top.Errors) {
-		return UsageDoc{}, &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(top.Errors)}
+	if err := apiError(key, top.Errors); err != nil {
+		return UsageDoc{}, err
 	}
 	if isJSONNull(top.Data) {
 		return UsageDoc{}, &JSONError{Key: key, Path: "data", Err: ErrMissingField}

@@ -125,8 +125,8 @@ func FlattenDiagnosticSignatures(alloc memory.Allocator, data []byte, buildID, k
 	if err := d.document(data, &pg); err != nil {
 		return nil, "", err
 	}
-	if !isJSONNull(pg.Errors) {
-		return nil, "", &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(pg.Errors)}
+	if err := apiError(key, pg.Errors); err != nil {
+		return nil, "", err
 	}
 	root := (*jpath)(nil)
 	var links jsLinks
@@ -356,8 +356,8 @@ func FlattenDiagnosticLogs(alloc memory.Allocator, data []byte, buildID, key str
 	if err := d.document(data, &doc); err != nil {
 		return nil, err
 	}
-	if !isJSONNull(doc.Errors) {
-		return nil, &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(doc.Errors)}
+	if err := apiError(key, doc.Errors); err != nil {
+		return nil, err
 	}
 	root := (*jpath)(nil)
 	version, err := d.str(doc.Version, root, "version")

@@ -262,8 +262,8 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	if err := f.d.document(data, &doc); err != nil {
 		return nil, err
 	}
-	if !isJSONNull(doc.Errors) {
-		return nil, &JSONError{Key: src.Key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(doc.Errors)}
+	if err := apiError(src.Key, doc.Errors); err != nil {
+		return nil, err
 	}
 	version, err := f.d.str(doc.Version, nil, "version")
 	if err != nil {

@@ -94,57 +94,6 @@ type ReviewPage struct {
 	Total   int    // meta.paging.total, 0 when absent
 }
 
-// Reasons used as ReviewError.Err; match them with errors.Is. Timestamps that do not
-// parse use ErrInvalidDate.
-var (
-	ErrInvalidJSON   = errors.New("invalid JSON")
-	ErrMissingField  = errors.New("missing")
-	ErrInvalidRating = errors.New("rating must be an integer from 1 to 5")
-	ErrWrongType     = errors.New("wrong JSON type")
-	ErrLinkage       = errors.New("inconsistent linkage")
-	ErrDuplicateID   = errors.New("duplicate id")
-)
-
-// ReviewError is a problem with a reviews page. Its text is
-// "<key>: review 3 (id …): attributes.createdDate: cannot parse \"…\"", where the index
-// is 1-based in data[] (or in included[] for "included"); page-level problems have no
-// index.
-type ReviewError struct {
-	Key    string
-	Where  string // "review", "included" or "" (the page)
-	Index  int    // 1-based position in data[] or included[]; 0 for the page
-	ID     string // resource id, if known
-	Field  string // JSON path inside the resource, e.g. "attributes.rating"
-	Detail string // what is wrong, in words; Err's text when empty
-	Err    error
-}
-
-func (e *ReviewError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Key)
-	b.WriteString(": ")
-	if e.Where != "" {
-		fmt.Fprintf(&b, "%s %d ", e.Where, e.Index)
-		if e.ID != "" {
-			fmt.Fprintf(&b, "(id %s): ", e.ID)
-		} else {
-			b.WriteString("(no id): ")
-		}
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	if e.Detail != "" {
-		b.WriteString(e.Detail)
-	} else {
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
-}
-
-func (e *ReviewError) Unwrap() error { return e.Err }
-
 // JSON shapes. Attributes and relationships are maps of raw values so that absent, null
 // and present are told apart and unknown members are ignored.
 type jsonPage struct {
@@ -177,10 +126,6 @@ type jsonIdentifier struct {
 	ID   string `json:"id"`
 }
 
-func isJSONNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
-}
-
 // resourceDecoder carries the error context of one resource.
 type resourceDecoder struct {
 	key   string
@@ -190,7 +135,7 @@ type resourceDecoder struct {
 }
 
 func (d *resourceDecoder) fail(field string, err error, detail string) error {
-	return &ReviewError{Key: d.key, Where: d.where, Index: d.index, ID: d.id, Field: field, Err: err, Detail: detail}
+	return &JSONError{Key: d.key, Where: d.where, Index: d.index, ID: d.id, Path: field, Err: err, Detail: detail}
 }
 
 // decode parses the resource envelope and its id (required, a non-empty string).
@@ -273,14 +218,6 @@ func (d *resourceDecoder) related(r *jsonResource, name string) (string, bool, e
 	return id.ID, true, nil
 }
 
-func clipJSON(raw []byte) string {
-	const max = 60
-	if len(raw) > max {
-		return string(raw[:max]) + "…"
-	}
-	return string(raw)
-}
-
 // DecodeReviewPage decodes one page of GET /v1/apps/{id}/customerReviews (key is the raw
 // object key, for lineage and errors). Reviews are data[] in order; each gets the
 // customerReviewResponses resource of included[] that its relationships.response.data.id
@@ -291,21 +228,22 @@ func clipJSON(raw []byte) string {
 // a createdDate in RFC 3339 with offset; a response needs an id and, if present, a valid
 // lastModifiedDate. A review id repeated on the page, a response linked to two reviews,
 // links that disagree, or a linked response missing from included[] are errors. An
-// unknown territory code is not an error (Territory2 ""). Errors are *ReviewError.
+// unknown territory code is not an error (Territory2 ""). Errors are *JSONError naming the key, the resource (review or included, 1-based
+// index, id) and the JSON path inside it.
 func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
 	var pg jsonPage
 	if err := json.Unmarshal(data, &pg); err != nil {
-		return ReviewPage{}, &ReviewError{Key: key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
+		return ReviewPage{}, &JSONError{Key: key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
 	}
-	if !isJSONNull(pg.Errors) {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(pg.Errors)}
+	if err := apiError(key, pg.Errors); err != nil {
+		return ReviewPage{}, err
 	}
 	if isJSONNull(pg.Data) {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "data", Err: ErrMissingField}
+		return ReviewPage{}, &JSONError{Key: key, Path: "data", Err: ErrMissingField}
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(pg.Data, &items); err != nil {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "data", Err: ErrWrongType, Detail: "want an array"}
+		return ReviewPage{}, &JSONError{Key: key, Path: "data", Err: ErrWrongType, Detail: "want an array"}
 	}
 	out := ReviewPage{Reviews: make([]Review, 0, len(items))}
 	if pg.Links.Next != nil {

@@ -305,4 +305,3 @@ func (d jdec) boolean(raw json.RawMessage, p *jpath, name string) (*bool, error)
 	}
 	return nil, d.wrong(p.field(name), "a boolean", raw)
 }
-

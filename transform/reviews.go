@@ -97,28 +97,34 @@ type ReviewPage struct {
 // the key, the resource (review or included, 1-based index, id) and the JSON path
 // inside it.
 func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
+	d := jdec{key: key}
 	var pg jsonPage
-	if err := json.Unmarshal(data, &pg); err != nil {
-		return ReviewPage{}, &JSONError{Key: key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
+	if err := d.document(data, &pg); err != nil {
+		return ReviewPage{}, err
 	}
 	if err := apiError(key, pg.Errors); err != nil {
 		return ReviewPage{}, err
 	}
+	root := (*jpath)(nil)
 	if isJSONNull(pg.Data) {
-		return ReviewPage{}, &JSONError{Key: key, Path: "data", Err: ErrMissingField}
+		return ReviewPage{}, d.fail(root.field("data"), ErrMissingField, "")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(pg.Data, &items); err != nil {
-		return ReviewPage{}, &JSONError{Key: key, Path: "data", Err: ErrWrongType, Detail: "want an array"}
+	items, err := d.array(pg.Data, root.field("data"))
+	if err != nil {
+		return ReviewPage{}, err
+	}
+	included, err := d.array(pg.Included, root.field("included"))
+	if err != nil {
+		return ReviewPage{}, err
 	}
 	out := ReviewPage{Reviews: make([]Review, 0, len(items))}
-	if pg.Links.Next != nil {
-		out.Next = *pg.Links.Next
+	if out.Next, err = d.linksNext(pg.Links); err != nil {
+		return ReviewPage{}, err
 	}
-	if pg.Meta.Paging.Total != nil {
-		out.Total = int(*pg.Meta.Paging.Total)
+	if out.Total, err = pagingTotal(d, pg.Meta); err != nil {
+		return ReviewPage{}, err
 	}
-	inc, err := includedResponses(key, pg.Included)
+	inc, err := includedResponses(key, included)
 	if err != nil {
 		return ReviewPage{}, err
 	}
@@ -144,6 +150,29 @@ func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
 		out.Reviews = append(out.Reviews, rv)
 	}
 	return out, nil
+}
+
+// pagingTotal decodes meta.paging.total (0 when absent or null).
+func pagingTotal(d jdec, meta json.RawMessage) (int, error) {
+	mp := (*jpath)(nil).field("meta")
+	var m struct {
+		Paging json.RawMessage `json:"paging"`
+	}
+	if _, err := d.object(meta, mp, &m); err != nil {
+		return 0, err
+	}
+	var pg struct {
+		Total json.RawMessage `json:"total"`
+	}
+	pp := mp.field("paging")
+	if _, err := d.object(m.Paging, pp, &pg); err != nil {
+		return 0, err
+	}
+	n, err := d.integer(pg.Total, pp, "total")
+	if err != nil || n == nil {
+		return 0, err
+	}
+	return int(*n), nil
 }
 
 // includedSet is the customerReviewResponses of a page's included[], by id and by the

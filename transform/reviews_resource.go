@@ -16,31 +16,22 @@ import (
 	"github.com/ascetl/etl/report/territory"
 )
 
-// JSON shapes. Attributes and relationships are maps of raw values so that absent, null
-// and present are told apart and unknown members are ignored.
+// JSON shapes. Members are raw, and attributes and relationships maps of raw values, so
+// that absent, null and present are told apart, a value of the wrong JSON type is
+// reported with its path, and unknown members are ignored.
 type jsonPage struct {
-	Data     json.RawMessage   `json:"data"`
-	Included []json.RawMessage `json:"included"`
-	Links    struct {
-		Next *string `json:"next"`
-	} `json:"links"`
-	Meta struct {
-		Paging struct {
-			Total *int64 `json:"total"`
-		} `json:"paging"`
-	} `json:"meta"`
-	Errors json.RawMessage `json:"errors"`
+	Data     json.RawMessage `json:"data"`
+	Included json.RawMessage `json:"included"`
+	Links    json.RawMessage `json:"links"`
+	Meta     json.RawMessage `json:"meta"`
+	Errors   json.RawMessage `json:"errors"`
 }
 
 type jsonResource struct {
-	Type          string                       `json:"type"`
-	ID            json.RawMessage              `json:"id"`
-	Attributes    map[string]json.RawMessage   `json:"attributes"`
-	Relationships map[string]jsonRelationships `json:"relationships"`
-}
-
-type jsonRelationships struct {
-	Data json.RawMessage `json:"data"` // absent, null or {"type","id"}
+	Type          string
+	ID            json.RawMessage
+	Attributes    map[string]json.RawMessage
+	Relationships map[string]json.RawMessage // each absent, null or {"data": …}
 }
 
 type jsonIdentifier struct {
@@ -61,24 +52,52 @@ func (d *resourceDecoder) fail(field string, err error, detail string) error {
 }
 
 // decode parses the resource envelope and its id (required, a non-empty string).
+// attributes and relationships must be objects when present; a relationship is checked
+// only when it is read (related).
 func (d *resourceDecoder) decode(raw json.RawMessage, wantType string) (*jsonResource, error) {
-	var r jsonResource
-	if err := json.Unmarshal(raw, &r); err != nil {
+	var env struct {
+		Type          json.RawMessage `json:"type"`
+		ID            json.RawMessage `json:"id"`
+		Attributes    json.RawMessage `json:"attributes"`
+		Relationships json.RawMessage `json:"relationships"`
+	}
+	if jsonType(raw) != "object" {
+		return nil, d.fail("", ErrWrongType, "want an object, got "+clipJSON(raw))
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
 		return nil, d.fail("", ErrInvalidJSON, "invalid resource: "+err.Error())
 	}
+	r := &jsonResource{ID: env.ID}
 	if isJSONNull(r.ID) {
 		return nil, d.fail("id", ErrMissingField, "")
 	}
 	if err := json.Unmarshal(r.ID, &d.id); err != nil {
-		return nil, d.fail("id", ErrWrongType, "want a string, got "+string(r.ID))
+		return nil, d.fail("id", ErrWrongType, "want a string, got "+clipJSON(r.ID))
 	}
 	if d.id == "" {
 		return nil, d.fail("id", ErrMissingField, "empty")
 	}
+	if !isJSONNull(env.Type) {
+		if err := json.Unmarshal(env.Type, &r.Type); err != nil {
+			return nil, d.fail("type", ErrWrongType, "want a string, got "+clipJSON(env.Type))
+		}
+	}
+	for _, m := range []struct {
+		name string
+		raw  json.RawMessage
+		dst  *map[string]json.RawMessage
+	}{{"attributes", env.Attributes, &r.Attributes}, {"relationships", env.Relationships, &r.Relationships}} {
+		if isJSONNull(m.raw) {
+			continue
+		}
+		if err := json.Unmarshal(m.raw, m.dst); err != nil {
+			return nil, d.fail(m.name, ErrWrongType, "want an object, got "+clipJSON(m.raw))
+		}
+	}
 	if wantType != "" && r.Type != wantType {
 		return nil, d.fail("type", ErrWrongType, fmt.Sprintf("want %q, got %q", wantType, r.Type))
 	}
-	return &r, nil
+	return r, nil
 }
 
 // text decodes an optional string attribute; ok is false when it is absent or null.
@@ -129,8 +148,17 @@ func parseRFC3339(s string) (time.Time, string, error) {
 // related returns the id of a to-one relationship's linkage data; ok is false when the
 // relationship or its data is absent or null.
 func (d *resourceDecoder) related(r *jsonResource, name string) (string, bool, error) {
-	rel, present := r.Relationships[name]
-	if !present || isJSONNull(rel.Data) {
+	raw, present := r.Relationships[name]
+	if !present || isJSONNull(raw) {
+		return "", false, nil
+	}
+	var rel struct {
+		Data json.RawMessage `json:"data"` // absent, null or {"type","id"}
+	}
+	if jsonType(raw) != "object" || json.Unmarshal(raw, &rel) != nil {
+		return "", false, d.fail("relationships."+name, ErrWrongType, "want an object, got "+clipJSON(raw))
+	}
+	if isJSONNull(rel.Data) {
 		return "", false, nil
 	}
 	var id jsonIdentifier

@@ -300,7 +300,7 @@ func TestDecodeReviewPageErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var re *transform.ReviewError
+			var re *transform.JSONError
 			if !errors.As(err, &re) || !errors.Is(err, c.reason) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %q (%T)\nwant %v containing %q", err, err, c.reason, c.want)
 			}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	mn "github.com/ascetl/etl/report/metricnames"
 )
 
 // Power and performance metrics: GET /v1/apps/{id}/perfPowerMetrics and
@@ -12,14 +14,14 @@ import (
 
 const (
 	xcodeMetricsType  = "application/vnd.apple.xcode-metrics+json"
-	xcodeMetricsVer   = "1.0.0"
+	xcodeMetricsVer   = mn.Version
 	maxMetricVersions = 5
 	pctFifty          = "percentile.fifty"
 	pctNinety         = "percentile.ninety"
 )
 
 // metricCategories is the MetricCategory enum in the spec's order (the served order).
-var metricCategories = []string{"HANG", "LAUNCH", "MEMORY", "DISK", "BATTERY", "TERMINATION", "ANIMATION", "STORAGE"}
+var metricCategories = mn.Categories()
 
 // The served document (field order = key order).
 type pmDoc struct {
@@ -146,24 +148,27 @@ func bands(fairFrom, poorFrom int) []pmGoalKey {
 // percentile.fifty/ninety (TERMINATION and STORAGE only fifty); launchTime and peakMemory also
 // for "iPhone15,2" (iPhone 14 Pro) and "iPhone12,1" (iPhone 11), which have points for the
 // three newest versions only.
+//
+// metricSpecs are the served metrics: names and units come from report/metricnames, the
+// vocabulary the loader checks against (TestMetricSpecsVocabulary keeps them equal).
 var metricSpecs = []*metricSpec{
-	{cat: "HANG", id: "hangRate", unit: "secondsPerHour", unitName: "s/hr", base: 1.6, p90: 3.2, dec: 2,
+	{cat: mn.Hang, id: mn.HangRate, unit: mn.SecondsPerHour, unitName: "s/hr", base: 1.6, p90: 3.2, dec: 2,
 		goals: bands(1, 5), recommend: "Keep the main thread responsive: aim for less than 1 second of hangs per hour of use."},
-	{cat: "LAUNCH", id: "launchTime", unit: "milliseconds", unitName: "ms", base: 720, p90: 2.0, dec: 1,
+	{cat: mn.Launch, id: mn.LaunchTime, unit: mn.Milliseconds, unitName: "ms", base: 720, p90: 2.0, dec: 1,
 		recommend: "Typical launch time of the top apps in the same category.", perDevice: true},
-	{cat: "LAUNCH", id: "resumeTime", unit: "milliseconds", unitName: "ms", base: 190, p90: 2.3, dec: 1},
-	{cat: "MEMORY", id: "peakMemory", unit: "megabytes", unitName: "MB", base: 230, p90: 1.7, dec: 1, errMargin: true, perDevice: true},
-	{cat: "MEMORY", id: "suspendedMemory", unit: "megabytes", unitName: "MB", base: 41, p90: 1.5, dec: 1, errMargin: true},
-	{cat: "DISK", id: "logicalWrites", unit: "megabytes", unitName: "MB", base: 96, p90: 3.4, dec: 1, errMargin: true,
+	{cat: mn.Launch, id: mn.ResumeTime, unit: mn.Milliseconds, unitName: "ms", base: 190, p90: 2.3, dec: 1},
+	{cat: mn.Memory, id: mn.PeakMemory, unit: mn.Megabytes, unitName: "MB", base: 230, p90: 1.7, dec: 1, errMargin: true, perDevice: true},
+	{cat: mn.Memory, id: mn.SuspendedMemory, unit: mn.Megabytes, unitName: "MB", base: 41, p90: 1.5, dec: 1, errMargin: true},
+	{cat: mn.Disk, id: mn.LogicalWrites, unit: mn.Megabytes, unitName: "MB", base: 96, p90: 3.4, dec: 1, errMargin: true,
 		subsystems: []string{"Foreground", "Background"}},
-	{cat: "BATTERY", id: "onScreenBattery", unit: "percentPerDay", unitName: "%/day", base: 4.3, p90: 2.1, dec: 2, errMargin: true,
+	{cat: mn.Battery, id: mn.OnScreenBattery, unit: mn.PercentPerDay, unitName: "%/day", base: 4.3, p90: 2.1, dec: 2, errMargin: true,
 		subsystems: []string{"CPU", "Display", "Networking", "Location", "Audio", "Camera", "GPU"}},
-	{cat: "BATTERY", id: "backgroundBattery", unit: "percentPerDay", unitName: "%/day", base: 0.9, p90: 2.6, dec: 2, errMargin: true,
+	{cat: mn.Battery, id: mn.BackgroundBattery, unit: mn.PercentPerDay, unitName: "%/day", base: 0.9, p90: 2.6, dec: 2, errMargin: true,
 		subsystems: []string{"CPU", "Networking", "Location", "Audio", "Bluetooth"}},
-	{cat: "TERMINATION", id: "backgroundTerminations", unit: "terminationsPerDay", unitName: "per day", base: 1.4, dec: 2, p50Only: true},
-	{cat: "TERMINATION", id: "foregroundTerminations", unit: "terminationsPerDay", unitName: "per day", base: 0.16, dec: 2, p50Only: true},
-	{cat: "ANIMATION", id: "scrollHitchRate", unit: "scrollHitchRate", unitName: "%", base: 4.6, p90: 3.8, dec: 1, goals: bands(5, 10)},
-	{cat: "STORAGE", id: "storageSize", unit: "megabytes", unitName: "MB", base: 140, dec: 0, p50Only: true},
+	{cat: mn.Termination, id: mn.BackgroundTerminations, unit: mn.TerminationsPerDay, unitName: "per day", base: 1.4, dec: 2, p50Only: true},
+	{cat: mn.Termination, id: mn.ForegroundTerminations, unit: mn.TerminationsPerDay, unitName: "per day", base: 0.16, dec: 2, p50Only: true},
+	{cat: mn.Animation, id: mn.ScrollHitchRate, unit: mn.HitchRate, unitName: "%", base: 4.6, p90: 3.8, dec: 1, goals: bands(5, 10)},
+	{cat: mn.Storage, id: mn.StorageSize, unit: mn.Megabytes, unitName: "MB", base: 140, dec: 0, p50Only: true},
 }
 
 // extraMetric is served with Options.MetricsExtra: a metric and a unit no loader knows.
@@ -189,7 +194,7 @@ func (s *Server) specsFor() []*metricSpec {
 	var out []*metricSpec
 	for _, sp := range metricSpecs {
 		out = append(out, sp)
-		if s.opt.MetricsExtra && sp.id == "resumeTime" {
+		if s.opt.MetricsExtra && sp.id == mn.ResumeTime {
 			out = append(out, extraMetric)
 		}
 	}

@@ -114,8 +114,8 @@ func DecodeDocument(key string, data []byte) (*Document, error) {
 	if err := d.document(data, &top); err != nil {
 		return nil, err
 	}
-	if !isJSONNull(top.Errors) {
-		return nil, &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(top.Errors)}
+	if err := apiError(key, top.Errors); err != nil {
+		return nil, err
 	}
 	if isJSONNull(top.Data) {
 		return nil, &JSONError{Key: key, Path: "data", Err: ErrMissingField}
@@ -132,45 +132,62 @@ func DecodeDocument(key string, data []byte) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, part := range []struct {
-		where string
-		items []json.RawMessage
-		dst   *[]Resource
-	}{{"data", items, &doc.Data}, {"included", inc, &doc.Included}} {
-		for i, raw := range part.items {
-			r := Resource{Where: part.where, Index: i + 1, raw: raw}
-			var env struct {
-				Type json.RawMessage `json:"type"`
-				ID   json.RawMessage `json:"id"`
-			}
-			if _, err := d.object(raw, r.path(), &env); err != nil {
-				return nil, err
-			}
-			if r.Type, err = d.required(env.Type, r.path(), "type"); err != nil {
-				return nil, err
-			}
-			if r.ID, err = d.required(env.ID, r.path(), "id"); err != nil {
-				return nil, err
-			}
-			*part.dst = append(*part.dst, r)
-		}
+	if doc.Data, err = d.resources("data", items); err != nil {
+		return nil, err
 	}
-	if !isJSONNull(top.Links) {
-		var links struct {
-			Next json.RawMessage `json:"next"`
-		}
-		if _, err := d.object(top.Links, (*jpath)(nil).field("links"), &links); err != nil {
-			return nil, err
-		}
-		next, err := d.str(links.Next, (*jpath)(nil).field("links"), "next")
-		if err != nil {
-			return nil, err
-		}
-		if next != nil {
-			doc.Next = *next
-		}
+	if doc.Included, err = d.resources("included", inc); err != nil {
+		return nil, err
 	}
+	next, err := d.linksNext(top.Links)
+	if err != nil {
+		return nil, err
+	}
+	doc.Next = next
 	return doc, nil
+}
+
+// resources checks the envelope (type and id, both non-empty strings) of each element
+// of data[] or included[] (where).
+func (d jdec) resources(where string, items []json.RawMessage) ([]Resource, error) {
+	var out []Resource
+	for i, raw := range items {
+		r := Resource{Where: where, Index: i + 1, raw: raw}
+		var env struct {
+			Type json.RawMessage `json:"type"`
+			ID   json.RawMessage `json:"id"`
+		}
+		if _, err := d.object(raw, r.path(), &env); err != nil {
+			return nil, err
+		}
+		var err error
+		if r.Type, err = d.required(env.Type, r.path(), "type"); err != nil {
+			return nil, err
+		}
+		if r.ID, err = d.required(env.ID, r.path(), "id"); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// linksNext decodes a document's links.next; "" when links or next is absent or null.
+func (d jdec) linksNext(raw json.RawMessage) (string, error) {
+	if isJSONNull(raw) {
+		return "", nil
+	}
+	var links struct {
+		Next json.RawMessage `json:"next"`
+	}
+	lp := (*jpath)(nil).field("links")
+	if _, err := d.object(raw, lp, &links); err != nil {
+		return "", err
+	}
+	next, err := d.str(links.Next, lp, "next")
+	if err != nil || next == nil {
+		return "", err
+	}
+	return *next, nil
 }
 
 // member walks a dotted path ("attributes.issueCounts.errors") from the resource object.

@@ -33,67 +33,33 @@ func (r SCDResult) Changed() bool { return r.Opened+r.Closed > 0 }
 // Snapshot rows need not carry the history columns (they are set here); an id that appears
 // twice in the snapshot keeps its first occurrence. The result is sorted by id, valid_from.
 func MergeSCD(t *schemas.Table, stored, snapshot []CatalogRow, day time.Time, closeAbsent func(CatalogRow) bool) ([]CatalogRow, SCDResult) {
-	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
-	from, to, cur := colIndex(t, schemas.ValidFrom), colIndex(t, schemas.ValidTo), colIndex(t, schemas.IsCurrent)
-	attrs := make([]int, 0, len(t.Columns))
-	for i := range t.Columns {
-		if i != from && i != to && i != cur {
-			attrs = append(attrs, i)
-		}
-	}
-	same := func(a, b CatalogRow) bool {
-		for _, i := range attrs {
-			if !sameValue(a.Vals[i], b.Vals[i]) {
-				return false
-			}
-		}
-		return true
-	}
-	id := func(r CatalogRow) string { s, _ := r.Vals[0].(string); return s }
-	isCurrent := func(r CatalogRow) bool { return r.Vals[to] == nil }
-	openedToday := func(r CatalogRow) bool { f, ok := r.Vals[from].(time.Time); return ok && f.Equal(day) }
-	closeRow := func(r CatalogRow) CatalogRow {
-		r.Vals = append([]any(nil), r.Vals...)
-		r.Vals[to], r.Vals[cur] = day, false
-		return r
-	}
-	open := func(r CatalogRow) CatalogRow {
-		r.Vals = append([]any(nil), r.Vals...)
-		r.Vals[from], r.Vals[to], r.Vals[cur] = day, nil, true
-		return r
-	}
-
+	m := newSCDMerge(t, day)
 	var res SCDResult
 	snap := map[string]CatalogRow{}
 	var order []string
 	for _, r := range snapshot {
-		if _, dup := snap[id(r)]; !dup {
-			snap[id(r)] = r
-			order = append(order, id(r))
+		if _, dup := snap[m.id(r)]; !dup {
+			snap[m.id(r)] = r
+			order = append(order, m.id(r))
 		}
 	}
 	out := make([]CatalogRow, 0, len(stored)+len(snapshot))
 	seen := map[string]bool{}
 	for _, r := range stored {
-		if !isCurrent(r) {
+		if !m.isCurrent(r) {
 			out = append(out, r)
 			continue
 		}
-		k := id(r)
+		k := m.id(r)
 		s, inSnap := snap[k]
 		switch {
-		case inSnap && !seen[k] && same(r, s):
+		case inSnap && !seen[k] && m.same(r, s):
 			res.Unchanged++
 			out = append(out, r)
 			seen[k] = true
-		case inSnap && !seen[k]:
-			if !openedToday(r) {
-				out = append(out, closeRow(r))
-			}
-			res.Closed++
-		case !inSnap && closeAbsent != nil && closeAbsent(r):
-			if !openedToday(r) {
-				out = append(out, closeRow(r))
+		case inSnap && !seen[k], !inSnap && closeAbsent != nil && closeAbsent(r):
+			if !m.openedToday(r) {
+				out = append(out, m.closeRow(r))
 			}
 			res.Closed++
 		default:
@@ -102,19 +68,77 @@ func MergeSCD(t *schemas.Table, stored, snapshot []CatalogRow, day time.Time, cl
 	}
 	for _, k := range order {
 		if !seen[k] {
-			out = append(out, open(snap[k]))
+			out = append(out, m.open(snap[k]))
 			res.Opened++
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if a, b := id(out[i]), id(out[j]); a != b {
+	m.sort(out)
+	return out, res
+}
+
+// scdMerge is one MergeSCD call: the history columns' positions, the attribute columns
+// and the day.
+type scdMerge struct {
+	from, to, cur int
+	attrs         []int
+	day           time.Time
+}
+
+func newSCDMerge(t *schemas.Table, day time.Time) *scdMerge {
+	m := &scdMerge{
+		from: colIndex(t, schemas.ValidFrom), to: colIndex(t, schemas.ValidTo), cur: colIndex(t, schemas.IsCurrent),
+		day: time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC),
+	}
+	for i := range t.Columns {
+		if i != m.from && i != m.to && i != m.cur {
+			m.attrs = append(m.attrs, i)
+		}
+	}
+	return m
+}
+
+// same reports whether a and b have the same attributes.
+func (m *scdMerge) same(a, b CatalogRow) bool {
+	for _, i := range m.attrs {
+		if !sameValue(a.Vals[i], b.Vals[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *scdMerge) id(r CatalogRow) string      { s, _ := r.Vals[0].(string); return s }
+func (m *scdMerge) isCurrent(r CatalogRow) bool { return r.Vals[m.to] == nil }
+
+func (m *scdMerge) openedToday(r CatalogRow) bool {
+	f, ok := r.Vals[m.from].(time.Time)
+	return ok && f.Equal(m.day)
+}
+
+// closeRow is a copy of r closed on the day.
+func (m *scdMerge) closeRow(r CatalogRow) CatalogRow {
+	r.Vals = append([]any(nil), r.Vals...)
+	r.Vals[m.to], r.Vals[m.cur] = m.day, false
+	return r
+}
+
+// open is a copy of r, current from the day.
+func (m *scdMerge) open(r CatalogRow) CatalogRow {
+	r.Vals = append([]any(nil), r.Vals...)
+	r.Vals[m.from], r.Vals[m.to], r.Vals[m.cur] = m.day, nil, true
+	return r
+}
+
+// sort orders rows by id, then valid_from.
+func (m *scdMerge) sort(rows []CatalogRow) {
+	sort.SliceStable(rows, func(i, j int) bool {
+		if a, b := m.id(rows[i]), m.id(rows[j]); a != b {
 			return a < b
 		}
-		fi, _ := out[i].Vals[from].(time.Time)
-		fj, _ := out[j].Vals[from].(time.Time)
+		fi, _ := rows[i].Vals[m.from].(time.Time)
+		fj, _ := rows[j].Vals[m.from].(time.Time)
 		return fi.Before(fj)
 	})
-	return out, res
 }
 
 // MergeByKey merges fresh rows into stored ones by a key column: a stored row whose key

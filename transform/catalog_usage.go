@@ -53,88 +53,103 @@ func usageRows(table, key string, data []byte, buildID string, extractedAt time.
 	if err := d.document(data, &top); err != nil {
 		return UsageDoc{}, err
 	}
-	if !isJSONNull(top.Errors) {
-		return UsageDoc{}, &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(top.Errors)}
+	if err := apiError(key, top.Errors); err != nil {
+		return UsageDoc{}, err
 	}
 	if isJSONNull(top.Data) {
 		return UsageDoc{}, &JSONError{Key: key, Path: "data", Err: ErrMissingField}
 	}
-	root := (*jpath)(nil)
-	items, err := d.array(top.Data, root.field("data"))
+	items, err := d.array(top.Data, (*jpath)(nil).field("data"))
 	if err != nil {
 		return UsageDoc{}, err
 	}
-	var out UsageDoc
-	line := int64(0)
+	u := &usageFlattener{d: d, t: t, key: key, buildID: buildID, extractedAt: extractedAt}
 	for i, raw := range items {
-		ip := root.field("data").at(i)
-		var item struct {
-			DataPoints json.RawMessage `json:"dataPoints"`
-			Dimensions json.RawMessage `json:"dimensions"`
-		}
-		if _, err := d.object(raw, ip, &item); err != nil {
+		if err := u.item(raw, (*jpath)(nil).field("data").at(i)); err != nil {
 			return UsageDoc{}, err
-		}
-		owner, ownerCol := buildID, "build_id"
-		if table == schemas.TestFlightTesterUsageTable {
-			ownerCol = "tester_id"
-			r := Resource{raw: item.Dimensions}
-			v, err := r.valueAt(d, ip.field("dimensions"), "betaTesters.data.id")
-			if err != nil {
-				return UsageDoc{}, err
-			}
-			s, _ := v.(string)
-			if s == "" {
-				return UsageDoc{}, d.fail(ip.field("dimensions").field("betaTesters").field("data").field("id"), ErrMissingField, "missing (request the metric with groupBy=betaTesters)")
-			}
-			owner = s
-		}
-		points, err := d.array(item.DataPoints, ip.field("dataPoints"))
-		if err != nil {
-			return UsageDoc{}, err
-		}
-		for j, praw := range points {
-			pp := ip.field("dataPoints").at(j)
-			pr := Resource{raw: praw}
-			dayV, err := pr.valueAt(d, pp, "start", schemas.DateISO)
-			if err != nil {
-				return UsageDoc{}, err
-			}
-			day, ok := dayV.(time.Time)
-			if !ok {
-				return UsageDoc{}, d.fail(pp.field("start"), ErrMissingField, "")
-			}
-			line++
-			row := NewCatalogRow(t, key, line, extractedAt)
-			row.Set(t, "usage_key", owner+"/"+day.Format("2006-01-02"))
-			row.Set(t, ownerCol, owner)
-			row.Set(t, "day", day)
-			for _, v := range usageValues[table] {
-				n, err := pr.valueAt(d, pp, "values."+v[1], schemas.Int64)
-				if err != nil {
-					return UsageDoc{}, err
-				}
-				row.Set(t, v[0], n)
-			}
-			out.Rows = append(out.Rows, row)
 		}
 	}
-	if !isJSONNull(top.Links) {
-		var links struct {
-			Next json.RawMessage `json:"next"`
-		}
-		if _, err := d.object(top.Links, root.field("links"), &links); err != nil {
-			return UsageDoc{}, err
-		}
-		next, err := d.str(links.Next, root.field("links"), "next")
+	next, err := d.linksNext(top.Links)
+	if err != nil {
+		return UsageDoc{}, err
+	}
+	return UsageDoc{Rows: u.rows, Next: next}, nil
+}
+
+// usageFlattener turns the data[] items of one usage page into rows.
+type usageFlattener struct {
+	d           jdec
+	t           *schemas.Table
+	key         string
+	buildID     string // the build of a betaBuildUsages page
+	extractedAt time.Time
+	rows        []CatalogRow
+	line        int64 // rows so far: _source_line of the last row
+}
+
+// item flattens one data[] element at ip: its owner (the tester of
+// dimensions.betaTesters.data.id, or the build) and one row per dataPoints[] element.
+func (u *usageFlattener) item(raw json.RawMessage, ip *jpath) error {
+	d := u.d
+	var item struct {
+		DataPoints json.RawMessage `json:"dataPoints"`
+		Dimensions json.RawMessage `json:"dimensions"`
+	}
+	if _, err := d.object(raw, ip, &item); err != nil {
+		return err
+	}
+	owner, ownerCol := u.buildID, "build_id"
+	if u.t.Name == schemas.TestFlightTesterUsageTable {
+		ownerCol = "tester_id"
+		r := Resource{raw: item.Dimensions}
+		v, err := r.valueAt(d, ip.field("dimensions"), "betaTesters.data.id")
 		if err != nil {
-			return UsageDoc{}, err
+			return err
 		}
-		if next != nil {
-			out.Next = *next
+		s, _ := v.(string)
+		if s == "" {
+			return d.fail(ip.field("dimensions").field("betaTesters").field("data").field("id"), ErrMissingField, "missing (request the metric with groupBy=betaTesters)")
+		}
+		owner = s
+	}
+	points, err := d.array(item.DataPoints, ip.field("dataPoints"))
+	if err != nil {
+		return err
+	}
+	for j, praw := range points {
+		if err := u.point(praw, ip.field("dataPoints").at(j), owner, ownerCol); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// point appends the row of one data point at pp, keyed "<owner>/<start day>".
+func (u *usageFlattener) point(raw json.RawMessage, pp *jpath, owner, ownerCol string) error {
+	d, t := u.d, u.t
+	pr := Resource{raw: raw}
+	dayV, err := pr.valueAt(d, pp, "start", schemas.DateISO)
+	if err != nil {
+		return err
+	}
+	day, ok := dayV.(time.Time)
+	if !ok {
+		return d.fail(pp.field("start"), ErrMissingField, "")
+	}
+	u.line++
+	row := NewCatalogRow(t, u.key, u.line, u.extractedAt)
+	row.Set(t, "usage_key", owner+"/"+day.Format("2006-01-02"))
+	row.Set(t, ownerCol, owner)
+	row.Set(t, "day", day)
+	for _, v := range usageValues[t.Name] {
+		n, err := pr.valueAt(d, pp, "values."+v[1], schemas.Int64)
+		if err != nil {
+			return err
+		}
+		row.Set(t, v[0], n)
+	}
+	u.rows = append(u.rows, row)
+	return nil
 }
 
 // valueAt is value for an object that is not a JSON:API resource, at path p.

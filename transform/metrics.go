@@ -29,8 +29,9 @@ package transform
 // present (an array, possibly empty); everything else is optional. A value of the wrong
 // JSON type is an error naming the key and JSON path; unknown members are ignored.
 //
-// Drift: a category, metric or unit identifier outside the known lists below (an Apple
-// addition, or a rename) is loaded like any other and reported in MetricsRecords.Drift
+// Drift: a category, metric or unit identifier outside the vocabulary of
+// report/metricnames (an Apple addition, or a rename; the simulator serves only names of
+// that vocabulary, so it causes no drift) is loaded like any other and reported in MetricsRecords.Drift
 // ("unknown category GPU", "unknown metric LAUNCH/prewarmTime",
 // "unknown unit microfortnights for LAUNCH/prewarmTime", "unknown version 2.0.0"), never
 // dropped. Metrics are known per category: a known metric under another category is
@@ -46,12 +47,12 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"github.com/ascetl/etl/report/metricnames"
 	"github.com/ascetl/etl/schemas"
 )
 
@@ -89,38 +90,6 @@ func (m *MetricsRecords) Release() {
 			*r = nil
 		}
 	}
-}
-
-// Known identifiers (Apple's API docs, the reference samples and Xcode Organizer's
-// metrics). Anything else is drift, loaded anyway.
-var (
-	knownMetricVersions = map[string]bool{"1.0.0": true}
-	knownMetrics        = map[string]map[string]bool{
-		"LAUNCH":      set("launchTime", "resumeTime", "optimizedLaunchTime"),
-		"HANG":        set("hangRate"),
-		"MEMORY":      set("peakMemory", "suspendedMemory"),
-		"DISK":        set("logicalWrites"),
-		"BATTERY":     set("onScreenBattery", "backgroundBattery"),
-		"TERMINATION": set("terminations", "foregroundTerminations", "backgroundTerminations"),
-		"ANIMATION":   set("scrollHitchRate"),
-		"STORAGE":     set("storage", "appSize", "documentsAndData", "storageAppSize", "storageDocumentsAndData"),
-	}
-	knownUnits = set(
-		"milliseconds", "ms", "seconds", "s",
-		"secondsPerHour", "seconds per hour", "s/hr",
-		"%", "percent", "percentage", "% per day", "%/day",
-		"bytes", "kB", "KB", "kilobytes", "MB", "megabytes", "GB", "gigabytes", "MB per day",
-		"scrollHitchRate", "ms per s",
-		"count", "per day",
-	)
-)
-
-func set(names ...string) map[string]bool {
-	m := make(map[string]bool, len(names))
-	for _, n := range names {
-		m[n] = true
-	}
-	return m
 }
 
 // metricsColumns are the data columns FlattenMetrics fills, per table, with their kinds.
@@ -163,86 +132,14 @@ var metricsColumns = func() map[string]map[string]schemas.Kind {
 	}
 }()
 
-// JSON shapes of xcodeMetrics; every member is raw so that it is decoded with its path.
-type (
-	jmDoc struct {
-		Version     json.RawMessage `json:"version"`
-		Insights    json.RawMessage `json:"insights"`
-		ProductData json.RawMessage `json:"productData"`
-		Errors      json.RawMessage `json:"errors"`
-	}
-	jmInsights struct {
-		Regressions json.RawMessage `json:"regressions"`
-		TrendingUp  json.RawMessage `json:"trendingUp"`
-	}
-	jmProduct struct {
-		Platform         json.RawMessage `json:"platform"`
-		MetricCategories json.RawMessage `json:"metricCategories"`
-	}
-	jmCategory struct {
-		Identifier json.RawMessage `json:"identifier"`
-		Metrics    json.RawMessage `json:"metrics"`
-	}
-	jmMetric struct {
-		Identifier json.RawMessage `json:"identifier"`
-		Unit       json.RawMessage `json:"unit"`
-		GoalKeys   json.RawMessage `json:"goalKeys"`
-		Datasets   json.RawMessage `json:"datasets"`
-	}
-	jmUnit struct {
-		Identifier  json.RawMessage `json:"identifier"`
-		DisplayName json.RawMessage `json:"displayName"`
-	}
-	jmGoal struct {
-		GoalKey    json.RawMessage `json:"goalKey"`
-		LowerBound json.RawMessage `json:"lowerBound"`
-		UpperBound json.RawMessage `json:"upperBound"`
-	}
-	jmDataset struct {
-		FilterCriteria        json.RawMessage `json:"filterCriteria"`
-		Points                json.RawMessage `json:"points"`
-		RecommendedMetricGoal json.RawMessage `json:"recommendedMetricGoal"`
-	}
-	jmFilter struct {
-		Percentile          json.RawMessage `json:"percentile"`
-		Device              json.RawMessage `json:"device"`
-		DeviceMarketingName json.RawMessage `json:"deviceMarketingName"`
-	}
-	jmRecommended struct {
-		Value  json.RawMessage `json:"value"`
-		Detail json.RawMessage `json:"detail"`
-	}
-	jmPoint struct {
-		Version             json.RawMessage `json:"version"`
-		Value               json.RawMessage `json:"value"`
-		ErrorMargin         json.RawMessage `json:"errorMargin"`
-		PercentageBreakdown json.RawMessage `json:"percentageBreakdown"`
-		Goal                json.RawMessage `json:"goal"`
-	}
-	jmBreakdown struct {
-		Value          json.RawMessage `json:"value"`
-		SubSystemLabel json.RawMessage `json:"subSystemLabel"`
-	}
-	jmInsight struct {
-		MetricCategory        json.RawMessage `json:"metricCategory"`
-		LatestVersion         json.RawMessage `json:"latestVersion"`
-		Metric                json.RawMessage `json:"metric"`
-		SummaryString         json.RawMessage `json:"summaryString"`
-		ReferenceVersions     json.RawMessage `json:"referenceVersions"`
-		MaxLatestVersionValue json.RawMessage `json:"maxLatestVersionValue"`
-		SubSystemLabel        json.RawMessage `json:"subSystemLabel"`
-		HighImpact            json.RawMessage `json:"highImpact"`
-		Populations           json.RawMessage `json:"populations"`
-	}
-	jmPopulation struct {
-		DeltaPercentage       json.RawMessage `json:"deltaPercentage"`
-		Percentile            json.RawMessage `json:"percentile"`
-		SummaryString         json.RawMessage `json:"summaryString"`
-		ReferenceAverageValue json.RawMessage `json:"referenceAverageValue"`
-		LatestVersionValue    json.RawMessage `json:"latestVersionValue"`
-		Device                json.RawMessage `json:"device"`
-	}
-)
+// jmDoc is the xcodeMetrics document; every member is raw so that it is decoded with its
+// path.
+type jmDoc struct {
+	Version     json.RawMessage `json:"version"`
+	Insights    json.RawMessage `json:"insights"`
+	ProductData json.RawMessage `json:"productData"`
+	Errors      json.RawMessage `json:"errors"`
+}
 
 // metricKey is what identifies a metric: the columns every metrics table repeats.
 type metricKey struct {
@@ -276,13 +173,8 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	if alloc == nil {
 		alloc = memory.DefaultAllocator
 	}
-	switch {
-	case src.Source == MetricsSourceApp && src.BuildID != "":
-		return nil, fmt.Errorf("transform: %s: metrics source app with build id %q", src.Key, src.BuildID)
-	case src.Source == MetricsSourceBuild && src.BuildID == "":
-		return nil, fmt.Errorf("transform: %s: metrics source build without a build id", src.Key)
-	case src.Source != MetricsSourceApp && src.Source != MetricsSourceBuild:
-		return nil, fmt.Errorf("transform: %s: metrics source %q, want %q or %q", src.Key, src.Source, MetricsSourceApp, MetricsSourceBuild)
+	if err := src.check(); err != nil {
+		return nil, err
 	}
 	f := &metricsFlattener{d: jdec{key: src.Key}, src: src}
 	if src.BuildID != "" {
@@ -292,8 +184,8 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	if err := f.d.document(data, &doc); err != nil {
 		return nil, err
 	}
-	if !isJSONNull(doc.Errors) {
-		return nil, &JSONError{Key: src.Key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(doc.Errors)}
+	if err := apiError(src.Key, doc.Errors); err != nil {
+		return nil, err
 	}
 	version, err := f.d.str(doc.Version, nil, "version")
 	if err != nil {
@@ -302,7 +194,7 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	var ver string
 	if version != nil {
 		ver = *version
-		if !knownMetricVersions[ver] {
+		if !metricnames.KnownVersion(ver) {
 			f.drift.add("unknown version " + ver)
 		}
 	}
@@ -310,30 +202,63 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 		return nil, &JSONError{Key: src.Key, Path: "productData", Err: ErrMissingField}
 	}
 
-	builders := []**tableBuilder{&f.metrics, &f.breakdowns, &f.goals, &f.insights}
-	defer func() {
-		for _, b := range builders {
-			(*b).release()
-		}
-	}()
-	for i, table := range []string{schemas.MetricsTable, schemas.BreakdownsTable, schemas.GoalsTable, schemas.InsightsTable} {
-		b, err := newTableBuilder(alloc, table, metricsColumns[table], src.Key, ver, extractedAt)
-		if err != nil {
-			return nil, err
-		}
-		*builders[i] = b
+	defer f.release()
+	if err := f.newBuilders(alloc, ver, extractedAt); err != nil {
+		return nil, err
 	}
-
 	if err := f.productData(doc.ProductData); err != nil {
 		return nil, err
 	}
 	if err := f.allInsights(doc.Insights); err != nil {
 		return nil, err
 	}
+	return f.finish()
+}
 
+// check rejects a source that is neither the app nor a build endpoint.
+func (src MetricsSource) check() error {
+	switch {
+	case src.Source == MetricsSourceApp && src.BuildID != "":
+		return fmt.Errorf("transform: %s: metrics source app with build id %q", src.Key, src.BuildID)
+	case src.Source == MetricsSourceBuild && src.BuildID == "":
+		return fmt.Errorf("transform: %s: metrics source build without a build id", src.Key)
+	case src.Source != MetricsSourceApp && src.Source != MetricsSourceBuild:
+		return fmt.Errorf("transform: %s: metrics source %q, want %q or %q", src.Key, src.Source, MetricsSourceApp, MetricsSourceBuild)
+	}
+	return nil
+}
+
+// builders are the four table builders in MetricsRecords order.
+func (f *metricsFlattener) builders() []**tableBuilder {
+	return []**tableBuilder{&f.metrics, &f.breakdowns, &f.goals, &f.insights}
+}
+
+var metricsTables = []string{schemas.MetricsTable, schemas.BreakdownsTable, schemas.GoalsTable, schemas.InsightsTable}
+
+func (f *metricsFlattener) newBuilders(alloc memory.Allocator, version string, extractedAt time.Time) error {
+	for i, b := range f.builders() {
+		table := metricsTables[i]
+		nb, err := newTableBuilder(alloc, table, metricsColumns[table], f.src.Key, version, extractedAt)
+		if err != nil {
+			return err
+		}
+		*b = nb
+	}
+	return nil
+}
+
+// release releases the builders (nil ones are skipped).
+func (f *metricsFlattener) release() {
+	for _, b := range f.builders() {
+		(*b).release()
+	}
+}
+
+// finish returns the four batches and the drift.
+func (f *metricsFlattener) finish() (*MetricsRecords, error) {
 	out := &MetricsRecords{}
 	for i, dst := range []*arrow.RecordBatch{&out.Metrics, &out.Breakdowns, &out.Goals, &out.Insights} {
-		rec, err := (*builders[i]).finish()
+		rec, err := (*f.builders()[i]).finish()
 		if err != nil {
 			out.Release()
 			return nil, err
@@ -344,480 +269,21 @@ func FlattenMetrics(alloc memory.Allocator, data []byte, src MetricsSource, extr
 	return out, nil
 }
 
-func (f *metricsFlattener) checkMetric(category, metric string) {
-	known, ok := knownMetrics[category]
-	if !ok {
+func (f *metricsFlattener) checkCategory(category string) {
+	if !metricnames.KnownCategory(category) {
 		f.drift.add("unknown category " + category)
 	}
-	if !known[metric] {
+}
+
+func (f *metricsFlattener) checkMetric(category, metric string) {
+	f.checkCategory(category)
+	if !metricnames.KnownMetric(category, metric) {
 		f.drift.add("unknown metric " + category + "/" + metric)
 	}
 }
 
-func (f *metricsFlattener) productData(raw json.RawMessage) error {
-	p := (*jpath)(nil).field("productData")
-	products, err := f.d.array(raw, p)
-	if err != nil {
-		return err
+func (f *metricsFlattener) checkUnit(unit *string, category, metric string) {
+	if unit != nil && !metricnames.KnownUnit(*unit) {
+		f.drift.add(fmt.Sprintf("unknown unit %s for %s/%s", *unit, category, metric))
 	}
-	for i, praw := range products {
-		pp := p.at(i)
-		var prod jmProduct
-		if _, err := f.d.object(praw, pp, &prod); err != nil {
-			return err
-		}
-		platform, err := f.d.str(prod.Platform, pp, "platform")
-		if err != nil {
-			return err
-		}
-		cp := pp.field("metricCategories")
-		cats, err := f.d.array(prod.MetricCategories, cp)
-		if err != nil {
-			return err
-		}
-		for j, craw := range cats {
-			if err := f.category(craw, cp.at(j), platform); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (f *metricsFlattener) category(raw json.RawMessage, p *jpath, platform *string) error {
-	var cat jmCategory
-	if ok, err := f.d.object(raw, p, &cat); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	category, err := f.d.required(cat.Identifier, p, "identifier")
-	if err != nil {
-		return err
-	}
-	if _, ok := knownMetrics[category]; !ok {
-		f.drift.add("unknown category " + category)
-	}
-	mp := p.field("metrics")
-	metrics, err := f.d.array(cat.Metrics, mp)
-	if err != nil {
-		return err
-	}
-	for k, mraw := range metrics {
-		if err := f.metric(mraw, mp.at(k), platform, category); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (f *metricsFlattener) metric(raw json.RawMessage, p *jpath, platform *string, category string) error {
-	var m jmMetric
-	if ok, err := f.d.object(raw, p, &m); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	name, err := f.d.required(m.Identifier, p, "identifier")
-	if err != nil {
-		return err
-	}
-	mk := metricKey{platform: platform, category: category, metric: name}
-	var unit jmUnit
-	up := p.field("unit")
-	if _, err := f.d.object(m.Unit, up, &unit); err != nil {
-		return err
-	}
-	if mk.unit, err = f.d.str(unit.Identifier, up, "identifier"); err != nil {
-		return err
-	}
-	if mk.unitDisplay, err = f.d.str(unit.DisplayName, up, "displayName"); err != nil {
-		return err
-	}
-	f.checkMetric(category, name)
-	if mk.unit != nil && !knownUnits[*mk.unit] {
-		f.drift.add(fmt.Sprintf("unknown unit %s for %s/%s", *mk.unit, category, name))
-	}
-
-	gp := p.field("goalKeys")
-	goals, err := f.d.array(m.GoalKeys, gp)
-	if err != nil {
-		return err
-	}
-	for i, graw := range goals {
-		if err := f.goal(graw, gp.at(i), &mk); err != nil {
-			return err
-		}
-	}
-
-	dp := p.field("datasets")
-	datasets, err := f.d.array(m.Datasets, dp)
-	if err != nil {
-		return err
-	}
-	for i, draw := range datasets {
-		if err := f.dataset(draw, dp.at(i), &mk); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// key appends the columns every metrics table starts with.
-func (f *metricsFlattener) key(b *tableBuilder, mk *metricKey) {
-	b.text("source", f.src.Source)
-	b.str("build_id", f.buildID)
-	b.str("platform", mk.platform)
-	b.text("metric_category", mk.category)
-	b.text("metric", mk.metric)
-	b.str("unit", mk.unit)
-	b.str("unit_display", mk.unitDisplay)
-}
-
-func (f *metricsFlattener) goal(raw json.RawMessage, p *jpath, mk *metricKey) error {
-	var g jmGoal
-	if ok, err := f.d.object(raw, p, &g); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	key, err := f.d.str(g.GoalKey, p, "goalKey")
-	if err != nil {
-		return err
-	}
-	lower, err := f.d.num(g.LowerBound, p, "lowerBound")
-	if err != nil {
-		return err
-	}
-	upper, err := f.d.num(g.UpperBound, p, "upperBound")
-	if err != nil {
-		return err
-	}
-	b := f.goals
-	f.key(b, mk)
-	b.str("goal_key", key)
-	b.f64("lower_bound", lower)
-	b.f64("upper_bound", upper)
-	b.endRow()
-	return nil
-}
-
-func (f *metricsFlattener) dataset(raw json.RawMessage, p *jpath, mk *metricKey) error {
-	var ds jmDataset
-	if ok, err := f.d.object(raw, p, &ds); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	var dk datasetKey
-	var fc jmFilter
-	fp := p.field("filterCriteria")
-	if _, err := f.d.object(ds.FilterCriteria, fp, &fc); err != nil {
-		return err
-	}
-	var err error
-	if dk.device, err = f.d.str(fc.Device, fp, "device"); err != nil {
-		return err
-	}
-	if dk.marketingName, err = f.d.str(fc.DeviceMarketingName, fp, "deviceMarketingName"); err != nil {
-		return err
-	}
-	if dk.percentile, err = f.d.str(fc.Percentile, fp, "percentile"); err != nil {
-		return err
-	}
-	var rg jmRecommended
-	rp := p.field("recommendedMetricGoal")
-	if _, err := f.d.object(ds.RecommendedMetricGoal, rp, &rg); err != nil {
-		return err
-	}
-	if dk.recValue, err = f.d.num(rg.Value, rp, "value"); err != nil {
-		return err
-	}
-	if dk.recDetail, err = f.d.str(rg.Detail, rp, "detail"); err != nil {
-		return err
-	}
-
-	pp := p.field("points")
-	points, err := f.d.array(ds.Points, pp)
-	if err != nil {
-		return err
-	}
-	for i, praw := range points {
-		if err := f.point(praw, pp.at(i), int64(i), mk, &dk); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// pointKey appends the columns a point row and its breakdown rows share.
-func (f *metricsFlattener) pointKey(b *tableBuilder, mk *metricKey, dk *datasetKey, version *string, index int64) {
-	f.key(b, mk)
-	b.str("device", dk.device)
-	b.str("device_marketing_name", dk.marketingName)
-	b.str("percentile", dk.percentile)
-	b.str("version", version)
-	b.i64("point_index", index)
-}
-
-func (f *metricsFlattener) point(raw json.RawMessage, p *jpath, index int64, mk *metricKey, dk *datasetKey) error {
-	var pt jmPoint
-	if ok, err := f.d.object(raw, p, &pt); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	version, err := f.d.str(pt.Version, p, "version")
-	if err != nil {
-		return err
-	}
-	value, err := f.d.num(pt.Value, p, "value")
-	if err != nil {
-		return err
-	}
-	margin, err := f.d.num(pt.ErrorMargin, p, "errorMargin")
-	if err != nil {
-		return err
-	}
-	goal, err := f.d.str(pt.Goal, p, "goal")
-	if err != nil {
-		return err
-	}
-
-	// Breakdowns: one object or an array of objects.
-	bp := p.field("percentageBreakdown")
-	var parts []json.RawMessage
-	var partPath func(i int) *jpath
-	switch jsonType(pt.PercentageBreakdown) {
-	case "null", "nothing":
-	case "object":
-		parts = []json.RawMessage{pt.PercentageBreakdown}
-		partPath = func(int) *jpath { return bp }
-	case "array":
-		if parts, err = f.d.array(pt.PercentageBreakdown, bp); err != nil {
-			return err
-		}
-		partPath = bp.at
-	default:
-		return f.d.wrong(bp, "an object or an array of objects", pt.PercentageBreakdown)
-	}
-	type part struct {
-		label *string
-		value *float64
-	}
-	decoded := make([]part, len(parts))
-	for i, braw := range parts {
-		var bd jmBreakdown
-		ip := partPath(i)
-		if ok, err := f.d.object(braw, ip, &bd); err != nil || !ok {
-			if err == nil {
-				err = f.d.wrong(ip, "an object", braw)
-			}
-			return err
-		}
-		if decoded[i].label, err = f.d.str(bd.SubSystemLabel, ip, "subSystemLabel"); err != nil {
-			return err
-		}
-		if decoded[i].value, err = f.d.num(bd.Value, ip, "value"); err != nil {
-			return err
-		}
-	}
-
-	b := f.metrics
-	f.pointKey(b, mk, dk, version, index)
-	b.f64("value", value)
-	b.f64("error_margin", margin)
-	b.str("goal", goal)
-	b.f64("recommended_goal_value", dk.recValue)
-	b.str("recommended_goal_detail", dk.recDetail)
-	b.endRow()
-
-	for i := range decoded {
-		b := f.breakdowns
-		f.pointKey(b, mk, dk, version, index)
-		b.i64("breakdown_index", int64(i))
-		b.str("sub_system_label", decoded[i].label)
-		b.f64("percentage", decoded[i].value)
-		b.endRow()
-	}
-	return nil
-}
-
-func (f *metricsFlattener) allInsights(raw json.RawMessage) error {
-	p := (*jpath)(nil).field("insights")
-	var ins jmInsights
-	if _, err := f.d.object(raw, p, &ins); err != nil {
-		return err
-	}
-	for _, list := range []struct {
-		kind string
-		raw  json.RawMessage
-	}{{"regressions", ins.Regressions}, {"trendingUp", ins.TrendingUp}} {
-		lp := p.field(list.kind)
-		items, err := f.d.array(list.raw, lp)
-		if err != nil {
-			return err
-		}
-		for i, iraw := range items {
-			if err := f.insight(iraw, lp.at(i), list.kind, int64(i)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (f *metricsFlattener) insight(raw json.RawMessage, p *jpath, kind string, index int64) error {
-	var in jmInsight
-	if ok, err := f.d.object(raw, p, &in); err != nil || !ok {
-		if err == nil {
-			err = f.d.wrong(p, "an object", raw)
-		}
-		return err
-	}
-	var (
-		category, metric, latest, refs, label, summary *string
-		maxLatest                                      *float64
-		high                                           *bool
-		err                                            error
-	)
-	for _, s := range []struct {
-		dst  **string
-		raw  json.RawMessage
-		name string
-	}{
-		{&category, in.MetricCategory, "metricCategory"},
-		{&metric, in.Metric, "metric"},
-		{&latest, in.LatestVersion, "latestVersion"},
-		{&label, in.SubSystemLabel, "subSystemLabel"},
-		{&summary, in.SummaryString, "summaryString"},
-	} {
-		if *s.dst, err = f.d.str(s.raw, p, s.name); err != nil {
-			return err
-		}
-	}
-	if refs, err = f.referenceVersions(in.ReferenceVersions, p); err != nil {
-		return err
-	}
-	if maxLatest, err = f.d.num(in.MaxLatestVersionValue, p, "maxLatestVersionValue"); err != nil {
-		return err
-	}
-	if high, err = f.d.boolean(in.HighImpact, p, "highImpact"); err != nil {
-		return err
-	}
-	if category != nil && metric != nil {
-		f.checkMetric(*category, *metric)
-	} else if category != nil {
-		if _, ok := knownMetrics[*category]; !ok {
-			f.drift.add("unknown category " + *category)
-		}
-	}
-
-	type population struct {
-		device, percentile, summary *string
-		delta, ref, latest          *float64
-	}
-	pp := p.field("populations")
-	praws, err := f.d.array(in.Populations, pp)
-	if err != nil {
-		return err
-	}
-	pops := make([]population, len(praws))
-	for i, praw := range praws {
-		ip := pp.at(i)
-		var jp jmPopulation
-		if ok, err := f.d.object(praw, ip, &jp); err != nil || !ok {
-			if err == nil {
-				err = f.d.wrong(ip, "an object", praw)
-			}
-			return err
-		}
-		po := &pops[i]
-		if po.device, err = f.d.str(jp.Device, ip, "device"); err != nil {
-			return err
-		}
-		if po.percentile, err = f.d.str(jp.Percentile, ip, "percentile"); err != nil {
-			return err
-		}
-		if po.summary, err = f.d.str(jp.SummaryString, ip, "summaryString"); err != nil {
-			return err
-		}
-		if po.delta, err = f.d.num(jp.DeltaPercentage, ip, "deltaPercentage"); err != nil {
-			return err
-		}
-		if po.ref, err = f.d.num(jp.ReferenceAverageValue, ip, "referenceAverageValue"); err != nil {
-			return err
-		}
-		if po.latest, err = f.d.num(jp.LatestVersionValue, ip, "latestVersionValue"); err != nil {
-			return err
-		}
-	}
-
-	b := f.insights
-	row := func() {
-		b.text("source", f.src.Source)
-		b.str("build_id", f.buildID)
-		b.text("insight_kind", kind)
-		b.i64("insight_index", index)
-		b.str("metric_category", category)
-		b.str("metric", metric)
-		b.str("latest_version", latest)
-		b.str("reference_versions", refs)
-		b.f64("max_latest_version_value", maxLatest)
-		b.str("sub_system_label", label)
-		b.boolean("high_impact", high)
-		b.str("summary", summary)
-	}
-	if len(pops) == 0 {
-		row()
-		b.null("population_index", "device", "percentile", "delta_percentage",
-			"reference_average_value", "latest_version_value", "population_summary")
-		b.endRow()
-		return nil
-	}
-	for i := range pops {
-		po := &pops[i]
-		row()
-		b.i64("population_index", int64(i))
-		b.str("device", po.device)
-		b.str("percentile", po.percentile)
-		b.f64("delta_percentage", po.delta)
-		b.f64("reference_average_value", po.ref)
-		b.f64("latest_version_value", po.latest)
-		b.str("population_summary", po.summary)
-		b.endRow()
-	}
-	return nil
-}
-
-// referenceVersions accepts a string (kept as is) or an array of strings (joined with
-// ","); nil when absent or null.
-func (f *metricsFlattener) referenceVersions(raw json.RawMessage, p *jpath) (*string, error) {
-	if jsonType(raw) != "array" {
-		s, err := f.d.str(raw, p, "referenceVersions")
-		if err != nil {
-			return nil, f.d.wrong(p.field("referenceVersions"), "a string or an array of strings", raw)
-		}
-		return s, nil
-	}
-	rp := p.field("referenceVersions")
-	items, err := f.d.array(raw, rp)
-	if err != nil {
-		return nil, err
-	}
-	vs := make([]string, len(items))
-	for i, it := range items {
-		s, err := f.d.str(it, rp, "")
-		if err != nil || s == nil {
-			return nil, f.d.wrong(rp.at(i), "a string", it)
-		}
-		vs[i] = *s
-	}
-	joined := strings.Join(vs, ",")
-	return &joined, nil
 }

@@ -19,20 +19,9 @@ package transform
 // Timestamps are stored at microsecond precision; finer fractions are truncated.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/ascetl/etl/report/territory"
-	"github.com/ascetl/etl/schemas"
 )
 
 // JSON:API resource types of the reviews endpoint.
@@ -94,193 +83,6 @@ type ReviewPage struct {
 	Total   int    // meta.paging.total, 0 when absent
 }
 
-// Reasons used as ReviewError.Err; match them with errors.Is. Timestamps that do not
-// parse use ErrInvalidDate.
-var (
-	ErrInvalidJSON   = errors.New("invalid JSON")
-	ErrMissingField  = errors.New("missing")
-	ErrInvalidRating = errors.New("rating must be an integer from 1 to 5")
-	ErrWrongType     = errors.New("wrong JSON type")
-	ErrLinkage       = errors.New("inconsistent linkage")
-	ErrDuplicateID   = errors.New("duplicate id")
-)
-
-// ReviewError is a problem with a reviews page. Its text is
-// "<key>: review 3 (id …): attributes.createdDate: cannot parse \"…\"", where the index
-// is 1-based in data[] (or in included[] for "included"); page-level problems have no
-// index.
-type ReviewError struct {
-	Key    string
-	Where  string // "review", "included" or "" (the page)
-	Index  int    // 1-based position in data[] or included[]; 0 for the page
-	ID     string // resource id, if known
-	Field  string // JSON path inside the resource, e.g. "attributes.rating"
-	Detail string // what is wrong, in words; Err's text when empty
-	Err    error
-}
-
-func (e *ReviewError) Error() string {
-	var b strings.Builder
-	b.WriteString(e.Key)
-	b.WriteString(": ")
-	if e.Where != "" {
-		fmt.Fprintf(&b, "%s %d ", e.Where, e.Index)
-		if e.ID != "" {
-			fmt.Fprintf(&b, "(id %s): ", e.ID)
-		} else {
-			b.WriteString("(no id): ")
-		}
-	}
-	if e.Field != "" {
-		b.WriteString(e.Field)
-		b.WriteString(": ")
-	}
-	if e.Detail != "" {
-		b.WriteString(e.Detail)
-	} else {
-		b.WriteString(e.Err.Error())
-	}
-	return b.String()
-}
-
-func (e *ReviewError) Unwrap() error { return e.Err }
-
-// JSON shapes. Attributes and relationships are maps of raw values so that absent, null
-// and present are told apart and unknown members are ignored.
-type jsonPage struct {
-	Data     json.RawMessage   `json:"data"`
-	Included []json.RawMessage `json:"included"`
-	Links    struct {
-		Next *string `json:"next"`
-	} `json:"links"`
-	Meta struct {
-		Paging struct {
-			Total *int64 `json:"total"`
-		} `json:"paging"`
-	} `json:"meta"`
-	Errors json.RawMessage `json:"errors"`
-}
-
-type jsonResource struct {
-	Type          string                       `json:"type"`
-	ID            json.RawMessage              `json:"id"`
-	Attributes    map[string]json.RawMessage   `json:"attributes"`
-	Relationships map[string]jsonRelationships `json:"relationships"`
-}
-
-type jsonRelationships struct {
-	Data json.RawMessage `json:"data"` // absent, null or {"type","id"}
-}
-
-type jsonIdentifier struct {
-	Type string `json:"type"`
-	ID   string `json:"id"`
-}
-
-func isJSONNull(raw json.RawMessage) bool {
-	return len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
-}
-
-// resourceDecoder carries the error context of one resource.
-type resourceDecoder struct {
-	key   string
-	where string
-	index int
-	id    string
-}
-
-func (d *resourceDecoder) fail(field string, err error, detail string) error {
-	return &ReviewError{Key: d.key, Where: d.where, Index: d.index, ID: d.id, Field: field, Err: err, Detail: detail}
-}
-
-// decode parses the resource envelope and its id (required, a non-empty string).
-func (d *resourceDecoder) decode(raw json.RawMessage, wantType string) (*jsonResource, error) {
-	var r jsonResource
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, d.fail("", ErrInvalidJSON, "invalid resource: "+err.Error())
-	}
-	if isJSONNull(r.ID) {
-		return nil, d.fail("id", ErrMissingField, "")
-	}
-	if err := json.Unmarshal(r.ID, &d.id); err != nil {
-		return nil, d.fail("id", ErrWrongType, "want a string, got "+string(r.ID))
-	}
-	if d.id == "" {
-		return nil, d.fail("id", ErrMissingField, "empty")
-	}
-	if wantType != "" && r.Type != wantType {
-		return nil, d.fail("type", ErrWrongType, fmt.Sprintf("want %q, got %q", wantType, r.Type))
-	}
-	return &r, nil
-}
-
-// text decodes an optional string attribute; ok is false when it is absent or null.
-func (d *resourceDecoder) text(r *jsonResource, name string) (s string, ok bool, err error) {
-	raw, present := r.Attributes[name]
-	if !present || isJSONNull(raw) {
-		return "", false, nil
-	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false, d.fail("attributes."+name, ErrWrongType, "want a string, got "+clipJSON(raw))
-	}
-	return s, true, nil
-}
-
-// timestamp decodes an RFC 3339 date-time with offset; ok is false when absent or null.
-// It returns the instant in UTC and the offset text as written.
-func (d *resourceDecoder) timestamp(r *jsonResource, name string) (t time.Time, offset string, ok bool, err error) {
-	s, ok, err := d.text(r, name)
-	if err != nil || !ok {
-		return time.Time{}, "", ok, err
-	}
-	t, off, perr := parseRFC3339(s)
-	if perr != nil {
-		return time.Time{}, "", false, d.fail("attributes."+name, ErrInvalidDate, fmt.Sprintf("cannot parse %q", s))
-	}
-	return t, off, true, nil
-}
-
-// parseRFC3339 parses an RFC 3339 date-time, which always carries "Z" or a ±hh:mm offset,
-// and returns it in UTC together with the offset text.
-func parseRFC3339(s string) (time.Time, string, error) {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, "", err
-	}
-	var off string
-	switch {
-	case strings.HasSuffix(s, "Z"):
-		off = "Z"
-	case len(s) >= 6 && (s[len(s)-6] == '+' || s[len(s)-6] == '-') && s[len(s)-3] == ':':
-		off = s[len(s)-6:]
-	default:
-		return time.Time{}, "", fmt.Errorf("no offset in %q", s)
-	}
-	return t.UTC(), off, nil
-}
-
-// related returns the id of a to-one relationship's linkage data; ok is false when the
-// relationship or its data is absent or null.
-func (d *resourceDecoder) related(r *jsonResource, name string) (string, bool, error) {
-	rel, present := r.Relationships[name]
-	if !present || isJSONNull(rel.Data) {
-		return "", false, nil
-	}
-	var id jsonIdentifier
-	if err := json.Unmarshal(rel.Data, &id); err != nil || id.ID == "" {
-		return "", false, d.fail("relationships."+name+".data", ErrWrongType, "want a resource identifier, got "+clipJSON(rel.Data))
-	}
-	return id.ID, true, nil
-}
-
-func clipJSON(raw []byte) string {
-	const max = 60
-	if len(raw) > max {
-		return string(raw[:max]) + "…"
-	}
-	return string(raw)
-}
-
 // DecodeReviewPage decodes one page of GET /v1/apps/{id}/customerReviews (key is the raw
 // object key, for lineage and errors). Reviews are data[] in order; each gets the
 // customerReviewResponses resource of included[] that its relationships.response.data.id
@@ -291,70 +93,41 @@ func clipJSON(raw []byte) string {
 // a createdDate in RFC 3339 with offset; a response needs an id and, if present, a valid
 // lastModifiedDate. A review id repeated on the page, a response linked to two reviews,
 // links that disagree, or a linked response missing from included[] are errors. An
-// unknown territory code is not an error (Territory2 ""). Errors are *ReviewError.
+// unknown territory code is not an error (Territory2 ""). Errors are *JSONError naming
+// the key, the resource (review or included, 1-based index, id) and the JSON path
+// inside it.
 func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
+	d := jdec{key: key}
 	var pg jsonPage
-	if err := json.Unmarshal(data, &pg); err != nil {
-		return ReviewPage{}, &ReviewError{Key: key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
+	if err := d.document(data, &pg); err != nil {
+		return ReviewPage{}, err
 	}
-	if !isJSONNull(pg.Errors) {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(pg.Errors)}
+	if err := apiError(key, pg.Errors); err != nil {
+		return ReviewPage{}, err
 	}
+	root := (*jpath)(nil)
 	if isJSONNull(pg.Data) {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "data", Err: ErrMissingField}
+		return ReviewPage{}, d.fail(root.field("data"), ErrMissingField, "")
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(pg.Data, &items); err != nil {
-		return ReviewPage{}, &ReviewError{Key: key, Field: "data", Err: ErrWrongType, Detail: "want an array"}
+	items, err := d.array(pg.Data, root.field("data"))
+	if err != nil {
+		return ReviewPage{}, err
+	}
+	included, err := d.array(pg.Included, root.field("included"))
+	if err != nil {
+		return ReviewPage{}, err
 	}
 	out := ReviewPage{Reviews: make([]Review, 0, len(items))}
-	if pg.Links.Next != nil {
-		out.Next = *pg.Links.Next
+	if out.Next, err = d.linksNext(pg.Links); err != nil {
+		return ReviewPage{}, err
 	}
-	if pg.Meta.Paging.Total != nil {
-		out.Total = int(*pg.Meta.Paging.Total)
+	if out.Total, err = pagingTotal(d, pg.Meta); err != nil {
+		return ReviewPage{}, err
 	}
-
-	// Responses of included[], by id, with the review their own linkage names.
-	type incResponse struct {
-		resp   *Response
-		review string // relationships.review.data.id, "" if absent
-		index  int
-		usedBy string // review that claimed it
+	inc, err := includedResponses(key, included)
+	if err != nil {
+		return ReviewPage{}, err
 	}
-	responses := map[string]*incResponse{}
-	byReview := map[string]*incResponse{}
-	for i, raw := range pg.Included {
-		d := &resourceDecoder{key: key, where: "included", index: i + 1}
-		r, err := d.decode(raw, "")
-		if err != nil {
-			return ReviewPage{}, err
-		}
-		if r.Type != ResponseType {
-			continue
-		}
-		if _, dup := responses[d.id]; dup {
-			return ReviewPage{}, d.fail("id", ErrDuplicateID, "response appears twice in included[]")
-		}
-		resp, err := d.response(r)
-		if err != nil {
-			return ReviewPage{}, err
-		}
-		reviewID, _, err := d.related(r, "review")
-		if err != nil {
-			return ReviewPage{}, err
-		}
-		ir := &incResponse{resp: resp, review: reviewID, index: i + 1}
-		responses[d.id] = ir
-		if reviewID != "" {
-			if other, dup := byReview[reviewID]; dup {
-				return ReviewPage{}, d.fail("relationships.review.data.id", ErrLinkage,
-					fmt.Sprintf("review %s already has response %s", reviewID, other.resp.ID))
-			}
-			byReview[reviewID] = ir
-		}
-	}
-
 	seen := make(map[string]int, len(items))
 	for i, raw := range items {
 		d := &resourceDecoder{key: key, where: "review", index: i + 1}
@@ -371,260 +144,119 @@ func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
 			return ReviewPage{}, err
 		}
 		rv.SourceKey, rv.SourceLine = key, int64(i+1)
-
-		respID, linked, err := d.related(r, "response")
-		if err != nil {
+		if err := inc.attach(d, r, &rv); err != nil {
 			return ReviewPage{}, err
-		}
-		var ir *incResponse
-		if linked {
-			ir = responses[respID]
-			if ir == nil {
-				return ReviewPage{}, d.fail("relationships.response.data.id", ErrLinkage,
-					fmt.Sprintf("response %s is not in included[]", respID))
-			}
-			if ir.review != "" && ir.review != rv.ID {
-				return ReviewPage{}, d.fail("relationships.response.data.id", ErrLinkage,
-					fmt.Sprintf("response %s links back to review %s", respID, ir.review))
-			}
-		} else {
-			ir = byReview[rv.ID]
-		}
-		if ir != nil {
-			if ir.usedBy != "" {
-				return ReviewPage{}, d.fail("relationships.response", ErrLinkage,
-					fmt.Sprintf("response %s already belongs to review %s", ir.resp.ID, ir.usedBy))
-			}
-			ir.usedBy = rv.ID
-			resp := *ir.resp
-			rv.Response = &resp
 		}
 		out.Reviews = append(out.Reviews, rv)
 	}
 	return out, nil
 }
 
-// review decodes the attributes of a customerReviews resource.
-func (d *resourceDecoder) review(r *jsonResource) (Review, error) {
-	rv := Review{ID: d.id}
-	raw, present := r.Attributes["rating"]
-	if !present || isJSONNull(raw) {
-		return Review{}, d.fail("attributes.rating", ErrMissingField, "")
+// pagingTotal decodes meta.paging.total (0 when absent or null).
+func pagingTotal(d jdec, meta json.RawMessage) (int, error) {
+	mp := (*jpath)(nil).field("meta")
+	var m struct {
+		Paging json.RawMessage `json:"paging"`
 	}
-	n, err := strconv.ParseInt(string(bytes.TrimSpace(raw)), 10, 64)
-	if err != nil || n < 1 || n > 5 {
-		return Review{}, d.fail("attributes.rating", ErrInvalidRating, fmt.Sprintf("%v, got %s", ErrInvalidRating, clipJSON(raw)))
+	if _, err := d.object(meta, mp, &m); err != nil {
+		return 0, err
 	}
-	rv.Rating = n
-
-	for _, f := range []struct {
-		name string
-		attr Attr
-		dst  *string
-	}{
-		{"title", AttrTitle, &rv.Title},
-		{"body", AttrBody, &rv.Body},
-		{"reviewerNickname", AttrNickname, &rv.Nickname},
-		{"territory", AttrTerritory, &rv.Territory},
-	} {
-		s, ok, err := d.text(r, f.name)
-		if err != nil {
-			return Review{}, err
-		}
-		if !ok {
-			rv.Absent |= f.attr
-		}
-		*f.dst = s
+	var pg struct {
+		Total json.RawMessage `json:"total"`
 	}
-	if !rv.Absent.Has(AttrTerritory) {
-		rv.Territory2, _ = territory.Alpha2(rv.Territory)
+	pp := mp.field("paging")
+	if _, err := d.object(m.Paging, pp, &pg); err != nil {
+		return 0, err
 	}
-
-	t, off, ok, err := d.timestamp(r, "createdDate")
-	if err != nil {
-		return Review{}, err
+	n, err := d.integer(pg.Total, pp, "total")
+	if err != nil || n == nil {
+		return 0, err
 	}
-	if !ok {
-		return Review{}, d.fail("attributes.createdDate", ErrMissingField, "")
-	}
-	rv.CreatedAt, rv.Offset = t, off
-	return rv, nil
+	return int(*n), nil
 }
 
-// response decodes the attributes of a customerReviewResponses resource.
-func (d *resourceDecoder) response(r *jsonResource) (*Response, error) {
-	resp := &Response{ID: d.id}
-	for _, f := range []struct {
-		name string
-		attr Attr
-		dst  *string
-	}{
-		{"responseBody", AttrResponseBody, &resp.Body},
-		{"state", AttrState, &resp.State},
-	} {
-		s, ok, err := d.text(r, f.name)
+// includedSet is the customerReviewResponses of a page's included[], by id and by the
+// review their own linkage (relationships.review) names.
+type includedSet struct {
+	byID, byReview map[string]*incResponse
+}
+
+type incResponse struct {
+	resp   *Response
+	review string // relationships.review.data.id, "" if absent
+	usedBy string // review that claimed it
+}
+
+// includedResponses decodes the responses of included[] (other types are skipped after
+// their envelope is checked). A response id given twice, or two responses naming the
+// same review, is an error.
+func includedResponses(key string, included []json.RawMessage) (*includedSet, error) {
+	s := &includedSet{byID: map[string]*incResponse{}, byReview: map[string]*incResponse{}}
+	for i, raw := range included {
+		d := &resourceDecoder{key: key, where: "included", index: i + 1}
+		r, err := d.decode(raw, "")
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
-			resp.Absent |= f.attr
-		}
-		*f.dst = s
-	}
-	t, _, _, err := d.timestamp(r, "lastModifiedDate")
-	if err != nil {
-		return nil, err
-	}
-	resp.LastModified = t
-	return resp, nil
-}
-
-// ReviewIDs lists the ids of reviews in order. Passed as MergeParquet's replace list for
-// review_responses, it drops stored responses that were deleted since the last run.
-func ReviewIDs(reviews []Review) []string {
-	ids := make([]string, len(reviews))
-	for i := range reviews {
-		ids[i] = reviews[i].ID
-	}
-	return ids
-}
-
-// ReviewRecords builds the customer_reviews and review_responses batches, with exactly
-// the schemas' ArrowSchema(nil): one reviews row per review in order, and one responses
-// row per review that has a response (in the same order). A review id that appears more
-// than once (pages overlapping while paging) gets one row, from its first occurrence, as
-// DedupeReviews does. Lineage: _source_key and _source_line of the review (its page key
-// and 1-based position), _report_version "", _extracted_at. A review without an id is an
-// error. The caller releases both batches; on error both are nil.
-func ReviewRecords(alloc memory.Allocator, reviews []Review, extractedAt time.Time) (reviewsRec, responsesRec arrow.RecordBatch, err error) {
-	if alloc == nil {
-		alloc = memory.DefaultAllocator
-	}
-	rt, ok1 := schemas.Lookup(schemas.ReviewsTable)
-	st, ok2 := schemas.Lookup(schemas.ResponsesTable)
-	if !ok1 || !ok2 {
-		return nil, nil, errors.New("transform: review tables not registered in schemas")
-	}
-	for i := range reviews {
-		if reviews[i].ID == "" {
-			r := &reviews[i]
-			return nil, nil, fmt.Errorf("transform: review %d (%s:%d) has no id", i, r.SourceKey, r.SourceLine)
-		}
-	}
-	reviews = DedupeReviews(reviews)
-	ext := arrow.Timestamp(extractedAt.UnixMicro())
-
-	rb := array.NewRecordBuilder(alloc, rt.ArrowSchema(nil))
-	defer rb.Release()
-	sb := array.NewRecordBuilder(alloc, st.ArrowSchema(nil))
-	defer sb.Release()
-	rb.Reserve(len(reviews))
-	rf, err := fieldsByName(rb, schemas.ReviewsTable)
-	if err != nil {
-		return nil, nil, err
-	}
-	sf, err := fieldsByName(sb, schemas.ResponsesTable)
-	if err != nil {
-		return nil, nil, err
-	}
-
-	str := func(b array.Builder, s string, null bool) {
-		if null {
-			b.AppendNull()
-			return
-		}
-		b.(*array.StringBuilder).Append(s)
-	}
-	ts := func(b array.Builder, t time.Time) {
-		if t.IsZero() {
-			b.AppendNull()
-			return
-		}
-		b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UnixMicro()))
-	}
-	lineage := func(f map[string]array.Builder, r *Review) {
-		f[schemas.LineageSourceKey].(*array.StringBuilder).Append(r.SourceKey)
-		f[schemas.LineageSourceLine].(*array.Int64Builder).Append(r.SourceLine)
-		f[schemas.LineageReportVersion].(*array.StringBuilder).Append("")
-		f[schemas.LineageExtractedAt].(*array.TimestampBuilder).Append(ext)
-	}
-	for i := range reviews {
-		r := &reviews[i]
-		str(rf["review_id"], r.ID, false)
-		rf["rating"].(*array.Int64Builder).Append(r.Rating)
-		str(rf["title"], r.Title, r.Absent.Has(AttrTitle))
-		str(rf["body"], r.Body, r.Absent.Has(AttrBody))
-		str(rf["reviewer_nickname"], r.Nickname, r.Absent.Has(AttrNickname))
-		ts(rf["created_at"], r.CreatedAt)
-		str(rf["created_at_offset"], r.Offset, r.Offset == "")
-		str(rf["territory"], r.Territory, r.Absent.Has(AttrTerritory))
-		str(rf["territory_alpha2"], r.Territory2, r.Absent.Has(AttrTerritory))
-		lineage(rf, r)
-
-		if p := r.Response; p != nil {
-			str(sf["review_id"], r.ID, false)
-			str(sf["response_id"], p.ID, false)
-			str(sf["response_body"], p.Body, p.Absent.Has(AttrResponseBody))
-			str(sf["state"], p.State, p.Absent.Has(AttrState))
-			ts(sf["last_modified_at"], p.LastModified)
-			ts(sf["review_created_at"], r.CreatedAt)
-			lineage(sf, r)
-		}
-	}
-	return rb.NewRecordBatch(), sb.NewRecordBatch(), nil
-}
-
-// reviewColumns are the data columns ReviewRecords fills, per table, with their kinds;
-// fieldsByName checks the schema against them, so a schema change fails loudly instead of
-// leaving a column unfilled.
-var reviewColumns = map[string]map[string]schemas.Kind{
-	schemas.ReviewsTable: {
-		"review_id": schemas.String, "rating": schemas.Int64, "title": schemas.String,
-		"body": schemas.String, "reviewer_nickname": schemas.String,
-		"created_at": schemas.Timestamp, "created_at_offset": schemas.String,
-		"territory": schemas.String, "territory_alpha2": schemas.String,
-	},
-	schemas.ResponsesTable: {
-		"review_id": schemas.String, "response_id": schemas.String,
-		"response_body": schemas.String, "state": schemas.String,
-		"last_modified_at": schemas.Timestamp, "review_created_at": schemas.Timestamp,
-	},
-}
-
-// fieldsByName maps the builder's field names to its field builders, checking them
-// against reviewColumns[table] plus the lineage columns.
-func fieldsByName(b *array.RecordBuilder, table string) (map[string]array.Builder, error) {
-	want := reviewColumns[table]
-	fs := b.Schema().Fields()
-	m := make(map[string]array.Builder, len(fs))
-	for i, f := range fs {
-		m[f.Name] = b.Field(i)
-		switch f.Name {
-		case schemas.LineageSourceKey, schemas.LineageSourceLine, schemas.LineageReportVersion, schemas.LineageExtractedAt:
+		if r.Type != ResponseType {
 			continue
 		}
-		k, ok := want[f.Name]
-		if !ok || !arrow.TypeEqual(k.ArrowType(), f.Type) {
-			return nil, fmt.Errorf("transform: %s column %s (%s) is not one ReviewRecords fills", table, f.Name, f.Type)
+		if _, dup := s.byID[d.id]; dup {
+			return nil, d.fail("id", ErrDuplicateID, "response appears twice in included[]")
+		}
+		resp, err := d.response(r)
+		if err != nil {
+			return nil, err
+		}
+		reviewID, _, err := d.related(r, "review")
+		if err != nil {
+			return nil, err
+		}
+		ir := &incResponse{resp: resp, review: reviewID}
+		s.byID[d.id] = ir
+		if reviewID != "" {
+			if other, dup := s.byReview[reviewID]; dup {
+				return nil, d.fail("relationships.review.data.id", ErrLinkage,
+					fmt.Sprintf("review %s already has response %s", reviewID, other.resp.ID))
+			}
+			s.byReview[reviewID] = ir
 		}
 	}
-	if len(m) != len(want)+4 {
-		return nil, fmt.Errorf("transform: %s schema has %d columns, ReviewRecords fills %d", table, len(m), len(want)+4)
-	}
-	return m, nil
+	return s, nil
 }
 
-// DedupeReviews returns reviews with each id kept once, at its first occurrence (pages in
-// the order they were fetched; a review that moved to the next page while paging shows
-// up twice). The input slice is not modified.
-func DedupeReviews(reviews []Review) []Review {
-	seen := make(map[string]bool, len(reviews))
-	out := make([]Review, 0, len(reviews))
-	for _, r := range reviews {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r)
-		}
+// attach gives rv (decoded from r) its response: the one its relationships.response
+// names or, when that linkage is absent or null, the one that names rv. A linked response
+// missing from included[], links that disagree, or a response two reviews claim are
+// errors.
+func (s *includedSet) attach(d *resourceDecoder, r *jsonResource, rv *Review) error {
+	respID, linked, err := d.related(r, "response")
+	if err != nil {
+		return err
 	}
-	return out
+	var ir *incResponse
+	if linked {
+		ir = s.byID[respID]
+		if ir == nil {
+			return d.fail("relationships.response.data.id", ErrLinkage,
+				fmt.Sprintf("response %s is not in included[]", respID))
+		}
+		if ir.review != "" && ir.review != rv.ID {
+			return d.fail("relationships.response.data.id", ErrLinkage,
+				fmt.Sprintf("response %s links back to review %s", respID, ir.review))
+		}
+	} else {
+		ir = s.byReview[rv.ID]
+	}
+	if ir == nil {
+		return nil
+	}
+	if ir.usedBy != "" {
+		return d.fail("relationships.response", ErrLinkage,
+			fmt.Sprintf("response %s already belongs to review %s", ir.resp.ID, ir.usedBy))
+	}
+	ir.usedBy = rv.ID
+	resp := *ir.resp
+	rv.Response = &resp
+	return nil
 }

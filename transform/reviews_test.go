@@ -271,6 +271,15 @@ func TestDecodeReviewPageErrors(t *testing.T) {
 		{"no data", `{"meta":{}}`, transform.ErrMissingField, `k.json: data: missing`},
 		{"data object", `{"data":{}}`, transform.ErrWrongType, `k.json: data: want an array`},
 		{"error document", `{"errors":[{"status":"403"}]}`, transform.ErrInvalidJSON, `API error document`},
+		{"page not an object", `[]`, transform.ErrInvalidJSON, `k.json: want a JSON object, got array`},
+		{"next number", `{"data":[],"links":{"next":5}}`, transform.ErrWrongType, `k.json: links.next: want a string, got 5`},
+		{"total string", `{"data":[],"meta":{"paging":{"total":"x"}}}`, transform.ErrWrongType, `k.json: meta.paging.total: want an integer, got "x"`},
+		{"included object", `{"data":[],"included":{}}`, transform.ErrWrongType, `k.json: included: want an array, got {}`},
+		{"resource not an object", `{"data":[7]}`, transform.ErrWrongType, `k.json: review 1 (no id): want an object, got 7`},
+		{"type number", `{"data":[{"type":1,"id":"x"}]}`, transform.ErrWrongType, `review 1 (id x): type: want a string, got 1`},
+		{"attributes array", `{"data":[{"type":"customerReviews","id":"x","attributes":[]}]}`, transform.ErrWrongType, `review 1 (id x): attributes: want an object, got []`},
+		{"relationship string", `{"data":[` + review(`"x"`, `"rating":1,`+date) + `],"included":[{"type":"customerReviewResponses","id":"p","relationships":{"review":"x"}}]}`,
+			transform.ErrWrongType, `included 1 (id p): relationships.review: want an object, got "x"`},
 		{"response bad date", `{"data":[],"included":[{"type":"customerReviewResponses","id":"p9","attributes":{"lastModifiedDate":"yesterday"}}]}`,
 			transform.ErrInvalidDate, `k.json: included 1 (id p9): attributes.lastModifiedDate: cannot parse "yesterday"`},
 		{"response not included", `{"data":[{"type":"customerReviews","id":"x","attributes":{"rating":1,` + date + `},` +
@@ -291,7 +300,7 @@ func TestDecodeReviewPageErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var re *transform.ReviewError
+			var re *transform.JSONError
 			if !errors.As(err, &re) || !errors.Is(err, c.reason) || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("error %q (%T)\nwant %v containing %q", err, err, c.reason, c.want)
 			}

@@ -1,8 +1,7 @@
 package transform
 
-// Helpers shared by the metrics (metrics.go) and diagnostics (diagnostics.go) flattenings:
-// a JSON decoder that names the JSON path of every problem, and a record builder that
-// fills columns by name and checks the table's schema against the columns it fills.
+// The JSON decoder shared by every JSON payload (metrics, diagnostics, catalog,
+// TestFlight usage; reviews use its error type): it names the JSON path of every problem.
 //
 // JSON documents are decoded level by level: each object into a struct whose members are
 // json.RawMessage, each array into []json.RawMessage, so that absent, null and present
@@ -10,52 +9,103 @@ package transform
 // (productData[0].metricCategories[1].metrics[0].datasets[2].points[3].value), and
 // unknown members are ignored. Member names are matched as encoding/json matches struct
 // fields (exact match preferred, else case-insensitive). Call-stack frame trees are the
-// one exception (see diagnostics.go).
+// one exception (see diagnostics_logs.go).
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-
-	"github.com/ascetl/etl/schemas"
 )
 
-// JSONError is a problem in a metrics or diagnostics JSON document. Its text is
-// "<key>: <path>: <detail>", e.g.
-// "raw/m.json: productData[0].metricCategories[1].metrics[0].datasets[2].points[3].value: want a number, got \"7\"".
-// Path is "" for problems with the whole document. Err is one of ErrInvalidJSON,
-// ErrWrongType, ErrMissingField (match with errors.Is).
+// Reasons used as JSONError.Err; match them with errors.Is. Timestamps that do not parse
+// use ErrInvalidDate, numbers too large for a float64 ErrOutOfRange.
+var (
+	ErrInvalidJSON   = errors.New("invalid JSON")
+	ErrMissingField  = errors.New("missing")
+	ErrInvalidRating = errors.New("rating must be an integer from 1 to 5")
+	ErrWrongType     = errors.New("wrong JSON type")
+	ErrLinkage       = errors.New("inconsistent linkage")
+	ErrDuplicateID   = errors.New("duplicate id")
+)
+
+// JSONError is a problem in a JSON payload: a metrics, diagnostics, catalog or usage
+// document, or a reviews page. Its text is "<key>: [<where> <index> (id <id>): ][<path>: ]<detail>":
+//
+//	raw/m.json: productData[0].metricCategories[1].metrics[0].datasets[2].points[3].value: want a number, got "7"
+//	raw/r.json: review 3 (id 00000028-b08c): attributes.createdDate: cannot parse "…"
+//
+// Where, Index and ID name a resource of a reviews page ("review" for data[], "included"
+// for included[], Index 1-based; "(no id)" when the id is not known); Path is then the
+// JSON path inside that resource. Without Where, Path is the path from the document root.
+// Path is "" for problems with the whole document or resource. Err is one of the reasons
+// above (ErrInvalidJSON, ErrWrongType, ErrMissingField, …; match with errors.Is).
 type JSONError struct {
 	Key    string // raw object key of the document
+	Where  string // "review", "included" or "" (not inside a resource)
+	Index  int    // 1-based position in data[] or included[]; 0 without Where
+	ID     string // resource id, if known
 	Path   string // JSON path of the offending value
 	Detail string // what is wrong, in words; Err's text when empty
 	Err    error
 }
 
+// ReviewError is the name DecodeReviewPage's errors had before the JSON error types were
+// merged; its Field is now JSONError.Path.
+//
+// Deprecated: use JSONError.
+type ReviewError = JSONError
+
 func (e *JSONError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Key)
 	b.WriteString(": ")
+	if e.Where != "" {
+		fmt.Fprintf(&b, "%s %d ", e.Where, e.Index)
+		if e.ID != "" {
+			fmt.Fprintf(&b, "(id %s): ", e.ID)
+		} else {
+			b.WriteString("(no id): ")
+		}
+	}
 	if e.Path != "" {
 		b.WriteString(e.Path)
 		b.WriteString(": ")
 	}
 	if e.Detail != "" {
 		b.WriteString(e.Detail)
-	} else {
+	} else if e.Err != nil {
 		b.WriteString(e.Err.Error())
 	}
 	return b.String()
 }
 
 func (e *JSONError) Unwrap() error { return e.Err }
+
+// isJSONNull reports whether a member is absent (no bytes) or JSON null.
+func isJSONNull(raw json.RawMessage) bool {
+	return len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+}
+
+// clipJSON is raw JSON for an error message, cut after 60 bytes.
+func clipJSON(raw []byte) string {
+	const max = 60
+	if len(raw) > max {
+		return string(raw[:max]) + "…"
+	}
+	return string(raw)
+}
+
+// apiError is the error for a payload that is an ErrorResponse ("errors" present and not
+// null); nil otherwise.
+func apiError(key string, errs json.RawMessage) error {
+	if isJSONNull(errs) {
+		return nil
+	}
+	return &JSONError{Key: key, Path: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(errs)}
+}
 
 // jpath is a JSON path, built as a chain from the leaf to the document root (nil). It is
 // rendered only when an error is reported.
@@ -254,137 +304,4 @@ func (d jdec) boolean(raw json.RawMessage, p *jpath, name string) (*bool, error)
 		return &v, nil
 	}
 	return nil, d.wrong(p.field(name), "a boolean", raw)
-}
-
-// tableBuilder builds one table's record batch with exactly the schema's
-// ArrowSchema(nil), filling columns by name. Every row ends with endRow, which appends
-// the lineage columns; _source_line is the 1-based ordinal of the row in the batch.
-type tableBuilder struct {
-	table   string
-	rb      *array.RecordBuilder
-	cols    map[string]array.Builder
-	rows    int64
-	key     string
-	version string
-	ext     arrow.Timestamp
-}
-
-// newTableBuilder checks the table's schema against want (column name → kind, without
-// lineage) so that a schema change fails loudly instead of leaving a column unfilled.
-func newTableBuilder(alloc memory.Allocator, table string, want map[string]schemas.Kind, key, version string, extractedAt time.Time) (*tableBuilder, error) {
-	t, ok := schemas.Lookup(table)
-	if !ok {
-		return nil, fmt.Errorf("transform: table %s not registered in schemas", table)
-	}
-	rb := array.NewRecordBuilder(alloc, t.ArrowSchema(nil))
-	fs := rb.Schema().Fields()
-	m := make(map[string]array.Builder, len(fs))
-	for i, f := range fs {
-		m[f.Name] = rb.Field(i)
-		switch f.Name {
-		case schemas.LineageSourceKey, schemas.LineageSourceLine, schemas.LineageReportVersion, schemas.LineageExtractedAt:
-			continue
-		}
-		k, ok := want[f.Name]
-		if !ok || !arrow.TypeEqual(k.ArrowType(), f.Type) {
-			rb.Release()
-			return nil, fmt.Errorf("transform: %s column %s (%s) is not one this flattening fills", table, f.Name, f.Type)
-		}
-	}
-	if len(m) != len(want)+4 {
-		rb.Release()
-		return nil, fmt.Errorf("transform: %s schema has %d columns, this flattening fills %d", table, len(m), len(want)+4)
-	}
-	return &tableBuilder{table: table, rb: rb, cols: m, key: key, version: version, ext: arrow.Timestamp(extractedAt.UnixMicro())}, nil
-}
-
-func (b *tableBuilder) col(name string) array.Builder {
-	c := b.cols[name]
-	if c == nil {
-		panic("transform: table " + b.table + " has no column " + name)
-	}
-	return c
-}
-
-func (b *tableBuilder) str(name string, v *string) {
-	if v == nil {
-		b.col(name).AppendNull()
-		return
-	}
-	b.col(name).(*array.StringBuilder).Append(*v)
-}
-
-func (b *tableBuilder) text(name, s string) { b.col(name).(*array.StringBuilder).Append(s) }
-
-func (b *tableBuilder) i64(name string, v int64) { b.col(name).(*array.Int64Builder).Append(v) }
-
-func (b *tableBuilder) i64p(name string, v *int64) {
-	if v == nil {
-		b.col(name).AppendNull()
-		return
-	}
-	b.col(name).(*array.Int64Builder).Append(*v)
-}
-
-func (b *tableBuilder) f64(name string, v *float64) {
-	if v == nil {
-		b.col(name).AppendNull()
-		return
-	}
-	b.col(name).(*array.Float64Builder).Append(*v)
-}
-
-func (b *tableBuilder) boolean(name string, v *bool) {
-	if v == nil {
-		b.col(name).AppendNull()
-		return
-	}
-	b.col(name).(*array.BooleanBuilder).Append(*v)
-}
-
-// null appends nulls to the named columns.
-func (b *tableBuilder) null(names ...string) {
-	for _, n := range names {
-		b.col(n).AppendNull()
-	}
-}
-
-func (b *tableBuilder) endRow() {
-	b.rows++
-	b.col(schemas.LineageSourceKey).(*array.StringBuilder).Append(b.key)
-	b.col(schemas.LineageSourceLine).(*array.Int64Builder).Append(b.rows)
-	b.col(schemas.LineageReportVersion).(*array.StringBuilder).Append(b.version)
-	b.col(schemas.LineageExtractedAt).(*array.TimestampBuilder).Append(b.ext)
-}
-
-// finish checks that every column got one value per row and returns the batch.
-func (b *tableBuilder) finish() (arrow.RecordBatch, error) {
-	for i, f := range b.rb.Fields() {
-		if int64(f.Len()) != b.rows {
-			return nil, fmt.Errorf("transform: %s column %s has %d values for %d rows", b.table, b.rb.Schema().Field(i).Name, f.Len(), b.rows)
-		}
-	}
-	return b.rb.NewRecordBatch(), nil
-}
-
-func (b *tableBuilder) release() {
-	if b != nil {
-		b.rb.Release()
-	}
-}
-
-// driftList collects drift messages once each, in first-seen order.
-type driftList struct {
-	list []string
-	seen map[string]bool
-}
-
-func (l *driftList) add(msg string) {
-	if l.seen == nil {
-		l.seen = map[string]bool{}
-	}
-	if !l.seen[msg] {
-		l.seen[msg] = true
-		l.list = append(l.list, msg)
-	}
 }

@@ -85,6 +85,7 @@ type Reader struct {
 	br  *bufio.Reader
 
 	long  []byte // assembles lines longer than the bufio buffer
+	text  textDecoder
 	line  int    // physical lines read so far
 	eof   bool
 	key   []byte
@@ -120,6 +121,9 @@ type Reader struct {
 func NewReader(r io.Reader, t *schemas.Table, opt Options) (*Reader, error) {
 	if t == nil {
 		return nil, errors.New("transform: nil table")
+	}
+	if t.Layout == schemas.Derived || t.Layout == schemas.PaymentsCSV {
+		return nil, fmt.Errorf("transform: table %s is not read by NewReader (see SummaryRecord, ParsePayments)", t.Name)
 	}
 	if opt.Alloc == nil {
 		opt.Alloc = memory.DefaultAllocator

@@ -109,8 +109,8 @@ type paymentsParser struct {
 	t   *schemas.Table
 	res *PaymentsResult
 
-	cols      []int  // per header cell: output column (table column or extra)
-	splitReg  bool   // the region cell is "Region (Currency)"
+	cols      []int // per header cell: output column (table column or extra)
+	splitReg  bool  // the region cell is "Region (Currency)"
 	headers   []string
 	extra     []string
 	explicitC bool // the header has its own Currency column

@@ -85,7 +85,6 @@ type Reader struct {
 	br  *bufio.Reader
 
 	long  []byte // assembles lines longer than the bufio buffer
-	text  textDecoder
 	line  int    // physical lines read so far
 	eof   bool
 	key   []byte
@@ -100,6 +99,7 @@ type Reader struct {
 	drift      Drift
 	preamble   map[string]string
 	fin        *financeState
+	text       textDecoder // Windows-1252 lines transcoded (encoding.go)
 
 	schema  *arrow.Schema
 	rb      *array.RecordBuilder

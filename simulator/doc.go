@@ -60,7 +60,7 @@
 //     "The requested resource is no longer available", detail "Report is no longer
 //     available." Order: faults, then availability, then data.
 //  10. No data: 404 NOT_FOUND, title "The specified resource does not exist", detail "There
-//     were no sales for the date specified." SALES daily has no data on ~4 % of days,
+//     were no sales for the date specified." (the subscription family: nodata.go). SALES daily has no data on ~4 % of days,
 //     PRE_ORDER daily 85 %, NEWSSTAND daily 60 %, offer codes 40 %, INSTALLS 20 %,
 //     FIRST_ANNUAL daily 30 %, WIN_BACK 10 %, subscription family 3–5 %.
 //  11. 429: Retry-After = seconds until the oldest request in the window leaves it (≥ 1);
@@ -85,10 +85,9 @@
 //  16. Finance is derived from the SALES daily data of the fiscal period's days (lines with
 //     non-zero proceeds), so sales and finance reconcile. Partner Share = Developer
 //     Proceeds per unit (no tax modelled).
-//  17. FINANCIAL per region holds that region's countries only (one currency);
-//     ZZ holds all rows of all regions in ONE file with ONE footer whose Total_Amount
-//     adds amounts across currencies ([I] in REFERENCE). Total_Amount uses the region
-//     currency's decimals (0 for JP, KR; 2 for ZZ). FINANCIAL with Z1 → 404 no sales.
+//  17. FINANCIAL per region holds that region's countries only (one currency); ZZ holds
+//     all rows of all regions in one file. Footers and the ZZ summary table: finance.go.
+//     FINANCIAL with Z1 → 404 no sales.
 //  18. FINANCE_DETAIL: only Z1; any other region → 404 no sales (§B.3). Layout: preamble
 //     "Vendor Name", "Start Date", "End Date" lines, ONE blank line, header, data rows (one
 //     per day × product × storefront × kind), ONE blank line, the summary header and one row

@@ -20,6 +20,9 @@ const (
 	DecimalScale     = 6
 )
 
+// RateScale is the scale of exchange-rate columns (Kind Rate: decimal128(18,10)).
+const RateScale = 10
+
 // Kind is the logical type of a column.
 type Kind int
 
@@ -32,6 +35,7 @@ const (
 	Timestamp             // timestamp[us, UTC] (JSON sources; ISO 8601 with an offset)
 	Float64               // float64: measurements (metric values, weights), never money
 	Bool                  // bool
+	Rate                  // decimal128(18,10): exchange rates (more places than money)
 )
 
 func (k Kind) String() string {
@@ -52,6 +56,8 @@ func (k Kind) String() string {
 		return "float64"
 	case Bool:
 		return "bool"
+	case Rate:
+		return "rate"
 	}
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
@@ -71,6 +77,8 @@ func (k Kind) ArrowType() arrow.DataType {
 		return arrow.PrimitiveTypes.Float64
 	case Bool:
 		return arrow.FixedWidthTypes.Boolean
+	case Rate:
+		return &arrow.Decimal128Type{Precision: DecimalPrecision, Scale: RateScale}
 	}
 	return arrow.BinaryTypes.String
 }
@@ -91,6 +99,11 @@ const (
 	Plain         Layout = iota // header line, rows (tolerates "Total…" lines)
 	Financial                   // header, rows, Total_Rows/Total_Amount/Total_Units footer, maybe several blocks
 	FinanceDetail               // key/value preamble, header, rows, per-country summary table
+	// Derived tables hold rows taken from another report's file (the finance summary
+	// tables): no file of their own, so NewReader and Detect never choose them.
+	Derived
+	// PaymentsCSV is Apple's "Payments and Financial Reports" CSV, read by ParsePayments.
+	PaymentsCSV
 )
 
 // PartitionKey is one hive partition key of a table (in the object path, not in the file).
@@ -302,6 +315,7 @@ var (
 func init() {
 	all = append(append(append(salesTables(), financeTables()...), reviewTables()...), metricsTables()...)
 	all = append(append(all, analyticsTables()...), catalogTables()...)
+	all = append(all, financeDerivedTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
 		if _, dup := byName[t.Name]; dup {
@@ -312,7 +326,8 @@ func init() {
 }
 
 // All returns every table: sales tables in report.SalesCombos order, then finance_financial
-// and finance_detail. The slice is a copy; the tables are shared and must not be modified.
+// and finance_detail, reviews, metrics, analytics, catalog, then finance_summary and
+// finance_payments. The slice is a copy; the tables are shared and must not be modified.
 func All() []*Table { return append([]*Table(nil), all...) }
 
 // Lookup finds a table by name.

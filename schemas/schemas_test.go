@@ -51,7 +51,7 @@ func TestEveryComboHasTable(t *testing.T) {
 			t.Errorf("no table %s", n)
 		}
 	}
-	if got, want := len(All()), len(report.SalesCombos)+2+2+6+len(analyticsTables())+len(catalogTables()); got != want { // + finance, reviews, metrics, analytics, catalog
+	if got, want := len(All()), len(report.SalesCombos)+2+2+6+len(analyticsTables())+len(catalogTables())+2; got != want { // + finance, reviews, metrics, analytics, catalog, finance derived
 		t.Errorf("All() has %d tables, want %d", got, want)
 	}
 	if _, err := ForUnit(report.Unit{Family: report.Sales, Type: "NOPE", SubType: "X", Frequency: "DAILY"}); err == nil {
@@ -207,3 +207,42 @@ func TestArrowSchema(t *testing.T) {
 }
 
 const goldenFingerprint = "8bc871b3a28f95db6053df7a3e8f247662cd49ae8f2cb86ecd29a3527a588bae"
+
+func TestFinanceDerivedTables(t *testing.T) {
+	sum, ok1 := Lookup(FinanceSummaryTable)
+	pay, ok2 := Lookup(FinancePaymentsTable)
+	if !ok1 || !ok2 {
+		t.Fatal("derived finance tables missing")
+	}
+	if sum.Layout != Derived || pay.Layout != PaymentsCSV {
+		t.Errorf("layouts %v %v", sum.Layout, pay.Layout)
+	}
+	for _, tt := range []struct {
+		tb     *Table
+		header string
+		want   string
+	}{
+		{pay, "Region (Currency)", "region"},
+		{pay, "Country or Region (Currency)", "region"},
+		{pay, "Input Taxes", "input_tax"},
+		{pay, "Units Sold", "units_sold"},
+		{sum, "Country of Sale", "country_of_sale"},
+	} {
+		if c, ok := tt.tb.Column(tt.header); !ok || c.Name != tt.want {
+			t.Errorf("%s.Column(%q) = %q, %v; want %q", tt.tb.Name, tt.header, c.Name, ok, tt.want)
+		}
+	}
+	rate := pay.ArrowSchema(nil).Field(pay.ColumnIndex("Exchange Rate"))
+	if !arrow.TypeEqual(rate.Type, &arrow.Decimal128Type{Precision: 18, Scale: 10}) {
+		t.Errorf("exchange_rate type %s", rate.Type)
+	}
+	h := sha256.New()
+	for _, tb := range financeDerivedTables() {
+		h.Write([]byte(tb.Name + "\n" + tb.ArrowSchema(nil).String() + "\n"))
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != derivedFingerprint {
+		t.Errorf("finance derived schema fingerprint changed:\n got %s\nwant %s", got, derivedFingerprint)
+	}
+}
+
+const derivedFingerprint = "7e7423e926faeb2c694327c57c11f808874d18b3ae2f79e17ae3af9b36f78636"

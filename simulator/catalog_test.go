@@ -368,7 +368,7 @@ func TestCatalogVersionsAndBuilds(t *testing.T) {
 func salesRows(t *testing.T, e *env, q url.Values) ([]string, [][]string) {
 	t.Helper()
 	rec := e.do(t, "/v1/salesReports", q, nil)
-	if rec.Code == 404 {
+	if rec.Code == 404 || isNoData(t, rec) {
 		return nil, nil
 	}
 	if rec.Code != 200 {

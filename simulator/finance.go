@@ -96,9 +96,9 @@ func (s *Server) financeSales(p fiscal.Period, region string) []finLine {
 }
 
 // Decision: FINANCIAL per region holds that region's countries only (one currency); ZZ holds
-// all rows of all regions in ONE file with ONE footer whose Total_Amount adds amounts across
-// currencies ([I] in REFERENCE). Total_Amount uses the region currency's decimals (0 for JP,
-// KR; 2 for ZZ). FINANCIAL with Z1 → 404 no sales.
+// all rows of all regions in one file. Footers (Total_Units counts sale rows only, refunds
+// left out; Total_Amount is net) and the ZZ summary table: see genFinance's body.
+// FINANCIAL with Z1 → 404 no sales.
 func (s *Server) genFinance(u report.Unit) *doc {
 	p, _ := fiscal.Parse(u.Period)
 	if u.Type == report.FinanceDetail {
@@ -127,11 +127,15 @@ func (s *Server) genFinance(u report.Unit) *doc {
 			cmp.Compare(a.p.sku, b.p.sku))
 	})
 	b := newBuilder(d.header)
-	var total, units int64 // total in micro-units
+	var total, saleUnits int64 // total in micro-units
+	sums := countrySums{}
 	for _, x := range lines {
 		ext := x.units * x.proceeds
 		total += ext * pow10(6-x.t.dec)
-		units += x.units
+		if !x.refund {
+			saleUnits += x.units
+		}
+		sums.add(x.t, x.units, ext)
 		sr, price := "S", x.price
 		if x.refund {
 			sr, price = "R", -price
@@ -145,16 +149,62 @@ func (s *Server) genFinance(u report.Unit) *doc {
 			set("Product Type Identifier", x.typeID).set("Country Of Sale", x.t.code).
 			set("Customer Price", money(price, x.t.dec)).set("Customer Currency", x.t.currency).cells)
 	}
+	if u.Region == "ZZ" {
+		// The consolidated file, as Apple writes it (REFERENCE.md §B.9): one Total_Rows line
+		// (no amount or units: the rows are in several currencies), then directly the
+		// per-country summary table. Decision [I]: its Quantity is net of refunds, like the
+		// FINANCE_DETAIL summary and the Payments report's Units Sold.
+		d.trailer = append([]string{"", fmt.Sprintf("Total_Rows\t%d", len(d.rows))}, sums.lines()...)
+		return d
+	}
+	// Per-region footer (REFERENCE.md §B.9), after a blank line: Total_Amount is the net
+	// Σ Extended Partner Share, in the region currency's decimals (0 for JP, KR); Total_Units
+	// counts the sale rows only, refunds ("R", negative Quantity) left out.
 	dec := 2
 	if cur := report.FinanceRegions[u.Region]; cur != "" {
 		dec = decOf(cur)
 	}
 	d.trailer = []string{
+		"",
 		fmt.Sprintf("Total_Rows\t%d", len(d.rows)),
 		"Total_Amount\t" + money(total/pow10(6-dec), dec),
-		fmt.Sprintf("Total_Units\t%d", units),
+		fmt.Sprintf("Total_Units\t%d", saleUnits),
 	}
 	return d
+}
+
+// countrySums are the per-country/currency totals of a finance summary table.
+type countrySums map[string]*countrySum
+
+type countrySum struct {
+	country, currency string
+	dec               int
+	qty, ext          int64 // ext in the currency's minor units
+}
+
+func (c countrySums) add(t *territory, qty, ext int64) {
+	k := t.code + "|" + t.currency
+	if c[k] == nil {
+		c[k] = &countrySum{country: t.code, currency: t.currency, dec: t.dec}
+	}
+	c[k].qty += qty
+	c[k].ext += ext
+}
+
+// lines renders the summary table: its header, then one row per country and currency,
+// sorted by country.
+func (c countrySums) lines() []string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := []string{strings.Join(financeDetailSummaryHeader, "\t")}
+	for _, k := range keys {
+		v := c[k]
+		out = append(out, fmt.Sprintf("%s\t%s\t%d\t%s", v.country, v.currency, v.qty, money(v.ext, v.dec)))
+	}
+	return out
 }
 
 // Decision (FINANCE_DETAIL): only Z1; any other region → 404 no sales (§B.3). Layout: preamble
@@ -168,12 +218,7 @@ func (s *Server) genFinanceDetail(p fiscal.Period) *doc {
 		header:   financeDetailHeader,
 	}
 	b := newBuilder(d.header)
-	type sum struct {
-		country, currency string
-		dec               int
-		qty, ext          int64
-	}
-	sums := map[string]*sum{}
+	sums := countrySums{}
 	idx := map[string]int{}
 	var lines []finLine
 	for _, x := range s.financeSales(p, "Z1") {
@@ -199,26 +244,12 @@ func (s *Server) genFinanceDetail(p fiscal.Period) *doc {
 			set("Extended Partner Share", money(ext, x.t.dec)).set("Partner Share Currency", x.t.currency).
 			set("Customer Price", money(price, x.t.dec)).set("Customer Currency", x.t.currency).
 			set("Sale or Return", sr).set("Order Type", x.orderType).set("Region", x.t.region).cells)
-		k := x.t.code + "|" + x.t.currency
-		if sums[k] == nil {
-			sums[k] = &sum{country: x.t.code, currency: x.t.currency, dec: x.t.dec}
-		}
-		sums[k].qty += x.units
-		sums[k].ext += ext
+		sums.add(x.t, x.units, ext)
 	}
 	if len(d.rows) == 0 {
 		return d
 	}
-	keys := make([]string, 0, len(sums))
-	for k := range sums {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	d.trailer = append(d.trailer, "", strings.Join(financeDetailSummaryHeader, "\t"))
-	for _, k := range keys {
-		v := sums[k]
-		d.trailer = append(d.trailer, fmt.Sprintf("%s\t%s\t%d\t%s", v.country, v.currency, v.qty, money(v.ext, v.dec)))
-	}
+	d.trailer = append([]string{""}, sums.lines()...)
 	return d
 }
 

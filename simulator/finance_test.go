@@ -9,42 +9,53 @@ import (
 	"github.com/ascetl/etl/report/fiscal"
 )
 
-// splitFinancial separates data rows from the Total_ footer.
-func splitFinancial(t *testing.T, ls [][]string) (header []string, rows [][]string, footer map[string]string) {
+// splitFinancial separates data rows from the Total_ footer and the ZZ summary table.
+func splitFinancial(t *testing.T, ls [][]string) (header []string, rows [][]string, footer map[string]string, summary [][]string) {
 	t.Helper()
 	header, footer = ls[0], map[string]string{}
+	inSummary := false
 	for _, l := range ls[1:] {
-		if strings.HasPrefix(l[0], "Total_") {
-			if len(l) != 2 {
+		switch {
+		case len(l) == 1 && l[0] == "":
+			if len(footer) > 0 || inSummary {
+				t.Fatalf("blank line after the footer")
+			}
+		case strings.HasPrefix(l[0], "Total_"):
+			if len(l) != 2 || inSummary {
 				t.Fatalf("footer line %q", l)
 			}
 			footer[l[0]] = l[1]
-			continue
-		}
-		if len(footer) > 0 {
+		case strings.Join(l, "\t") == "Country Of Sale\tPartner Share Currency\tQuantity\tExtended Partner Share":
+			inSummary = true
+		case inSummary:
+			summary = append(summary, l)
+		case len(footer) > 0:
 			t.Fatalf("data row after footer: %q", l)
+		default:
+			rows = append(rows, l)
 		}
-		rows = append(rows, l)
 	}
-	return header, rows, footer
+	return header, rows, footer, summary
 }
 
 func TestFinancial(t *testing.T) {
 	e := newEnv(t, Options{})
 	fixture := fixtureHeader(t, "testdata/financial_region_kachit-stub.tsv")
 	p, _ := fiscal.Parse("2026-12")
-	totalRows := 0
+	refunds := 0
 	for _, region := range []string{"US", "EU", "JP", "WW", "ZZ"} {
 		rec := e.do(t, "/v1/financeReports", financeQuery("FINANCIAL", region, "2026-12"), nil)
 		if rec.Code != 200 || rec.Header().Get("Content-Type") != "application/a-gzip" {
 			t.Fatalf("%s: %d %s", region, rec.Code, rec.Body)
 		}
-		header, rows, footer := splitFinancial(t, lines(t, rec.Body.Bytes()))
+		header, rows, footer, summary := splitFinancial(t, lines(t, rec.Body.Bytes()))
 		if strings.Join(header, "\t") != strings.Join(fixture, "\t") || len(header) != 22 {
 			t.Fatalf("header %q", header)
 		}
-		var units, amount int64
+		var saleUnits, amount int64
 		currencies := map[string]bool{}
+		type agg struct{ q, ext int64 }
+		sums := map[string]*agg{}
 		for _, r := range rows {
 			if r[0] != "08/30/2026" || r[1] != "09/26/2026" || r[0] != p.Start.Format("01/02/2006") {
 				t.Fatalf("period bounds %q %q", r[0], r[1])
@@ -56,21 +67,43 @@ func TestFinancial(t *testing.T) {
 			if (q < 0) != (r[9] == "R") || (r[9] != "S" && r[9] != "R") || len(r[17]) != 2 {
 				t.Fatalf("row %q", r)
 			}
-			units += q
+			if r[9] == "S" {
+				saleUnits += q
+			} else {
+				refunds++
+			}
 			amount += micro(t, r[7])
 			currencies[r[8]] = true
+			k := r[17] + "\t" + r[8]
+			if sums[k] == nil {
+				sums[k] = &agg{}
+			}
+			sums[k].q += q
+			sums[k].ext += micro(t, r[7])
 		}
-		if footer["Total_Rows"] != strconv.Itoa(len(rows)) || footer["Total_Units"] != strconv.FormatInt(units, 10) ||
-			micro(t, footer["Total_Amount"]) != amount || len(footer) != 3 {
-			t.Fatalf("%s footer %v vs rows %d units %d amount %d", region, footer, len(rows), units, amount)
+		if footer["Total_Rows"] != strconv.Itoa(len(rows)) {
+			t.Fatalf("%s footer %v vs %d rows", region, footer, len(rows))
 		}
 		if region != "ZZ" {
+			// Apple's semantics: Total_Units counts the sale rows only; Total_Amount is net.
+			if footer["Total_Units"] != strconv.FormatInt(saleUnits, 10) || micro(t, footer["Total_Amount"]) != amount ||
+				len(footer) != 3 || summary != nil {
+				t.Fatalf("%s footer %v vs sale units %d amount %d", region, footer, saleUnits, amount)
+			}
 			if len(currencies) != 1 {
 				t.Fatalf("%s has currencies %v", region, currencies)
 			}
-			totalRows += len(rows)
-		} else if len(currencies) < 10 {
-			t.Fatalf("ZZ has only %v", currencies)
+		} else {
+			// ZZ: a lone Total_Rows line, then the per-country summary (net of refunds).
+			if len(footer) != 1 || len(currencies) < 10 || len(summary) != len(sums) {
+				t.Fatalf("ZZ footer %v, %d currencies, %d summary rows for %d groups", footer, len(currencies), len(summary), len(sums))
+			}
+			for _, s := range summary {
+				a := sums[s[0]+"\t"+s[1]]
+				if a == nil || s[2] != strconv.FormatInt(a.q, 10) || micro(t, s[3]) != a.ext {
+					t.Fatalf("summary %q vs %+v", s, a)
+				}
+			}
 		}
 		u := report.Unit{Family: report.Finance, Type: "FINANCIAL", Region: region, Vendor: DefaultVendor, Period: "2026-12"}
 		tr, err := e.srv.Truth(u, "")
@@ -82,6 +115,9 @@ func TestFinancial(t *testing.T) {
 		if !truthEqual(got, tr) {
 			t.Fatalf("%s truth %+v parsed %+v", region, tr, got)
 		}
+	}
+	if refunds == 0 {
+		t.Error("no refund rows in the finance reports")
 	}
 }
 

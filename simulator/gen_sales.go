@@ -220,7 +220,8 @@ func salesRow(b *builder, x *sale, start, end time.Time) row {
 // emptyPct is how often a period of a report type has no data at all.
 //
 // Decision (No data): 404 NOT_FOUND, title "The specified resource does not exist", detail
-// "There were no sales for the date specified." SALES daily has no data on ~4 % of days,
+// "There were no sales for the date specified." (the subscription family answers 400
+// "Invalid vendor number." instead: nodata.go). SALES daily has no data on ~4 % of days,
 // PRE_ORDER daily 85 %, NEWSSTAND daily 60 %, offer codes 40 %, INSTALLS 20 %, FIRST_ANNUAL
 // daily 30 %, WIN_BACK 10 %, subscription family 3–5 %.
 func emptyPct(typ, freq string) int {

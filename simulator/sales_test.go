@@ -63,7 +63,7 @@ func findServed(t *testing.T, e *env, c report.Combo, version string) (report.Un
 			u.Period = p
 			return u, rec.Body.Bytes()
 		}
-		if er := decodeErr(t, rec); rec.Code != 404 || er.Errors[0].Detail != detailNoSales {
+		if !isNoData(t, rec) {
 			t.Fatalf("%s %s: %d %s", c.Type, p, rec.Code, rec.Body)
 		}
 		start, _, _ := report.PeriodBounds(c.Frequency, p)

@@ -288,7 +288,7 @@ func (s *Server) deliver(w http.ResponseWriter, r *http.Request, u report.Unit, 
 	}
 	rep := s.report(u, version)
 	if len(rep.doc.rows) == 0 {
-		writeError(w, errNoSales())
+		writeError(w, noDataError(u)) // nodata.go
 		return
 	}
 	body := rep.gz

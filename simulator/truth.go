@@ -19,7 +19,8 @@ type Truth struct {
 	// Proceeds maps currency to the sum of proceeds in micro-units (scale 6: 1.23 →
 	// 1230000); nil when the report type carries no proceeds.
 	Proceeds map[string]int64
-	// Status is what a request for the unit gets now: 200, 404 or 410.
+	// Status is what a request for the unit gets now: 200, 404 or 410, or 400 ("Invalid
+	// vendor number.") for a subscription-family day without data (nodata.go).
 	Status int
 }
 
@@ -47,7 +48,7 @@ func (s *Server) Truth(u report.Unit, version string) (Truth, error) {
 	}
 	rep := s.report(u, version)
 	if len(rep.doc.rows) == 0 {
-		return Truth{Status: 404}, nil
+		return Truth{Status: noDataError(u).status}, nil
 	}
 	t := rep.truth
 	t.Proceeds = maps.Clone(t.Proceeds)

@@ -21,7 +21,10 @@ const maxUnscaled = 999_999_999_999_999_999
 // parseDecimal parses [sign] digits [. digits] exactly into an unscaled int64 at
 // schemas.DecimalScale. More significant fraction digits than the scale is an error (never
 // rounded); extra trailing zeros are accepted since they lose nothing.
-func parseDecimal(b []byte) (int64, error) {
+func parseDecimal(b []byte) (int64, error) { return parseScaled(b, schemas.DecimalScale) }
+
+// parseScaled is parseDecimal at another scale (0 … 18), e.g. schemas.RateScale.
+func parseScaled(b []byte, scale int) (int64, error) {
 	neg := false
 	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
 		neg = b[0] == '-'
@@ -54,7 +57,7 @@ func parseDecimal(b []byte) (int64, error) {
 			if d > 9 {
 				return 0, ErrInvalidDecimal
 			}
-			if frac == schemas.DecimalScale {
+			if frac == scale {
 				if d != 0 {
 					return 0, ErrTooManyDigits
 				}
@@ -67,8 +70,8 @@ func parseDecimal(b []byte) (int64, error) {
 			frac++
 		}
 	}
-	if frac < schemas.DecimalScale {
-		m := pow10[schemas.DecimalScale-frac]
+	if frac < scale {
+		m := pow10[scale-frac]
 		if v > maxUnscaled/m {
 			return 0, ErrOutOfRange
 		}

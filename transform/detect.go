@@ -130,6 +130,9 @@ func Detect(fileName string, head []byte) (Detected, error) {
 	if hi < 0 {
 		return Detected{}, fmt.Errorf("detect %s: file is empty", fileName)
 	}
+	if d, ok := detectPayments(fileName, lines[hi:]); ok { // CSV: payments.go
+		return d, nil
+	}
 	// FINANCE_DETAIL: a key/value preamble before the "Transaction Date" header.
 	for i := hi; i < len(lines) && i < maxPreambleLines; i++ {
 		for _, c := range cellStrings(lines[i]) {
@@ -220,6 +223,9 @@ func dataRows(lines [][]byte, n int) [][]string {
 func bestTables(header []string) (cands []*schemas.Table, best float64, recognised int) {
 	bestTbl := -1.0
 	for _, t := range schemas.All() {
+		if t.Layout == schemas.Derived || t.Layout == schemas.PaymentsCSV {
+			continue // no TSV file of their own
+		}
 		used := map[int]bool{}
 		req := 0
 		for _, h := range header {

@@ -36,7 +36,7 @@ var (
 	ErrOutOfRange     = errors.New("value out of range")
 	ErrInvalidDate    = errors.New("invalid date")
 	ErrFooterMismatch = errors.New("footer does not match the rows")
-	ErrSummary        = errors.New("summary does not match the rows")
+	ErrSummary        = errors.New("summary does not match the rows") // unused since summary differences became Reader.Checks notes
 	ErrHeader         = errors.New("bad header")
 	ErrRowShape       = errors.New("wrong number of fields")
 )

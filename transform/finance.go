@@ -10,71 +10,105 @@ import (
 	"github.com/ascetl/etl/schemas"
 )
 
-// Finance files carry their own checksums: FINANCIAL ends each block with Total_Rows,
-// Total_Amount (Σ Extended Partner Share) and Total_Units (Σ Quantity); FINANCE_DETAIL ends
-// with a per-country/currency summary table. Both are verified exactly against the rows.
+// Finance files carry their own checksums. A FINANCIAL block ends with Total_Rows,
+// Total_Amount and Total_Units; these are verified exactly against the block's rows, and a
+// mismatch fails the file. FINANCE_DETAIL and the consolidated ZZ FINANCIAL file end with a
+// per-country/currency summary table; it is kept (Reader.Summary) and compared with the
+// rows, and differences are notes (Reader.Checks), never errors (finance_summary.go).
+//
+// Footer semantics, checked against real Apple files (REFERENCE.md §B.9): Total_Amount is
+// the net Σ Extended Partner Share, refunds included; Total_Units is Σ Quantity of the sale
+// rows only ("Sales or Return" ≠ R): a Euro-zone file with one R row of -1 has rows netting
+// to 19 and Total_Units 20. Some files show the net units instead, so either is accepted.
+// A ZZ file (several currencies) has a lone Total_Rows line, followed directly by its
+// summary table.
 
 const (
 	stData    = iota // reading data rows
-	stFooter         // after a Total_ line: more footers or a repeated header
-	stSummary        // FINANCE_DETAIL summary rows
+	stFooter         // after a Total_ line: more footers, a repeated header or a summary
+	stSummary        // summary rows
 )
 
-// summaryHeader is the normalized FINANCE_DETAIL summary header.
+// summaryHeader is the normalized header of the per-country summary table.
 var summaryHeader = []string{"country_of_sale", "partner_share_currency", "quantity", "extended_partner_share"}
 
+// Footer is one FINANCIAL block's Total_ lines as Apple wrote them (nil: the block has no
+// such line), with what the block's rows add up to. Amounts are unscaled at
+// schemas.DecimalScale.
+type Footer struct {
+	Line        int // line of the block's first Total_ line
+	TotalRows   *int64
+	TotalAmount *decimal128.Num
+	TotalUnits  *int64
+	Rows        int64          // data rows of the block
+	SaleUnits   int64          // Σ Quantity of the sale rows (Sales or Return other than R)
+	NetUnits    int64          // Σ Quantity of all rows, refunds included
+	NetAmount   decimal128.Num // Σ Extended Partner Share of all rows
+}
+
+// group is the rows of one country and currency, for the summary comparison.
 type group struct {
 	country, currency string
-	qty               int64
+	net, sale         int64
 	amt               decimal128.Num
 	seen              bool
 }
 
+// blockSums are the running totals of the current FINANCIAL block.
+type blockSums struct {
+	rows, sale, net int64
+	amt             decimal128.Num
+}
+
 type financeState struct {
 	layout  schemas.Layout
+	typ     string // report type of the table, for SummaryRow.ReportType
 	state   int
 	qty     int // header cell of the units column, -1 if absent
 	amt     int // header cell of the extended amount, -1 if absent
 	country int
 	curr    int
+	sr      int // header cell of Sales or Return, -1 if absent
 	qtyHdr  string
 	amtHdr  string
 
-	rows     int64 // data rows of the current block
-	sumQty   int64
-	sumAmt   decimal128.Num
-	groups   map[string]*group
-	order    []*group
-	keyBuf   []byte
-	tmp      [][]byte
-	summary  bool
-	sumStart int // line of the summary header
+	block   blockSums
+	footers []Footer
+	groups  map[string]*group
+	order   []*group
+	keyBuf  []byte
+	tmp     [][]byte
+
+	summarySeen bool
+	summary     []SummaryRow
+	notes       []string
 }
 
 func newFinanceState(r *Reader) *financeState {
-	f := &financeState{layout: r.t.Layout, qty: -1, amt: -1, country: -1, curr: -1}
-	find := func(name string, kind schemas.Kind) int {
+	f := &financeState{layout: r.t.Layout, typ: r.t.Type, qty: -1, amt: -1, country: -1, curr: -1, sr: -1,
+		groups: map[string]*group{}}
+	find := func(kind schemas.Kind, names ...string) int {
 		for i, c := range r.cells {
-			if c.col < len(r.t.Columns) && r.t.Columns[c.col].Name == name && c.out.kind == kind {
-				return i
+			for _, name := range names {
+				if c.col < len(r.t.Columns) && r.t.Columns[c.col].Name == name && c.out.kind == kind {
+					return i
+				}
 			}
 		}
 		return -1
 	}
-	f.qty = find(r.t.UnitsColumn, schemas.Int64)
+	f.qty = find(schemas.Int64, r.t.UnitsColumn)
 	if p := r.t.Proceeds; p != nil && p.Quantity == "" {
-		f.amt = find(p.Amount, schemas.Decimal)
-		f.curr = find(p.Currency, schemas.String)
+		f.amt = find(schemas.Decimal, p.Amount)
+		f.curr = find(schemas.String, p.Currency)
 	}
-	f.country = find("country_of_sale", schemas.String)
+	f.country = find(schemas.String, "country_of_sale")
+	f.sr = find(schemas.String, "sales_or_return", "sale_or_return")
 	if f.qty >= 0 {
 		f.qtyHdr = r.cells[f.qty].header
 	}
 	if f.amt >= 0 {
 		f.amtHdr = r.cells[f.amt].header
-	}
-	if f.layout == schemas.FinanceDetail {
-		f.groups = map[string]*group{}
 	}
 	return f
 }
@@ -90,16 +124,20 @@ func (f *financeState) handle(r *Reader, line []byte) error {
 	switch f.state {
 	case stFooter:
 		if f.layout == schemas.Financial && r.isHeader(line) {
-			f.rows, f.sumQty, f.sumAmt = 0, 0, decimal128.Num{}
+			f.block = blockSums{}
 			f.state = stData
 			return nil
 		}
-		return &ParseError{Key: r.opt.Key, Line: r.line, Err: errors.New("line after the Total_ footer is neither a footer nor a repeated header")}
+		if f.isSummaryHeader(line) {
+			f.state, f.summarySeen = stSummary, true
+			return nil
+		}
+		return &ParseError{Key: r.opt.Key, Line: r.line, Err: errors.New("line after the Total_ footer is neither a footer, a repeated header nor a summary header")}
 	case stSummary:
 		return f.summaryRow(r, line)
 	}
-	if f.layout == schemas.FinanceDetail && bytes.Count(line, []byte{'\t'}) < 8 && f.isSummaryHeader(line) {
-		f.state, f.summary, f.sumStart = stSummary, true, r.line
+	if bytes.Count(line, []byte{'\t'}) < 8 && f.isSummaryHeader(line) {
+		f.state, f.summarySeen = stSummary, true
 		return nil
 	}
 	if err := r.row(line); err != nil {
@@ -109,25 +147,33 @@ func (f *financeState) handle(r *Reader, line []byte) error {
 	return nil
 }
 
-// accumulate adds a parsed (so valid) row to the block sums and detail groups.
+// accumulate adds a parsed (so valid) row to the block sums and the country groups.
 func (f *financeState) accumulate(fs [][]byte) {
-	f.rows++
+	f.block.rows++
 	var q int64
 	var a decimal128.Num
 	if f.qty >= 0 {
 		if v := trimSpaces(fs[f.qty]); !isNull(v) {
 			q, _ = parseInt(v)
-			f.sumQty += q
 		}
+	}
+	refund := q < 0 // without a Sales or Return column, a negative quantity is a return
+	if f.sr >= 0 {
+		v := trimSpaces(fs[f.sr])
+		refund = len(v) == 1 && (v[0] == 'R' || v[0] == 'r')
+	}
+	f.block.net += q
+	if !refund {
+		f.block.sale += q
 	}
 	if f.amt >= 0 {
 		if v := trimSpaces(fs[f.amt]); !isNull(v) {
 			n, _ := parseDecimal(v)
 			a = decimal128.FromI64(n)
-			f.sumAmt = f.sumAmt.Add(a)
+			f.block.amt = f.block.amt.Add(a)
 		}
 	}
-	if f.groups == nil || f.country < 0 || f.curr < 0 {
+	if f.country < 0 || f.curr < 0 {
 		return
 	}
 	f.keyBuf = append(append(append(f.keyBuf[:0], trimSpaces(fs[f.country])...), '\t'), trimSpaces(fs[f.curr])...)
@@ -137,11 +183,14 @@ func (f *financeState) accumulate(fs [][]byte) {
 		f.groups[string(f.keyBuf)] = g
 		f.order = append(f.order, g)
 	}
-	g.qty += q
+	g.net += q
+	if !refund {
+		g.sale += q
+	}
 	g.amt = g.amt.Add(a)
 }
 
-// footer verifies one Total_ line against the block's rows.
+// footer records one Total_ line and verifies it against the block's rows.
 func (f *financeState) footer(r *Reader, line []byte) error {
 	f.tmp = splitTabs(f.tmp, line)
 	key := trimSpaces(f.tmp[0])
@@ -155,9 +204,14 @@ func (f *financeState) footer(r *Reader, line []byte) error {
 		}
 		key = trimSpaces(key[:i])
 	}
+	if f.state == stData || len(f.footers) == 0 {
+		b := f.block
+		f.footers = append(f.footers, Footer{Line: r.line, Rows: b.rows, SaleUnits: b.sale, NetUnits: b.net, NetAmount: b.amt})
+	}
 	if f.state != stSummary {
 		f.state = stFooter
 	}
+	ft := &f.footers[len(f.footers)-1]
 	perr := func(err error) error {
 		return &ParseError{Key: r.opt.Key, Line: r.line, Column: string(key), Value: string(val), Err: err}
 	}
@@ -167,30 +221,32 @@ func (f *financeState) footer(r *Reader, line []byte) error {
 		if err != nil {
 			return perr(err)
 		}
-		if n != f.rows {
-			return perr(fmt.Errorf("%w: %d data rows read", ErrFooterMismatch, f.rows))
+		ft.TotalRows = &n
+		if n != ft.Rows {
+			return perr(fmt.Errorf("%w: %d data rows read", ErrFooterMismatch, ft.Rows))
 		}
 	case "Total_Amount":
-		if f.amt < 0 {
-			return nil
-		}
 		n, err := parseBigDecimal(val)
 		if err != nil {
 			return perr(err)
 		}
-		if n != f.sumAmt {
-			return perr(fmt.Errorf("%w: %s of the rows sums to %s", ErrFooterMismatch, f.amtHdr, formatDecimal(f.sumAmt)))
+		ft.TotalAmount = &n
+		if f.amt >= 0 && n != ft.NetAmount {
+			return perr(fmt.Errorf("%w: %s of the rows sums to %s", ErrFooterMismatch, f.amtHdr, formatDecimal(ft.NetAmount)))
 		}
 	case "Total_Units":
-		if f.qty < 0 {
-			return nil
-		}
 		n, err := parseInt(val)
 		if err != nil {
 			return perr(err)
 		}
-		if n != f.sumQty {
-			return perr(fmt.Errorf("%w: %s of the rows sums to %d", ErrFooterMismatch, f.qtyHdr, f.sumQty))
+		ft.TotalUnits = &n
+		switch {
+		case f.qty < 0 || n == ft.SaleUnits || n == ft.NetUnits:
+		case ft.SaleUnits == ft.NetUnits:
+			return perr(fmt.Errorf("%w: %s of the rows sums to %d", ErrFooterMismatch, f.qtyHdr, ft.NetUnits))
+		default:
+			return perr(fmt.Errorf("%w: %s of the sale rows sums to %d, of all rows (net of refunds) to %d",
+				ErrFooterMismatch, f.qtyHdr, ft.SaleUnits, ft.NetUnits))
 		}
 	}
 	return nil
@@ -211,58 +267,4 @@ func (f *financeState) isSummaryHeader(line []byte) bool {
 		}
 	}
 	return true
-}
-
-// summaryRow checks one FINANCE_DETAIL summary row against the data rows.
-func (f *financeState) summaryRow(r *Reader, line []byte) error {
-	f.tmp = splitTabs(f.tmp, line)
-	fs := f.tmp
-	if len(fs) < 4 || !allBlank(fs[4:]) {
-		return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf("%w: summary row has %d fields, summary header has 4", ErrRowShape, len(fs))}
-	}
-	if f.country < 0 || f.curr < 0 || f.qty < 0 || f.amt < 0 {
-		return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf("%w: cannot verify the summary, the header lacks Country of Sale, Partner Share Currency, Quantity or Extended Partner Share", ErrSummary)}
-	}
-	country, curr := trimSpaces(fs[0]), trimSpaces(fs[1])
-	qv, av := trimSpaces(fs[2]), trimSpaces(fs[3])
-	q, err := parseInt(qv)
-	if err != nil {
-		return &ParseError{Key: r.opt.Key, Line: r.line, Column: "Quantity", Value: string(fs[2]), Err: err}
-	}
-	a, err := parseBigDecimal(av)
-	if err != nil {
-		return &ParseError{Key: r.opt.Key, Line: r.line, Column: "Extended Partner Share", Value: string(fs[3]), Err: err}
-	}
-	f.keyBuf = append(append(append(f.keyBuf[:0], country...), '\t'), curr...)
-	what := string(country) + " " + string(curr)
-	g := f.groups[string(f.keyBuf)]
-	switch {
-	case g == nil:
-		return &ParseError{Key: r.opt.Key, Line: r.line, Value: what, Err: fmt.Errorf("%w: no data rows for", ErrSummary)}
-	case g.seen:
-		return &ParseError{Key: r.opt.Key, Line: r.line, Value: what, Err: fmt.Errorf("%w: second summary row for", ErrSummary)}
-	case g.qty != q:
-		return &ParseError{Key: r.opt.Key, Line: r.line, Column: "Quantity", Value: string(qv),
-			Err: fmt.Errorf("%w: rows for %s sum to %d", ErrSummary, what, g.qty)}
-	case g.amt != a:
-		return &ParseError{Key: r.opt.Key, Line: r.line, Column: "Extended Partner Share", Value: string(av),
-			Err: fmt.Errorf("%w: rows for %s sum to %s", ErrSummary, what, formatDecimal(g.amt))}
-	}
-	g.seen = true
-	return nil
-}
-
-// finish runs at the end of the file: every data group must have had a summary row.
-// A file without a summary (or a FINANCIAL block without footer) is accepted unverified.
-func (f *financeState) finish(r *Reader) error {
-	if !f.summary {
-		return nil
-	}
-	for _, g := range f.order {
-		if !g.seen {
-			return &ParseError{Key: r.opt.Key, Line: r.line, Value: g.country + " " + g.currency,
-				Err: fmt.Errorf("%w: no summary row for", ErrSummary)}
-		}
-	}
-	return nil
 }

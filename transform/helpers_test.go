@@ -24,6 +24,9 @@ type result struct {
 	drift   Drift
 	hash    string
 	err     error
+	checks  []string     // Reader.Checks
+	summary []SummaryRow // Reader.Summary
+	footers []Footer     // Reader.Footers
 }
 
 func table(t testing.TB, name string) *schemas.Table {
@@ -59,6 +62,7 @@ func load(t *testing.T, in io.Reader, tb *schemas.Table, batchRows int) result {
 		}
 	}
 	res.rows, res.drift, res.hash, res.err = r.Rows(), r.Drift(), r.HeaderHash(), r.Err()
+	res.checks, res.summary, res.footers = r.Checks(), r.Summary(), r.Footers()
 	return res
 }
 

@@ -7,7 +7,7 @@ import (
 	"io"
 )
 
-// readLine returns the next physical line without "\n" or "\r\n"; io.EOF at the end.
+// readLine returns the next physical line without "\n" or "\r\n", as UTF-8; io.EOF at the end.
 // The slice is valid until the next call.
 func (r *Reader) readLine() ([]byte, error) {
 	if r.eof {
@@ -41,7 +41,7 @@ func (r *Reader) readLine() ([]byte, error) {
 	if r.line == 1 {
 		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // UTF-8 byte order mark
 	}
-	return b, nil
+	return r.text.decode(b, r.line), nil // Windows-1252 lines become UTF-8 (encoding.go)
 }
 
 // blank reports whether a line has nothing but spaces and tabs.

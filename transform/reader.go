@@ -99,6 +99,7 @@ type Reader struct {
 	drift      Drift
 	preamble   map[string]string
 	fin        *financeState
+	text       textDecoder // Windows-1252 lines transcoded (encoding.go)
 
 	schema  *arrow.Schema
 	rb      *array.RecordBuilder
@@ -120,6 +121,9 @@ type Reader struct {
 func NewReader(r io.Reader, t *schemas.Table, opt Options) (*Reader, error) {
 	if t == nil {
 		return nil, errors.New("transform: nil table")
+	}
+	if t.Layout == schemas.Derived || t.Layout == schemas.PaymentsCSV {
+		return nil, fmt.Errorf("transform: table %s is not read by NewReader (see SummaryRecord, ParsePayments)", t.Name)
 	}
 	if opt.Alloc == nil {
 		opt.Alloc = memory.DefaultAllocator

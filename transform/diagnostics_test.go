@@ -250,7 +250,7 @@ func TestFlattenDiagnosticLogsErrors(t *testing.T) {
 			`k: productData[0].diagnosticLogs[0].diagnosticMetaData.osVersion: want a string, got 17`},
 		{`{"productData":[{"signatureId":5}]}`, `k: productData[0].signatureId: want a string, got 5`},
 		{`{"version":"1.0.0"}`, `k: productData: missing`},
-		{`{"productData":[`, `k: invalid JSON: unexpected end of JSON input`},
+		{`{"productData":[`, `k: invalid JSON at line 1, column 16: unexpected end of JSON input`},
 	} {
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		rec, err := FlattenDiagnosticLogs(mem, []byte(tc.doc), "b", "k", extractedAt)

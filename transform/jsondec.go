@@ -178,9 +178,28 @@ func (d jdec) document(data []byte, dst any) error {
 		if errors.As(err, &te) && te.Field == "" {
 			return &JSONError{Key: d.key, Err: ErrInvalidJSON, Detail: "want a JSON object, got " + te.Value}
 		}
-		return &JSONError{Key: d.key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
+		return &JSONError{Key: d.key, Err: ErrInvalidJSON, Detail: syntaxDetail(data, err)}
 	}
 	return nil
+}
+
+// syntaxDetail says what is wrong with a document that is not JSON, and where: "invalid
+// JSON at line 3, column 17: invalid character '}' …". A truncated document is reported
+// at its last byte.
+func syntaxDetail(data []byte, err error) string {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return "invalid JSON: " + err.Error()
+	}
+	// Offset counts the bytes read up to and including the offending one (1-based).
+	pos := min(max(int(se.Offset), 1), len(data))
+	if len(data) == 0 {
+		return "invalid JSON at line 1, column 1: " + err.Error()
+	}
+	before := data[:pos-1]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := pos - 1 - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("invalid JSON at line %d, column %d: %s", line, col, err)
 }
 
 // object decodes the object at p into dst; ok is false when it is absent or null.

@@ -397,7 +397,8 @@ func TestFlattenMetricsErrors(t *testing.T) {
 		is   error
 	}{
 		{"value as string", deep, MetricsSource{}, `k: productData[0].metricCategories[1].metrics[0].datasets[2].points[3].value: want a number, got "7"`, ErrWrongType},
-		{"not JSON", `{"productData":`, MetricsSource{}, `k: invalid JSON: unexpected end of JSON input`, ErrInvalidJSON},
+		{"not JSON", `{"productData":`, MetricsSource{}, `k: invalid JSON at line 1, column 15: unexpected end of JSON input`, ErrInvalidJSON},
+		{"not JSON, line 2", "{\"productData\":\n [1,}", MetricsSource{}, `k: invalid JSON at line 2, column 5: invalid character '}' looking for beginning of value`, ErrInvalidJSON},
 		{"not an object", `[1]`, MetricsSource{}, `k: want a JSON object, got array`, ErrInvalidJSON},
 		{"error document", `{"errors":[{"status":"403"}]}`, MetricsSource{}, `k: errors: API error document: [{"status":"403"}]`, ErrInvalidJSON},
 		{"no productData", `{"version":"1.0.0"}`, MetricsSource{}, `k: productData: missing`, ErrMissingField},

@@ -14,7 +14,10 @@ import (
 )
 
 // CorruptPayloads wraps an API so that every report, JSON document and segment arrives
-// corrupted (see Garble), as a broken proxy or a bad disk would deliver them.
+// corrupted (see Garble), as a broken proxy or a bad disk would deliver them. The app
+// listing (GET /v1/apps, every page) is left intact: it is no unit's payload but the
+// discovery every per-app family plans from, and a family whose plan fails fetches
+// nothing to corrupt.
 func CorruptPayloads(api engine.API) engine.API {
 	return &corrupt{API: api, json: true, reports: true, downloads: true}
 }
@@ -51,10 +54,17 @@ func (c *corrupt) report(rep *extract.Report, err error) (*extract.Report, error
 
 func (c *corrupt) GetJSON(ctx context.Context, target string, q url.Values) ([]byte, error) {
 	b, err := c.API.GetJSON(ctx, target, q)
-	if err != nil || !c.json {
+	if err != nil || !c.json || isAppListing(target) {
 		return b, err
 	}
 	return Garble(b), nil
+}
+
+// isAppListing reports whether target is a page of GET /v1/apps (a path, or a links.next
+// URL).
+func isAppListing(target string) bool {
+	u, err := url.Parse(target)
+	return err == nil && u.Path == "/v1/apps"
 }
 
 func (c *corrupt) Download(ctx context.Context, rawURL string) ([]byte, error) {

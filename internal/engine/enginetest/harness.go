@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -107,12 +109,25 @@ func New(t testing.TB, opt Options) *Harness {
 	return h
 }
 
+// SimBaseURL is the API address every harness's client uses: connections go to the
+// harness's own simulator, whatever the URL, so that the links the simulator puts in its
+// JSON:API documents (built from the Host it is asked for) are the same in every harness.
+// Payloads, and so the archived versions' digests and ids, then compare across harnesses
+// as they would across runs against Apple.
+const SimBaseURL = "http://asc-sim.test"
+
 // NewClient makes a fresh API client (a new process, as the next cron run would be).
 func (h *Harness) NewClient() *extract.Client {
 	h.T.Helper()
+	addr := h.Srv.Listener.Addr().String()
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+	h.T.Cleanup(tr.CloseIdleConnections)
 	c, err := extract.NewClient(extract.Config{
-		BaseURL: h.Srv.URL, IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
-		Now: h.Clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
+		BaseURL: SimBaseURL, IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
+		HTTPClient: &http.Client{Transport: tr},
+		Now:        h.Clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
 		MaxConcurrency: h.Cfg.API.MaxConcurrency,
 	})
 	if err != nil {

@@ -38,10 +38,13 @@ const (
 	Yearly  = "YEARLY"
 )
 
-// Finance report types.
+// Finance report types. Payments is Apple's "Payments and Financial Reports" file: it has
+// no API (it is downloaded from the Payments page and imported), and its unit's region is
+// ZZ (it covers every region).
 const (
 	Financial     = "FINANCIAL"
 	FinanceDetail = "FINANCE_DETAIL"
+	Payments      = "PAYMENTS"
 )
 
 // Combo is one row of Apple's valid reportType/reportSubType/frequency table
@@ -173,8 +176,11 @@ func TableName(f Family, typ, subType, freq string) string {
 		return "customer_reviews"
 	}
 	if f == Finance {
-		if typ == FinanceDetail {
+		switch typ {
+		case FinanceDetail:
 			return "finance_detail"
+		case Payments:
+			return "finance_payments"
 		}
 		return "finance_financial"
 	}
@@ -199,7 +205,7 @@ func (u Unit) Partition() (string, error) {
 		return fmt.Sprintf("app_id=%s", u.Vendor), nil // rows are split by month of their date
 	}
 	if u.Family == Finance {
-		if u.Type == FinanceDetail {
+		if u.Type == FinanceDetail || u.Type == Payments {
 			return fmt.Sprintf("vendor=%s/fiscal_period=%s", u.Vendor, u.Period), nil
 		}
 		return fmt.Sprintf("vendor=%s/region=%s/fiscal_period=%s", u.Vendor, u.Region, u.Period), nil
@@ -232,8 +238,11 @@ func (u Unit) Validate() error {
 			return fmt.Errorf("unit: %s/%s/%s is not a report Apple publishes", u.Type, u.SubType, u.Frequency)
 		}
 	case Finance:
-		if u.Type != Financial && u.Type != FinanceDetail {
+		if u.Type != Financial && u.Type != FinanceDetail && u.Type != Payments {
 			return fmt.Errorf("unit: finance report type %q unknown", u.Type)
+		}
+		if u.Type == Payments && u.Region != "ZZ" {
+			return fmt.Errorf("unit: the Payments report covers every region (ZZ), not %q", u.Region)
 		}
 		if _, ok := FinanceRegions[u.Region]; !ok || !regionRE.MatchString(u.Region) {
 			return fmt.Errorf("unit: finance region %q unknown", u.Region)

@@ -46,12 +46,16 @@ const (
 	// from the caller (config or --vendor), like any import, so one bucket can hold several
 	// accounts; fiscal_period comes from the title month (see transform.ParsePayments).
 	FinancePaymentsTable = "finance_payments"
+	// FinanceFootersTable keeps a FINANCIAL file's Total_ footers, one row per block, beside
+	// what the block's rows add up to (the loader checks them; reconciliation reads them).
+	FinanceFootersTable = "finance_footers"
 )
 
 // Report types of the derived finance tables (Table.Type).
 const (
 	FinanceSummaryType = "FINANCE_SUMMARY"
 	PaymentsType       = "PAYMENTS"
+	FinanceFootersType = "FINANCE_FOOTERS"
 )
 
 func financeSummaryColumns() []Column {
@@ -125,10 +129,34 @@ func financeTables() []*Table {
 	}
 }
 
+// financeFootersColumns: the footer values as Apple wrote them (null for a Total_ line the
+// block lacks: a ZZ file has Total_Rows only) and what the block's rows add up to.
+func financeFootersColumns() []Column {
+	return []Column{
+		{Name: "block", Header: "(block of the file, from 1)", Kind: Int64},
+		{Name: "total_rows", Header: "Total_Rows", Kind: Int64},
+		{Name: "total_amount", Header: "Total_Amount", Kind: Decimal},
+		{Name: "total_units", Header: "Total_Units", Kind: Int64},
+		{Name: "rows", Header: "(data rows of the block)", Kind: Int64},
+		{Name: "sale_units", Header: "(units of the sale rows)", Kind: Int64},
+		{Name: "net_units", Header: "(units of all rows, refunds included)", Kind: Int64},
+		{Name: "net_amount", Header: "(extended partner share of all rows)", Kind: Decimal},
+	}
+}
+
 // financeDerivedTables are the finance tables not loaded from a FINANCIAL or FINANCE_DETAIL
 // file's rows. They are listed apart so that their schema has its own fingerprint test.
 func financeDerivedTables() []*Table {
 	return []*Table{
+		{
+			Name:    FinanceFootersTable,
+			Family:  report.Finance,
+			Type:    FinanceFootersType,
+			Layout:  Derived,
+			Columns: financeFootersColumns(),
+			Partition: []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"},
+				{Name: "region", DuckType: "VARCHAR"}, {Name: "fiscal_period", DuckType: "VARCHAR"}},
+		},
 		{
 			Name:    FinanceSummaryTable,
 			Family:  report.Finance,

@@ -179,3 +179,57 @@ func appendSummaryCell(b array.Builder, name string, s *SummaryRow) {
 
 // lineageTime is an extraction time as the _extracted_at value.
 func lineageTime(t time.Time) arrow.Timestamp { return arrow.Timestamp(t.UTC().UnixMicro()) }
+
+// FootersRecord builds the record of table t (schemas.FinanceFootersTable) from a
+// FINANCIAL file's footers, one row per block: the Total_ values as written (null when the
+// block has no such line) and what its rows add up to. The caller releases it.
+func FootersRecord(alloc memory.Allocator, t *schemas.Table, footers []Footer, opt Options) arrow.RecordBatch {
+	if alloc == nil {
+		alloc = memory.DefaultAllocator
+	}
+	rb := array.NewRecordBuilder(alloc, t.ArrowSchema(nil))
+	defer rb.Release()
+	at := lineageTime(opt.ExtractedAt)
+	optInt := func(b array.Builder, v *int64) {
+		if v == nil {
+			b.AppendNull()
+			return
+		}
+		b.(*array.Int64Builder).Append(*v)
+	}
+	for i, f := range footers {
+		for ci, c := range t.Columns {
+			b := rb.Field(ci)
+			switch c.Name {
+			case "block":
+				b.(*array.Int64Builder).Append(int64(i + 1))
+			case "total_rows":
+				optInt(b, f.TotalRows)
+			case "total_units":
+				optInt(b, f.TotalUnits)
+			case "total_amount":
+				if f.TotalAmount == nil {
+					b.AppendNull()
+				} else {
+					b.(*array.Decimal128Builder).Append(*f.TotalAmount)
+				}
+			case "rows":
+				b.(*array.Int64Builder).Append(f.Rows)
+			case "sale_units":
+				b.(*array.Int64Builder).Append(f.SaleUnits)
+			case "net_units":
+				b.(*array.Int64Builder).Append(f.NetUnits)
+			case "net_amount":
+				b.(*array.Decimal128Builder).Append(f.NetAmount)
+			default:
+				b.AppendNull()
+			}
+		}
+		n := len(t.Columns)
+		rb.Field(n).(*array.StringBuilder).Append(opt.Key)
+		rb.Field(n + 1).(*array.Int64Builder).Append(int64(f.Line))
+		rb.Field(n + 2).(*array.StringBuilder).Append(opt.Version)
+		rb.Field(n + 3).(*array.TimestampBuilder).Append(at)
+	}
+	return rb.NewRecordBatch()
+}

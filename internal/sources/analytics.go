@@ -194,7 +194,7 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 		}
 		listed[q.ID] = us
 		for _, u := range us {
-			if inWindow(env.Window, u.Unit.Period) {
+			if anaInWindow(env.Window, u.Unit.Period) {
 				units = append(units, u)
 			}
 		}
@@ -202,8 +202,8 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 	return units, s.lifecycle(ctx, env, app, reqs, listed)
 }
 
-// inWindow reports whether a processing date lies in a backfill's window (always, for a run).
-func inWindow(w engine.Window, processingDate string) bool {
+// anaInWindow reports whether a processing date lies in a backfill's window (always, for a run).
+func anaInWindow(w engine.Window, processingDate string) bool {
 	if !w.Backfill() {
 		return true
 	}
@@ -217,18 +217,18 @@ type analyticsRequest struct {
 	Stopped bool
 }
 
-// resource is one JSON:API resource object of a list.
-type resource struct {
+// anaResource is one JSON:API resource object of a list.
+type anaResource struct {
 	ID         string          `json:"id"`
 	Attributes json.RawMessage `json:"attributes"`
 }
 
-// eachResource calls fn for every resource of a JSON:API list (extract.EachPage). A
+// eachAnaResource calls fn for every resource of a JSON:API list (extract.EachPage). A
 // resource that does not decode is an error naming the list, the page and the index.
-func eachResource(ctx context.Context, api engine.API, target string, q url.Values, fn func(r resource) error) error {
+func eachAnaResource(ctx context.Context, api engine.API, target string, q url.Values, fn func(r anaResource) error) error {
 	return extract.EachPage(ctx, api, target, q, func(page int, body []byte) error {
 		var doc struct {
-			Data []resource `json:"data"`
+			Data []anaResource `json:"data"`
 		}
 		if err := json.Unmarshal(body, &doc); err != nil {
 			return fmt.Errorf("GET %s page %d: %w", target, page, err)
@@ -248,8 +248,8 @@ func eachResource(ctx context.Context, api engine.API, target string, q url.Valu
 // listRequests lists an app's report requests (both access types), those not stopped first.
 func listRequests(ctx context.Context, api engine.API, app string) ([]analyticsRequest, error) {
 	var out []analyticsRequest
-	err := eachResource(ctx, api, "/v1/apps/"+url.PathEscape(app)+"/analyticsReportRequests", engine.Query("limit", "200"),
-		func(r resource) error {
+	err := eachAnaResource(ctx, api, "/v1/apps/"+url.PathEscape(app)+"/analyticsReportRequests", engine.Query("limit", "200"),
+		func(r anaResource) error {
 			var a struct {
 				AccessType string `json:"accessType"`
 				Stopped    bool   `json:"stoppedDueToInactivity"`
@@ -282,8 +282,8 @@ func (s *Analytics) instances(ctx context.Context, api engine.API, app string, q
 		kind *analyticsKind
 	}
 	var reports []found
-	err := eachResource(ctx, api, "/v1/analyticsReportRequests/"+url.PathEscape(q.ID)+"/reports", engine.Query("limit", "200"),
-		func(r resource) error {
+	err := eachAnaResource(ctx, api, "/v1/analyticsReportRequests/"+url.PathEscape(q.ID)+"/reports", engine.Query("limit", "200"),
+		func(r anaResource) error {
 			var a struct {
 				Name string `json:"name"`
 			}
@@ -298,12 +298,14 @@ func (s *Analytics) instances(ctx context.Context, api engine.API, app string, q
 	if err != nil {
 		return nil, fmt.Errorf("analytics reports of request %s (app %s): %w", q.ID, app, err)
 	}
+	// filter[granularity] takes a comma list, as Apple's array filters do; the
+	// granularity is checked again below, in case a server ignores the filter.
 	grans := s.Cfg.Analytics.Granularities
 	var out []engine.Planned
 	for _, rep := range reports {
-		err := eachResource(ctx, api, "/v1/analyticsReports/"+url.PathEscape(rep.id)+"/instances",
+		err := eachAnaResource(ctx, api, "/v1/analyticsReports/"+url.PathEscape(rep.id)+"/instances",
 			engine.Query("limit", "200", "filter[granularity]", strings.Join(grans, ",")),
-			func(r resource) error {
+			func(r anaResource) error {
 				var a struct {
 					Granularity    string `json:"granularity"`
 					ProcessingDate string `json:"processingDate"`
@@ -329,16 +331,16 @@ func (s *Analytics) instances(ctx context.Context, api engine.API, app string, q
 	return out, nil
 }
 
-// hasStatus reports whether err is an API error with the given HTTP status.
-func hasStatus(err error, status int) bool {
+// apiStatusIs reports whether err is an API error with the given HTTP status.
+func apiStatusIs(err error, status int) bool {
 	var ae *extract.APIError
 	return errors.As(err, &ae) && ae.Status == status
 }
 
-// settled reports whether the ledger has an instance safe from its request's deletion:
+// instanceSettled reports whether the ledger has an instance safe from its request's deletion:
 // loaded, empty or expired, or failed analyticsSettleAttempts times (what Apple served is
 // archived when it got that far; more attempts will not help).
-func settled(e load.Entry, known bool) bool {
+func instanceSettled(e load.Entry, known bool) bool {
 	if !known {
 		return false
 	}

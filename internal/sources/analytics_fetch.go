@@ -22,8 +22,8 @@ import (
 	"github.com/ascetl/etl/transform"
 )
 
-// segment is one analyticsReportSegments resource.
-type segment struct {
+// anaSegment is one analyticsReportSegments resource.
+type anaSegment struct {
 	ID       string
 	Checksum string // hex MD5 of the gzip bytes
 	Size     int64
@@ -93,10 +93,10 @@ func (s *Analytics) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Pl
 
 // listSegments lists an instance's segments; every listing mints fresh URLs. A 404 is
 // errInstanceGone.
-func listSegments(ctx context.Context, api engine.API, instance string) ([]segment, error) {
-	var out []segment
-	err := eachResource(ctx, api, "/v1/analyticsReportInstances/"+url.PathEscape(instance)+"/segments", engine.Query("limit", "200"),
-		func(r resource) error {
+func listSegments(ctx context.Context, api engine.API, instance string) ([]anaSegment, error) {
+	var out []anaSegment
+	err := eachAnaResource(ctx, api, "/v1/analyticsReportInstances/"+url.PathEscape(instance)+"/segments", engine.Query("limit", "200"),
+		func(r anaResource) error {
 			var a struct {
 				Checksum    string `json:"checksum"`
 				SizeInBytes int64  `json:"sizeInBytes"`
@@ -108,10 +108,10 @@ func listSegments(ctx context.Context, api engine.API, instance string) ([]segme
 			if a.URL == "" {
 				return errors.New("field url is empty")
 			}
-			out = append(out, segment{ID: r.ID, Checksum: a.Checksum, Size: a.SizeInBytes, URL: a.URL})
+			out = append(out, anaSegment{ID: r.ID, Checksum: a.Checksum, Size: a.SizeInBytes, URL: a.URL})
 			return nil
 		})
-	if hasStatus(err, http.StatusNotFound) {
+	if apiStatusIs(err, http.StatusNotFound) {
 		return nil, fmt.Errorf("instance %s: %w", instance, errInstanceGone)
 	}
 	if err != nil {
@@ -122,41 +122,45 @@ func listSegments(ctx context.Context, api engine.API, instance string) ([]segme
 
 // download fetches one segment and checks it. bad is set when the bytes failed the check
 // on every attempt (data holds the last ones); err when no bytes could be had.
-func (s *Analytics) download(ctx context.Context, env *engine.FetchEnv, instance string, sg segment) (data []byte, bad, err error) {
+func (s *Analytics) download(ctx context.Context, env *engine.FetchEnv, instance string, sg anaSegment) (data []byte, bad, err error) {
 	for attempt := 0; ; attempt++ {
-		data, err := env.API.Download(ctx, sg.URL)
+		body, derr := env.API.Download(ctx, sg.URL)
 		var problem error
 		switch {
-		case err == nil:
-			if problem = verifySegment(sg, data); problem == nil {
-				return data, nil, nil
+		case derr == nil:
+			if problem = verifySegment(sg, body); problem == nil {
+				return body, nil, nil
 			}
-		case errors.Is(err, extract.ErrURLExpired) || downloadStatus(err) == http.StatusNotFound:
-			problem = err // a fresh URL, or the news that the instance is gone
+		case errors.Is(derr, extract.ErrURLExpired) || downloadStatus(derr) == http.StatusNotFound:
+			problem = derr // a fresh URL, or the news that the instance is gone
 		default:
-			return nil, nil, fmt.Errorf("segment %s of instance %s: %w", sg.ID, instance, err)
+			return nil, nil, fmt.Errorf("segment %s of instance %s: %w", sg.ID, instance, derr)
 		}
 		if attempt >= s.Cfg.Analytics.MaxURLRetries {
-			if err == nil {
-				return data, problem, nil
+			if derr == nil {
+				return body, problem, nil
 			}
 			return nil, nil, fmt.Errorf("segment %s of instance %s: %w (after %d refreshes)", sg.ID, instance, problem, attempt)
 		}
 		env.Log.Info("analytics segment URL refreshed", "instance", instance, "segment", sg.ID, "reason", problem.Error())
-		fresh, err := listSegments(ctx, env.API, instance)
-		if err != nil {
+		if sg, err = refreshSegment(ctx, env.API, instance, sg.ID); err != nil {
 			return nil, nil, err
 		}
-		found := false
-		for _, x := range fresh {
-			if x.ID == sg.ID {
-				sg, found = x, true
-			}
-		}
-		if !found {
-			return nil, nil, fmt.Errorf("segment %s of instance %s: no longer listed", sg.ID, instance)
+	}
+}
+
+// refreshSegment lists the instance's segments again for a fresh URL of segment id.
+func refreshSegment(ctx context.Context, api engine.API, instance, id string) (anaSegment, error) {
+	fresh, err := listSegments(ctx, api, instance)
+	if err != nil {
+		return anaSegment{}, err
+	}
+	for _, x := range fresh {
+		if x.ID == id {
+			return x, nil
 		}
 	}
+	return anaSegment{}, fmt.Errorf("segment %s of instance %s: no longer listed", id, instance)
 }
 
 // downloadStatus is the HTTP status of a failed pre-signed download (0 when not one).
@@ -169,7 +173,7 @@ func downloadStatus(err error) int {
 }
 
 // verifySegment checks sizeInBytes and the MD5 checksum (hex) of a downloaded segment.
-func verifySegment(sg segment, data []byte) error {
+func verifySegment(sg anaSegment, data []byte) error {
 	if sg.Size > 0 && int64(len(data)) != sg.Size {
 		return fmt.Errorf("size %d bytes, sizeInBytes says %d", len(data), sg.Size)
 	}

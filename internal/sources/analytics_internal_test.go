@@ -22,14 +22,14 @@ func gz(s string) []byte {
 func TestVerifySegment(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		sg   segment
+		sg   anaSegment
 		ok   bool
 	}{
-		{"both match", segment{Size: 3, Checksum: "900150983cd24fb0d6963f7d28e17f72"}, true},
-		{"upper-case checksum", segment{Checksum: "900150983CD24FB0D6963F7D28E17F72"}, true},
-		{"nothing to check", segment{}, true},
-		{"size mismatch", segment{Size: 4}, false},
-		{"checksum mismatch", segment{Checksum: "900150983cd24fb0d6963f7d28e17f73"}, false},
+		{"both match", anaSegment{Size: 3, Checksum: "900150983cd24fb0d6963f7d28e17f72"}, true},
+		{"upper-case checksum", anaSegment{Checksum: "900150983CD24FB0D6963F7D28E17F72"}, true},
+		{"nothing to check", anaSegment{}, true},
+		{"size mismatch", anaSegment{Size: 4}, false},
+		{"checksum mismatch", anaSegment{Checksum: "900150983cd24fb0d6963f7d28e17f73"}, false},
 	} {
 		if err := verifySegment(c.sg, []byte("abc")); (err == nil) != c.ok {
 			t.Errorf("%s: %v", c.name, err)
@@ -97,11 +97,11 @@ func TestInWindow(t *testing.T) {
 	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
 	w := engine.Window{From: day("2026-11-10"), To: day("2026-11-12")}
 	for per, want := range map[string]bool{"2026-11-09": false, "2026-11-10": true, "2026-11-12": true, "2026-11-13": false} {
-		if got := inWindow(w, per); got != want {
+		if got := anaInWindow(w, per); got != want {
 			t.Errorf("%s: %v", per, got)
 		}
 	}
-	if !inWindow(engine.Window{}, "2020-01-01") {
+	if !anaInWindow(engine.Window{}, "2020-01-01") {
 		t.Error("a run keeps every instance")
 	}
 }

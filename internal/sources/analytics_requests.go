@@ -49,7 +49,7 @@ func (s *Analytics) keepOngoing(ctx context.Context, env *engine.PlanEnv, app st
 		}
 	}
 	for _, q := range stopped {
-		if n := unsettled(env.Entries, listed[q.ID]); n > 0 {
+		if n := unsettledInstances(env.Entries, listed[q.ID]); n > 0 {
 			env.Log.Info("analytics request stopped due to inactivity; loading its instances before re-creating it",
 				"app", app, "request", q.ID, "instances", n)
 			env.Note(engine.Note{Kind: "analytics request", Subject: "stopped " + app,
@@ -59,7 +59,7 @@ func (s *Analytics) keepOngoing(ctx context.Context, env *engine.PlanEnv, app st
 	}
 	for _, q := range stopped {
 		err := env.API.Delete(ctx, "/v1/analyticsReportRequests/"+url.PathEscape(q.ID))
-		if err != nil && !hasStatus(err, http.StatusNotFound) {
+		if err != nil && !apiStatusIs(err, http.StatusNotFound) {
 			return fmt.Errorf("delete stopped analytics request %s of app %s: %w", q.ID, app, err)
 		}
 		env.Log.Info("analytics request deleted (stopped due to inactivity)", "app", app, "request", q.ID)
@@ -81,12 +81,12 @@ func (s *Analytics) keepOngoing(ctx context.Context, env *engine.PlanEnv, app st
 	return nil
 }
 
-// unsettled counts the listed instances whose ledger entry is not settled.
-func unsettled(entries map[string]load.Entry, units []engine.Planned) int {
+// unsettledInstances counts the listed instances whose ledger entry is not settled.
+func unsettledInstances(entries map[string]load.Entry, units []engine.Planned) int {
 	n := 0
 	for _, p := range units {
 		e, known := entries[p.Unit.ID()]
-		if !settled(e, known) {
+		if !instanceSettled(e, known) {
 			n++
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Analytics) keepSnapshot(ctx context.Context, env *engine.PlanEnv, app s
 	}
 	id, err := s.createRequest(ctx, env.API, app, accessSnapshot)
 	switch {
-	case hasStatus(err, http.StatusConflict):
+	case apiStatusIs(err, http.StatusConflict):
 		env.Log.Info("analytics snapshot refused (one per month); asking again next run", "app", app)
 		env.Note(engine.Note{Kind: "analytics request", Subject: "snapshot refused " + app,
 			Detail: fmt.Sprintf("app %s: Apple refused the ONE_TIME_SNAPSHOT request (one a month); the next run asks again", app)})
@@ -131,7 +131,7 @@ func (s *Analytics) createRequest(ctx context.Context, api engine.API, app, acce
 		"relationships": map[string]any{"app": map[string]any{"data": map[string]any{"type": "apps", "id": app}}},
 	}})
 	data, err := api.PostJSON(ctx, "/v1/analyticsReportRequests", body)
-	if hasStatus(err, http.StatusConflict) && access == accessOngoing {
+	if apiStatusIs(err, http.StatusConflict) && access == accessOngoing {
 		reqs, lerr := listRequests(ctx, api, app)
 		if lerr != nil {
 			return "", lerr
@@ -146,7 +146,7 @@ func (s *Analytics) createRequest(ctx context.Context, api engine.API, app, acce
 		return "", fmt.Errorf("create %s analytics request for app %s: %w", access, app, err)
 	}
 	var doc struct {
-		Data resource `json:"data"`
+		Data anaResource `json:"data"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return "", fmt.Errorf("create %s analytics request for app %s: bad response: %w", access, app, err)

@@ -44,7 +44,7 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 			idx[e.Unit.ID()] = e
 		}
 		env := &PlanEnv{API: r.API, Now: r.now(), Window: w, Entries: idx, Log: r.log().With("family", fam),
-			Note: r.note(report.Unit{Family: fam})}
+			Note: r.notes.add} // a plan's notes are about a scope, not a unit: Note.Unit is the Source's
 		pl, err := src.Plan(ctx, env)
 		if err != nil {
 			if ctx.Err() != nil {

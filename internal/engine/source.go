@@ -206,7 +206,7 @@ type Note struct {
 	Table   string
 	Subject string // the column, metric or report it is about
 	Detail  string // the human text: `unknown column "Foo" kept as text`
-	Unit    string // the unit that raised it (filled by the Runner)
+	Unit    string // the unit that raised it (filled by the Runner for Fetch and Parse; a Plan's notes are about a scope and keep what the Source set, usually nothing)
 }
 
 // Records is a helper for Parse: it wraps in-memory batches as an Input.

@@ -38,6 +38,9 @@ func New(cfg *config.Config) []engine.Source {
 	if cfg.Metrics.Enabled {
 		out = append(out, &Metrics{Cfg: cfg, Apps: apps})
 	}
+	if cfg.Analytics.Enabled {
+		out = append(out, &Analytics{Cfg: cfg, Apps: apps})
+	}
 	return out
 }
 

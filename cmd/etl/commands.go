@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -32,7 +34,7 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("backfill")
 	from := fs.String("from", "", "first day (YYYY-MM-DD), required")
 	to := fs.String("to", "", "last day (YYYY-MM-DD), required")
-	family := fs.String("family", "", "only this family: sales or finance (default: every enabled one)")
+	family := fs.String("family", "", "only this family: "+familyList()+" (default: every enabled one)")
 	force := fs.Bool("force", false, "re-fetch units already loaded or empty")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
 	if code, ok := parse(fs, args); !ok {
@@ -48,15 +50,23 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "etl backfill: --to %q must be a date YYYY-MM-DD, not before --from\n", *to)
 		return 2
 	}
-	switch *family {
-	case "":
-	case "sales", "finance":
+	if *family != "" {
+		if !slices.Contains(config.Families, report.Family(*family)) {
+			fmt.Fprintf(e.stderr, "etl backfill: --family %q must be one of %s\n", *family, familyList())
+			return 2
+		}
 		w.Families = []report.Family{report.Family(*family)}
-	default:
-		fmt.Fprintf(e.stderr, "etl backfill: --family %q must be sales or finance\n", *family)
-		return 2
 	}
 	return e.runPipeline(ctx, w, !*noViews)
+}
+
+// familyList names the families `--family` takes.
+func familyList() string {
+	names := make([]string, len(config.Families))
+	for i, f := range config.Families {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
 }
 
 func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {

@@ -55,7 +55,7 @@ var commands map[string]command
 func init() {
 	commands = map[string]command{
 		"run":          {cmdRun, "etl run [--config FILE]"},
-		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family sales|finance] [--force]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family sales|finance|…] [--force]"},
 		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
 		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE..."},
 		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},

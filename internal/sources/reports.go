@@ -28,6 +28,9 @@ import (
 func New(cfg *config.Config) []engine.Source {
 	apps := &Apps{Vendor: cfg.VendorNumber}
 	var out []engine.Source
+	if cfg.Catalog.Enabled {
+		out = append(out, &Catalog{Cfg: cfg})
+	}
 	if cfg.Sales.Enabled {
 		out = append(out, &Sales{Cfg: cfg})
 	}
@@ -35,6 +38,12 @@ func New(cfg *config.Config) []engine.Source {
 		out = append(out, &Finance{Cfg: cfg})
 	}
 	_ = apps // the JSON:API families share it (one line each below)
+	if cfg.TestFlight.Enabled {
+		out = append(out, &TestFlight{Cfg: cfg, Apps: apps})
+	}
+	if cfg.XcodeCloud.Enabled {
+		out = append(out, &XcodeCloud{Cfg: cfg, Apps: apps})
+	}
 	return out
 }
 

@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -107,11 +109,24 @@ func New(t testing.TB, opt Options) *Harness {
 	return h
 }
 
+// APIBase is the address every harness's client uses for the simulator. Its connections
+// go to the harness's own listener, but the Host is the same in every harness, so JSON:API
+// documents (whose links name the host) are byte-identical across harnesses and the
+// conformance suite can compare one harness's objects with another's.
+const APIBase = "http://asc.test"
+
 // NewClient makes a fresh API client (a new process, as the next cron run would be).
 func (h *Harness) NewClient() *extract.Client {
 	h.T.Helper()
+	addr := h.Srv.Listener.Addr().String()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
 	c, err := extract.NewClient(extract.Config{
-		BaseURL: h.Srv.URL, IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
+		BaseURL: APIBase, HTTPClient: &http.Client{Transport: tr},
+		IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
 		Now: h.Clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
 		MaxConcurrency: h.Cfg.API.MaxConcurrency,
 	})

@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/engine"
 	"github.com/ascetl/etl/internal/engine/enginetest"
 	"github.com/ascetl/etl/schemas"
@@ -87,13 +89,22 @@ func failing(part string) func(engine.API) engine.API {
 
 type failer struct {
 	engine.API
-	part string
+	part   string
+	status int // the API's answer; 0: a transport failure
+}
+
+// answering wraps an API so that every GET whose path contains part is answered status.
+func answering(part string, status int) func(engine.API) engine.API {
+	return func(api engine.API) engine.API { return &failer{API: api, part: part, status: status} }
 }
 
 var errInjected = errors.New("injected failure")
 
 func (f *failer) GetJSON(ctx context.Context, target string, q url.Values) ([]byte, error) {
 	if strings.Contains(target, f.part) {
+		if f.status != 0 {
+			return nil, &extract.APIError{Method: "GET", Path: target, Status: f.status}
+		}
 		return nil, errInjected
 	}
 	return f.API.GetJSON(ctx, target, q)
@@ -117,3 +128,5 @@ func sameObjects(t *testing.T, what string, before, after map[string]string) {
 		t.Errorf("%s changed %v", what, d)
 	}
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

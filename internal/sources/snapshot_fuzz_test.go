@@ -77,7 +77,9 @@ func FuzzSnapshotParse(f *testing.F) {
 		}
 		mem := memory.NewCheckedAllocator(memory.DefaultAllocator)
 		in := &engine.ParseInput{Unit: tg.unit, Version: v, Alloc: mem, Note: func(engine.Note) {},
-			Open: func(p load.Payload) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(contents[p.Key])), nil }}
+			Open: func(p load.Payload) (io.ReadCloser, error) {
+				return io.NopCloser(bytes.NewReader(contents[p.Key])), nil
+			}}
 		parsed, err := tg.src.Parse(context.Background(), in)
 		if err != nil {
 			if last := v.Payloads[len(v.Payloads)-1].Key; !strings.Contains(err.Error(), last) {

@@ -12,7 +12,8 @@ import "github.com/ascetl/etl/report"
 // entity, valid from valid_from (inclusive) to valid_to (exclusive; null while current).
 // When an attribute changes, the current row is closed and a new one opened, so a renamed
 // app keeps both names. Each table is one small object per vendor (the key's team),
-// rewritten only when something changed.
+// rewritten only when something changed. The TestFlight and Xcode Cloud tables belong to
+// their own families (report.TestFlight, report.XcodeCloud).
 const (
 	DimAppsTable          = "dim_apps"
 	DimAppVersionsTable   = "dim_app_versions"

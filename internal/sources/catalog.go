@@ -38,7 +38,8 @@ func (s *Catalog) Family() report.Family { return report.Catalog }
 
 func (s *Catalog) Tables() []*schemas.Table { return tablesOf(report.Catalog) }
 
-// Plan plans today's snapshot, for a run and a backfill alike.
+// Plan plans today's snapshot, for a run and a backfill alike: Apple keeps no past
+// catalog, so a backfill of any range can only take today's.
 func (s *Catalog) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	u := report.Unit{Family: report.Catalog, Type: CatalogType, Vendor: s.Cfg.VendorNumber, Period: snapshotDay(env.Now)}
 	return engine.Plan{Units: []engine.Planned{{Unit: u}}}, nil

@@ -151,6 +151,9 @@ func TestCatalogConfiguredApps(t *testing.T) {
 	if len(es) != 2 || es[1].Cursor != `{"apps":["`+keep[0]+`"]}` {
 		t.Fatalf("ledger cursor: %+v", es)
 	}
+	if es[1].Rows == 0 || es[1].Rows >= es[0].Rows {
+		t.Errorf("the snapshot of one app has %d rows, of every app %d", es[1].Rows, es[0].Rows)
+	}
 }
 
 // A list that fails fails the unit and keeps the stored dimensions; a past day's unit

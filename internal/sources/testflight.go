@@ -36,7 +36,9 @@ func (s *TestFlight) Family() report.Family { return report.TestFlight }
 
 func (s *TestFlight) Tables() []*schemas.Table { return tablesOf(report.TestFlight) }
 
-// Plan plans today's unit of every app.
+// Plan plans today's unit of every app, for a run and a backfill alike: Apple serves the
+// usage of the testflight.period days up to yesterday (P365D reaches a year back) and
+// nothing older, so a backfill takes today's snapshot (set testflight.period for depth).
 func (s *TestFlight) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	var plan engine.Plan
 	apps, fail := s.Apps.List(ctx, env, s.Cfg.Catalog.Apps)

@@ -54,7 +54,8 @@ type xcodeCursor struct {
 	Complete []string `json:"complete"`
 }
 
-// Plan plans today's unit. Its cursor is the one of the newest unit loaded before today,
+// Plan plans today's unit, for a run and a backfill alike: Apple lists the runs as they
+// are now (a backfill reads the xcode_cloud.runs newest, whatever its range). Its cursor is the one of the newest unit loaded before today,
 // so that a second run the same day fetches exactly what the first one did (and an
 // identical snapshot archives nothing).
 func (s *XcodeCloud) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {

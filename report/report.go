@@ -20,9 +20,15 @@ const (
 	Finance Family = "finance"
 	Reviews Family = "reviews"
 	Metrics Family = "metrics"
-	// Catalog: dimension snapshots, TestFlight and Xcode Cloud tables (run summary only; the
-	// table is the type lowercased; no ledger entries).
+	// Catalog units are one snapshot of the catalog dimensions (dim_*) per vendor and UTC
+	// day: Type DIMENSIONS, Vendor the vendor number, Period YYYY-MM-DD.
 	Catalog Family = "catalog"
+	// TestFlight units are one app's beta tester and beta build usage read on one UTC day:
+	// Type TESTFLIGHT_USAGE, Vendor the app's Apple id, Period YYYY-MM-DD.
+	TestFlight Family = "testflight"
+	// XcodeCloud units are the Xcode Cloud build runs (with their actions) read on one UTC
+	// day: Type XCODE_CLOUD_RUNS, Vendor the vendor number, Period YYYY-MM-DD.
+	XcodeCloud Family = "xcode_cloud"
 	// Analytics units are Analytics Reports API instances: Type is the report's table type
 	// (APP_DOWNLOADS_STANDARD), SubType the request's access type (ONGOING,
 	// ONE_TIME_SNAPSHOT), Frequency the granularity, Vendor the app, Period the
@@ -116,6 +122,14 @@ var MetricsTypes = map[string]bool{
 	"PERF_INSIGHTS": true, "DIAGNOSTIC_SIGNATURES": true, "DIAGNOSTIC_LOG_FRAMES": true,
 }
 
+// SnapshotTypes are the unit types of the families whose units are snapshots of the
+// present taken on one UTC day (APP_DISCOVERY names a failed app listing).
+var SnapshotTypes = map[Family]map[string]bool{
+	Catalog:    {"DIMENSIONS": true, "APP_DISCOVERY": true},
+	TestFlight: {"TESTFLIGHT_USAGE": true},
+	XcodeCloud: {"XCODE_CLOUD_RUNS": true},
+}
+
 // Unit is one thing Apple publishes: a report of one kind for one period. For the reviews
 // family, Vendor holds the app's Apple id and Period the month (YYYY-MM, UTC) of the
 // reviews' creation: one partition of customer_reviews.
@@ -143,8 +157,8 @@ func (u Unit) ID() string {
 		return fmt.Sprintf("reviews/%s/%s/%s", u.Type, u.Vendor, u.Period)
 	case Metrics:
 		return fmt.Sprintf("metrics/%s/%s/%s", u.Type, u.Vendor, u.Period)
-	case Catalog:
-		return fmt.Sprintf("catalog/%s/%s/%s", u.Type, u.Vendor, u.Period)
+	case Catalog, TestFlight, XcodeCloud:
+		return fmt.Sprintf("%s/%s/%s/%s", u.Family, u.Type, u.Vendor, u.Period)
 	case Analytics:
 		return fmt.Sprintf("analytics/%s/%s/%s/%s/%s", u.Type, u.SubType, u.Frequency, u.Vendor, u.Period)
 	default:
@@ -166,7 +180,7 @@ func TableName(f Family, typ, subType, freq string) string {
 	if f == Analytics {
 		return "analytics_" + strings.ToLower(typ)
 	}
-	if f == Catalog {
+	if f == Catalog || f == TestFlight || f == XcodeCloud {
 		return strings.ToLower(typ)
 	}
 	if f == Reviews {
@@ -258,6 +272,10 @@ func (u Unit) Validate() error {
 		if !MetricsTypes[u.Type] {
 			return fmt.Errorf("unit: metrics type %q unknown", u.Type)
 		}
+	case Catalog, TestFlight, XcodeCloud:
+		if !SnapshotTypes[u.Family][u.Type] {
+			return fmt.Errorf("unit: %s type %q unknown", u.Family, u.Type)
+		}
 	case Analytics:
 		if !analyticsTypeRE.MatchString(u.Type) || (u.SubType != "ONGOING" && u.SubType != "ONE_TIME_SNAPSHOT") ||
 			(u.Frequency != Daily && u.Frequency != Weekly && u.Frequency != Monthly) {
@@ -281,7 +299,7 @@ func (u Unit) Bounds() (start, end time.Time, err error) {
 		return p.Start, p.End, nil
 	case Reviews:
 		return PeriodBounds(Monthly, u.Period)
-	case Metrics, Analytics:
+	case Metrics, Analytics, Catalog, TestFlight, XcodeCloud:
 		return PeriodBounds(Daily, u.Period)
 	}
 	return PeriodBounds(u.Frequency, u.Period)

@@ -40,6 +40,40 @@ func TestUnitKeys(t *testing.T) {
 	}
 }
 
+// The snapshot families: one unit per vendor or app and UTC day.
+func TestSnapshotUnits(t *testing.T) {
+	tests := []struct {
+		u         Unit
+		id, table string
+	}{
+		{Unit{Family: Catalog, Type: "DIMENSIONS", Vendor: "85012345", Period: "2026-11-21"}, "catalog/DIMENSIONS/85012345/2026-11-21", "dimensions"},
+		{Unit{Family: TestFlight, Type: "TESTFLIGHT_USAGE", Vendor: "1234567890", Period: "2026-11-21"},
+			"testflight/TESTFLIGHT_USAGE/1234567890/2026-11-21", "testflight_usage"},
+		{Unit{Family: XcodeCloud, Type: "XCODE_CLOUD_RUNS", Vendor: "85012345", Period: "2026-11-21"},
+			"xcode_cloud/XCODE_CLOUD_RUNS/85012345/2026-11-21", "xcode_cloud_runs"},
+	}
+	for _, tc := range tests {
+		if err := tc.u.Validate(); err != nil {
+			t.Errorf("Validate(%+v): %v", tc.u, err)
+		}
+		if got := tc.u.ID(); got != tc.id {
+			t.Errorf("ID = %q, want %q", got, tc.id)
+		}
+		if got := tc.u.Table(); got != tc.table {
+			t.Errorf("Table = %q, want %q", got, tc.table)
+		}
+	}
+	for _, u := range []Unit{
+		{Family: Catalog, Type: "DIM_APPS", Vendor: "1", Period: "2026-11-21"},
+		{Family: TestFlight, Type: "TESTFLIGHT_USAGE", Vendor: "1", Period: "2026-11"},
+		{Family: XcodeCloud, Type: "XCODE_CLOUD_RUNS", Vendor: "x1", Period: "2026-11-21"},
+	} {
+		if err := u.Validate(); err == nil {
+			t.Errorf("Validate(%+v): want error", u)
+		}
+	}
+}
+
 func TestValidateRejects(t *testing.T) {
 	bad := []Unit{
 		{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Daily, Vendor: "85a", Period: "2026-11-20"},

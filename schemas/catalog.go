@@ -12,7 +12,8 @@ import "github.com/ascetl/etl/report"
 // entity, valid from valid_from (inclusive) to valid_to (exclusive; null while current).
 // When an attribute changes, the current row is closed and a new one opened, so a renamed
 // app keeps both names. Each table is one small object per vendor (the key's team),
-// rewritten only when something changed.
+// rewritten only when something changed. The TestFlight and Xcode Cloud tables belong to
+// their own families (report.TestFlight, report.XcodeCloud).
 const (
 	DimAppsTable          = "dim_apps"
 	DimAppVersionsTable   = "dim_app_versions"
@@ -51,8 +52,8 @@ func catalogTables() []*Table {
 		return &Table{Name: name, Family: report.Catalog, Type: upper(name), Columns: cols(append(groups, scdColumns())...),
 			Partition: []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"}}, Mode: SlowlyChanging}
 	}
-	byApp := func(name, second, secondType string, columns ...Column) *Table {
-		return &Table{Name: name, Family: report.Catalog, Type: upper(name), Columns: columns,
+	byApp := func(fam report.Family, name, second, secondType string, columns ...Column) *Table {
+		return &Table{Name: name, Family: fam, Type: upper(name), Columns: columns,
 			Partition: []PartitionKey{{Name: "app_id", DuckType: "VARCHAR"}, {Name: second, DuckType: secondType}}, Mode: MergeByKey}
 	}
 	appCol := Column{Name: "app_id", Header: "(the app the list was read for)", Kind: String}
@@ -118,7 +119,7 @@ func catalogTables() []*Table {
 		}),
 		// TestFlight: one row per tester (or build) and UTC day, partitioned by the
 		// month of the day; re-runs merge by the key, so overlapping windows never duplicate.
-		byApp(TestFlightTesterUsageTable, "month", "VARCHAR",
+		byApp(report.TestFlight, TestFlightTesterUsageTable, "month", "VARCHAR",
 			Column{Name: "usage_key", Header: "(tester_id/day: the merge key)", Kind: String},
 			Column{Name: "tester_id", Header: "dimensions.betaTesters.data.id", Kind: String},
 			Column{Name: "day", Header: "dataPoints[].start", Kind: DateISO},
@@ -126,7 +127,7 @@ func catalogTables() []*Table {
 			Column{Name: "session_count", Header: "dataPoints[].values.sessionCount", Kind: Int64},
 			Column{Name: "feedback_count", Header: "dataPoints[].values.feedbackCount", Kind: Int64},
 		),
-		byApp(TestFlightBuildUsageTable, "month", "VARCHAR",
+		byApp(report.TestFlight, TestFlightBuildUsageTable, "month", "VARCHAR",
 			Column{Name: "usage_key", Header: "(build_id/day: the merge key)", Kind: String},
 			Column{Name: "build_id", Header: "(builds/{id})", Kind: String},
 			Column{Name: "day", Header: "dataPoints[].start", Kind: DateISO},
@@ -139,7 +140,7 @@ func catalogTables() []*Table {
 		// Xcode Cloud: partitioned by the month the run was created (UTC); an action lives
 		// in its run's partition. Merged by id: a run seen RUNNING and later COMPLETE keeps
 		// one row, the latest.
-		byApp(XcodeCloudRunsTable, "month", "VARCHAR", cols([]Column{
+		byApp(report.XcodeCloud, XcodeCloudRunsTable, "month", "VARCHAR", cols([]Column{
 			{Name: "build_run_id", Header: "id", Kind: String},
 			{Name: "product_id", Header: "relationships.product.data.id", Kind: String},
 			{Name: "number", Header: "attributes.number", Kind: Int64},
@@ -155,7 +156,7 @@ func catalogTables() []*Table {
 			{Name: "commit_author", Header: "attributes.sourceCommit.author.displayName", Kind: String},
 			{Name: "build_ids", Header: "(relationships.builds.data[].id, joined with ',')", Kind: String},
 		}, issues("attributes."))...),
-		byApp(XcodeCloudActionsTable, "month", "VARCHAR", cols([]Column{
+		byApp(report.XcodeCloud, XcodeCloudActionsTable, "month", "VARCHAR", cols([]Column{
 			{Name: "action_id", Header: "id", Kind: String},
 			{Name: "build_run_id", Header: "(ciBuildRuns/{id})", Kind: String},
 			{Name: "name", Header: "attributes.name", Kind: String},

@@ -77,7 +77,8 @@ func TestTablesWellFormed(t *testing.T) {
 			}
 			names[c.Name] = true
 		}
-		if tb.UnitsColumn != "" && !names[tb.UnitsColumn] || tb.UnitsColumn == "" && tb.Family != report.Reviews && tb.Family != report.Metrics && tb.Family != report.Catalog && tb.Layout != Derived {
+		if tb.UnitsColumn != "" && !names[tb.UnitsColumn] || tb.UnitsColumn == "" && tb.Family != report.Reviews && tb.Family != report.Metrics && tb.Family != report.Catalog &&
+			tb.Family != report.TestFlight && tb.Family != report.XcodeCloud && tb.Layout != Derived {
 			t.Errorf("%s: units column %q not a column", tb.Name, tb.UnitsColumn)
 		}
 		if p := tb.Proceeds; p != nil {

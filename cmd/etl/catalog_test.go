@@ -18,7 +18,7 @@ func TestCatalogQueriesShowNames(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s\n%s", code, out, errs)
 	}
-	for _, want := range []string{"dim_apps", "dim_subscriptions", "customer_reviews", "testflight_build_usage"} {
+	for _, want := range []string{"dimensions", "customer_reviews", "testflight_usage"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run output lacks %s:\n%s", want, out)
 		}
@@ -55,12 +55,12 @@ func TestCatalogQueriesShowNames(t *testing.T) {
 	}
 	// A second run the same day changes no dimension.
 	code, out, _ = runCLI(t, "run", "--config", cfg)
-	if code != 0 || !strings.Contains(out, "dim_apps") {
+	if code != 0 || !strings.Contains(out, "dimensions") {
 		t.Fatalf("second run: %d %s", code, out)
 	}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)
-		if len(f) > 2 && strings.HasPrefix(f[0], "dim_") && f[1] != "0" {
+		if len(f) > 2 && f[0] == "dimensions" && (f[1] != "0" || f[2] != "1") {
 			t.Errorf("second run rewrote a dimension: %s", line)
 		}
 	}

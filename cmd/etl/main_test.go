@@ -51,6 +51,10 @@ func TestHelpAndUsage(t *testing.T) {
 	if code, _, errs := runCLI(t, "backfill", "--from", "2026-13-01", "--to", "2026-01-02"); code != 2 || !strings.Contains(errs, "--from") {
 		t.Errorf("bad date: %d %q", code, errs)
 	}
+	if code, _, errs := runCLI(t, "backfill", "--from", "2026-01-01", "--to", "2026-01-02", "--family", "nope"); code != 2 ||
+		!strings.Contains(errs, "testflight, xcode_cloud") {
+		t.Errorf("bad family: %d %q", code, errs)
+	}
 	if code, _, errs := runCLI(t, "run", "-h"); code != 0 || !strings.Contains(errs, "Usage: etl run") {
 		t.Errorf("run -h: %d %q", code, errs)
 	}

@@ -6,7 +6,8 @@ package config
 type Catalog struct {
 	Enabled bool `yaml:"enabled"`
 	// Apps are App Apple IDs; empty means every app the key can see (GET /v1/apps), so
-	// that every id in the sales and finance reports finds its names.
+	// that every id in the sales and finance reports finds its names. They are also the
+	// apps of TestFlight and Xcode Cloud (empty: the apps on sale).
 	Apps []string `yaml:"apps"`
 	// Builds is how many of each app's most recent builds are kept current in dim_builds
 	// (older builds keep the rows already loaded).
@@ -16,7 +17,7 @@ type Catalog struct {
 }
 
 // TestFlight configures the optional TestFlight usage family: beta tester usage per app
-// and beta build usage per recent build.
+// and beta build usage per recent build. It runs on its own, the catalog on or off.
 type TestFlight struct {
 	Enabled bool `yaml:"enabled"`
 	// Period is the window Apple aggregates usage over: P7D, P30D, P90D or P365D.
@@ -26,7 +27,8 @@ type TestFlight struct {
 }
 
 // XcodeCloud configures the optional Xcode Cloud family: build runs of every Xcode Cloud
-// product of the apps, with their actions and issue counts.
+// product of the apps, with their actions and issue counts. It runs on its own, the
+// catalog on or off.
 type XcodeCloud struct {
 	Enabled bool `yaml:"enabled"`
 	// Runs is how many of each product's most recent build runs are read per run.

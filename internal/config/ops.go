@@ -18,7 +18,7 @@ import (
 
 // Families are the family names a schedule job or a freshness rule may name.
 var Families = []report.Family{report.Sales, report.Finance, report.Reviews, report.Metrics,
-	report.Catalog, report.Analytics}
+	report.Catalog, report.TestFlight, report.XcodeCloud, report.Analytics}
 
 // Schedule configures `etl schedule`: a long-running process that runs each job on its own
 // cron expression, never overlapping itself, and serves /healthz and /metrics.
@@ -110,7 +110,7 @@ func (c *Config) defaultsOps() {
 			{Families: []string{"sales"}, Cron: "30 9 * * *", TimeZone: "America/Los_Angeles"},
 			{Families: []string{"finance"}, Cron: "0 10 * * *", TimeZone: "America/Los_Angeles"},
 			{Families: []string{"reviews", "metrics"}, Cron: "0 */6 * * *"},
-			{Families: []string{"catalog", "analytics"}, Cron: "0 11 * * *"},
+			{Families: []string{"catalog", "testflight", "xcode_cloud", "analytics"}, Cron: "0 11 * * *"},
 		}
 	}
 	for i := range c.Schedule.Jobs {
@@ -261,6 +261,10 @@ func (c *Config) FamilyEnabled(f string) bool {
 		return c.Metrics.Enabled
 	case report.Catalog:
 		return c.Catalog.Enabled
+	case report.TestFlight:
+		return c.TestFlight.Enabled
+	case report.XcodeCloud:
+		return c.XcodeCloud.Enabled
 	case report.Analytics:
 		return c.Analytics.Enabled
 	}

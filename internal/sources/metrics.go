@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"github.com/ascetl/etl/extract"
 	"github.com/ascetl/etl/internal/config"
@@ -37,9 +36,6 @@ type Metrics struct {
 func (s *Metrics) Family() report.Family { return report.Metrics }
 
 func (s *Metrics) Tables() []*schemas.Table { return tablesOf(report.Metrics) }
-
-// snapshotDay is the UTC day a snapshot taken at t belongs to.
-func snapshotDay(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
 // Plan plans today's snapshot of every app: metrics.apps, else reviews.apps, else the
 // apps the key can see (Apps.List; a failed listing is the pass's failure, not an error).

@@ -28,6 +28,9 @@ import (
 func New(cfg *config.Config) []engine.Source {
 	apps := &Apps{Vendor: cfg.VendorNumber}
 	var out []engine.Source
+	if cfg.Catalog.Enabled {
+		out = append(out, &Catalog{Cfg: cfg})
+	}
 	if cfg.Sales.Enabled {
 		out = append(out, &Sales{Cfg: cfg})
 	}
@@ -40,6 +43,12 @@ func New(cfg *config.Config) []engine.Source {
 	}
 	if cfg.Analytics.Enabled {
 		out = append(out, &Analytics{Cfg: cfg, Apps: apps})
+	}
+	if cfg.TestFlight.Enabled {
+		out = append(out, &TestFlight{Cfg: cfg, Apps: apps})
+	}
+	if cfg.XcodeCloud.Enabled {
+		out = append(out, &XcodeCloud{Cfg: cfg, Apps: apps})
 	}
 	return out
 }

@@ -262,6 +262,8 @@ func Family(f report.Family, more func(*config.Config)) func(*config.Config) {
 		c.Metrics.Enabled = f == report.Metrics
 		c.Analytics.Enabled = f == report.Analytics
 		c.Catalog.Enabled = f == report.Catalog
+		c.TestFlight.Enabled = f == report.TestFlight
+		c.XcodeCloud.Enabled = f == report.XcodeCloud
 		if more != nil {
 			more(c)
 		}

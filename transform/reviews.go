@@ -295,7 +295,7 @@ func clipJSON(raw []byte) string {
 func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
 	var pg jsonPage
 	if err := json.Unmarshal(data, &pg); err != nil {
-		return ReviewPage{}, &ReviewError{Key: key, Err: ErrInvalidJSON, Detail: "invalid JSON: " + err.Error()}
+		return ReviewPage{}, &ReviewError{Key: key, Err: ErrInvalidJSON, Detail: invalidJSON(data, err)}
 	}
 	if !isJSONNull(pg.Errors) {
 		return ReviewPage{}, &ReviewError{Key: key, Field: "errors", Err: ErrInvalidJSON, Detail: "API error document: " + clipJSON(pg.Errors)}
@@ -402,6 +402,33 @@ func DecodeReviewPage(key string, data []byte) (ReviewPage, error) {
 		out.Reviews = append(out.Reviews, rv)
 	}
 	return out, nil
+}
+
+// invalidJSON says where a page stops being JSON: "invalid JSON at line 3, column 7: …",
+// the byte at which decoding failed (a truncated page: its last byte), or which member
+// has the wrong type.
+func invalidJSON(data []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line, col := lineColumn(data, se.Offset-1) // Offset counts the bytes read, the bad one included
+		return fmt.Sprintf("invalid JSON at line %d, column %d: %v", line, col, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("invalid JSON: field %s: want %s, got %s (offset %d)", te.Field, te.Type, te.Value, te.Offset)
+	}
+	return "invalid JSON: " + err.Error()
+}
+
+// lineColumn is the 1-based line and column (in bytes) of offset in data.
+func lineColumn(data []byte, offset int64) (line, col int) {
+	offset = min(max(offset, 0), int64(len(data)))
+	if offset == int64(len(data)) && offset > 0 {
+		offset-- // the last byte
+	}
+	before := data[:offset]
+	line = bytes.Count(before, []byte("\n")) + 1
+	return line, int(offset) - (bytes.LastIndexByte(before, '\n') + 1) + 1
 }
 
 // review decodes the attributes of a customerReviews resource.

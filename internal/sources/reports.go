@@ -35,6 +35,9 @@ func New(cfg *config.Config) []engine.Source {
 		out = append(out, &Finance{Cfg: cfg})
 	}
 	_ = apps // the JSON:API families share it (one line each below)
+	if cfg.Reviews.Enabled {
+		out = append(out, &Reviews{Cfg: cfg, Apps: apps})
+	}
 	return out
 }
 

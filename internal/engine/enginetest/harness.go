@@ -9,6 +9,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
+	"net"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -107,11 +109,27 @@ func New(t testing.TB, opt Options) *Harness {
 	return h
 }
 
+// SimHost is the API host of every harness's clients; each connection goes to the
+// harness's own simulator. Apple's host is the same for every installation, so payloads
+// that carry absolute links (JSON:API pages, download URLs) are the same bytes in every
+// harness, as they would be in every installation, whatever port httptest picked.
+const SimHost = "asc.simulator.test"
+
 // NewClient makes a fresh API client (a new process, as the next cron run would be).
 func (h *Harness) NewClient() *extract.Client {
 	h.T.Helper()
+	addr := h.Srv.Listener.Addr().String()
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		},
+		MaxIdleConnsPerHost: 16,
+	}
+	h.T.Cleanup(tr.CloseIdleConnections)
 	c, err := extract.NewClient(extract.Config{
-		BaseURL: h.Srv.URL, IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
+		BaseURL: "http://" + SimHost, HTTPClient: &http.Client{Transport: tr},
+		IssuerID: h.Sim.Options().IssuerID, KeyID: "TESTKEY123", Key: h.Key,
 		Now: h.Clock.Now, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
 		MaxConcurrency: h.Cfg.API.MaxConcurrency,
 	})

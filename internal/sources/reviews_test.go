@@ -1,6 +1,8 @@
 package sources_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"net/url"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/engine"
 	"github.com/ascetl/etl/internal/engine/enginetest"
+	"github.com/ascetl/etl/internal/sources"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/report/territory"
@@ -310,4 +313,90 @@ func (g *garbledPages) GetJSON(ctx context.Context, target string, q url.Values)
 		return b, err
 	}
 	return enginetest.Garble(b), nil
+}
+
+// Month units of an earlier version (ledger entries keyed by a review month, each naming
+// the first page of its month in the old raw layout) break neither run nor reparse: a
+// failed one expires, a loaded one stays, and reparse replays their pages before the
+// daily crawls.
+func TestReviewsLegacyMonthUnits(t *testing.T) {
+	h := reviewsHarness(t, simulator.Options{ReviewsPerApp: 300}, nil)
+	app := h.Cfg.Reviews.Apps[0]
+	h.Cfg.Reviews.Apps = h.Cfg.Reviews.Apps[:1]
+	ctx := context.Background()
+	page, err := h.Client.GetJSON(ctx, "/v1/apps/"+app+"/customerReviews", url.Values{"include": {"response"}, "limit": {"200"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(page)
+	zw.Close()
+	oldKey := "raw/reviews/customer_reviews/app_id=" + app + "/20261101T000000Z/page-00001.json.gz"
+	if err := h.Bucket.WriteAll(ctx, oldKey, gz.Bytes(), nil); err != nil {
+		t.Fatal(err)
+	}
+	at := enginetest.Start.AddDate(0, 0, -20).UTC()
+	for per, state := range map[string]load.State{"2026-11": load.Loaded, "2026-10": load.Failed} {
+		u := report.Unit{Family: report.Reviews, Type: sources.ReviewsType, Vendor: app, Period: per}
+		e := load.Entry{Unit: u, State: state, RawKey: oldKey, FirstSeen: at, UpdatedAt: at, LoadedAt: at}
+		if state == load.Failed {
+			e.Error = "header does not match table customer_reviews"
+		}
+		if err := h.Store.Ledger().Put(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.RunOK(ctx)
+	states := map[string]load.State{}
+	for _, e := range h.Entries("reviews/") {
+		states[e.Unit.Period] = e.State
+	}
+	if states["2026-11"] != load.Loaded || states["2026-10"] != load.Expired || states["2026-11-21"] != load.Loaded {
+		t.Errorf("after run: states %v", states)
+	}
+	total := checkReviews(t, h)
+
+	h.DeletePrefix("parquet/")
+	sum, err := h.Runner().Reparse(ctx, "")
+	if err != nil || sum.ExitCode() != engine.ExitOK {
+		t.Fatalf("reparse: %v\n%s", err, enginetest.Printed(sum))
+	}
+	if n := checkReviews(t, h); n != total {
+		t.Errorf("reparse: %d reviews, want %d", n, total)
+	}
+	if !strings.Contains(enginetest.Printed(sum), "month units") {
+		t.Errorf("reparse does not tell about the legacy month units:\n%s", enginetest.Printed(sum))
+	}
+	for _, e := range h.Entries("") {
+		if e.State == load.Failed {
+			t.Errorf("after reparse: %s failed: %s", e.Unit.ID(), e.Error)
+		}
+	}
+}
+
+// A second run later the same day, with nothing new at Apple, rewrites no Parquet object.
+// (The simulator's cursors carry the walk's snapshot time, so the first page's links.next
+// differs and the crawl is archived as a new version; its merge changes nothing.)
+func TestReviewsRerunLaterSameDayWritesNothing(t *testing.T) {
+	h := reviewsHarness(t, simulator.Options{}, nil)
+	ctx := context.Background()
+	h.RunOK(ctx)
+	count := func() (n int) {
+		for _, app := range h.Cfg.Reviews.Apps {
+			truth, _ := h.Sim.TruthReviews(app)
+			n += len(truth)
+		}
+		return n
+	}
+	before, served := h.Snapshot("parquet/"), count()
+	h.Clock.Add(time.Minute)
+	if count() != served {
+		t.Fatal("the simulator published reviews within the minute: pick another step")
+	}
+	sum := h.RunOK(ctx)
+	if d := enginetest.Diff(before, h.Snapshot("parquet/")); len(d) > 0 || sum.Totals().Written != 0 {
+		t.Errorf("re-run rewrote %v (%d written)", d, sum.Totals().Written)
+	}
+	checkReviews(t, h)
 }

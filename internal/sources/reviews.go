@@ -57,13 +57,18 @@ func (s *Reviews) Tables() []*schemas.Table { return tablesOf(report.Reviews) }
 // of earlier versions (legacy ledger entries) are never planned.
 func (s *Reviews) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	var plan engine.Plan
+	planned := map[string]bool{}
+	defer func() {
+		s.mu.Lock()
+		s.planned = planned
+		s.mu.Unlock()
+	}()
 	apps, fail := s.Apps.List(ctx, env, s.Cfg.Reviews.Apps)
 	if fail != nil {
 		plan.Failures = append(plan.Failures, *fail)
 		return plan, nil
 	}
 	today := env.Now.UTC().Format("2006-01-02")
-	planned := map[string]bool{}
 	for _, app := range apps {
 		u := report.Unit{Family: report.Reviews, Type: ReviewsType, Vendor: app, Period: today}
 		if err := u.Validate(); err != nil {
@@ -76,9 +81,6 @@ func (s *Reviews) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, e
 		planned[u.ID()] = true
 		plan.Units = append(plan.Units, p)
 	}
-	s.mu.Lock()
-	s.planned = planned
-	s.mu.Unlock()
 	return plan, nil
 }
 
@@ -97,21 +99,23 @@ func reviewsWatermark(entries map[string]load.Entry, app string) string {
 	return cursor
 }
 
-func (s *Reviews) isPlanned(u report.Unit) bool {
+// current reports whether u is a crawl this pass may take: one it planned (even when the
+// day turned since), or today's (a re-poll of a crawl interrupted earlier today, when the
+// app listing failed this pass).
+func (s *Reviews) current(u report.Unit, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.planned[u.ID()]
+	return s.planned[u.ID()] || u.Period == now.UTC().Format("2006-01-02")
 }
 
 // errStopCrawl ends a crawl early (the watermark is reached, or a page does not decode).
 var errStopCrawl = errors.New("stop crawl")
 
-// Fetch crawls one app. A unit this pass did not plan (a pending or failed crawl of an
-// earlier day, a legacy month unit) is Gone: today's crawl, which starts from the newest
-// loaded watermark, covers it. A page that does not decode ends the crawl; it is archived
+// Fetch crawls one app. A pending or failed crawl of an earlier day, or a legacy month
+// unit, is Gone: today's crawl, which starts from the newest loaded watermark, covers it. A page that does not decode ends the crawl; it is archived
 // as received, and Parse reports it with its key and field.
 func (s *Reviews) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
-	if !s.isPlanned(p.Unit) {
+	if !s.current(p.Unit, env.Now) {
 		return engine.Fetched{Outcome: engine.Gone, Detail: "a crawl of a past day cannot be taken: today's crawl covers it"}, nil
 	}
 	app := p.Unit.Vendor

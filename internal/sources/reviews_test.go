@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -399,4 +400,45 @@ func TestReviewsRerunLaterSameDayWritesNothing(t *testing.T) {
 		t.Errorf("re-run rewrote %v (%d written)", d, sum.Totals().Written)
 	}
 	checkReviews(t, h)
+}
+
+// A crawl interrupted earlier today is taken on the next pass even when that pass cannot
+// list the apps.
+func TestReviewsRepollTodayWhenListingFails(t *testing.T) {
+	h := enginetest.New(t, enginetest.Options{Sim: simulator.Options{ReviewsPerApp: 200},
+		Config: enginetest.Family(report.Reviews, nil), Sources: sourcesNew})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.API = func(api engine.API) engine.API { return enginetest.CancelAfter(api, 2, cancel) }
+	h.Runner().Run(ctx, engine.Window{})
+	pending := 0
+	for _, e := range h.Entries("reviews/") {
+		if e.State == load.Pending {
+			pending++
+		}
+	}
+	if pending == 0 {
+		t.Fatal("the interrupted pass left no crawl pending")
+	}
+	h.API = func(api engine.API) engine.API { return &failListing{API: api} }
+	sum := h.Run(context.Background())
+	if code := sum.ExitCode(); code != engine.ExitPartial {
+		t.Errorf("exit %d, want 3 (the listing failed)", code)
+	}
+	for _, e := range h.Entries("reviews/") {
+		if e.State != load.Loaded {
+			t.Errorf("%s: %s, want loaded", e.Unit.ID(), e.State)
+		}
+	}
+	h.Cfg.Reviews.Apps = h.Sim.AppIDs()
+	checkReviews(t, h)
+}
+
+// failListing fails GET /v1/apps.
+type failListing struct{ engine.API }
+
+func (f *failListing) GetJSON(ctx context.Context, target string, q url.Values) ([]byte, error) {
+	if target == "/v1/apps" {
+		return nil, errors.New("GET /v1/apps: 500 UNEXPECTED_ERROR")
+	}
+	return f.API.GetJSON(ctx, target, q)
 }

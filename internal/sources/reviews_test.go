@@ -148,6 +148,7 @@ func TestReviewsFullThenIncremental(t *testing.T) {
 	if total < 1000 {
 		t.Fatalf("only %d reviews served: not a multi-page test", total)
 	}
+	t.Logf("first run: %d reviews of %d apps in %d requests", total, len(h.Cfg.Reviews.Apps), h.Sim.Stats().Requests)
 	if min := total / h.Cfg.Reviews.PageSize; h.Sim.Stats().Requests < min {
 		t.Fatalf("%d requests for %d reviews", h.Sim.Stats().Requests, total)
 	}
@@ -167,6 +168,7 @@ func TestReviewsFullThenIncremental(t *testing.T) {
 	if w := sum.Totals().Written; w != 0 {
 		t.Errorf("re-run wrote %d Parquet objects", w)
 	}
+	t.Logf("re-run: %d requests, %d objects changed", h.Sim.Stats().Requests, len(enginetest.Diff(before, h.Snapshot(""))))
 	if n := h.Sim.Stats().Requests; n > 2*len(h.Cfg.Reviews.Apps) {
 		t.Errorf("incremental run made %d requests for %d apps", n, len(h.Cfg.Reviews.Apps))
 	}
@@ -181,7 +183,8 @@ func TestReviewsFullThenIncremental(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.Sim.ResetStats()
-	h.RunOK(ctx)
+	sum = h.RunOK(ctx)
+	t.Logf("three days later: %d requests, %d Parquet objects written", h.Sim.Stats().Requests, sum.Totals().Written)
 	if n := h.Sim.Stats().Requests; n > 2*len(h.Cfg.Reviews.Apps) {
 		t.Errorf("incremental run after 3 days made %d requests", n)
 	}

@@ -53,7 +53,7 @@ func (s *Reviews) Tables() []*schemas.Table { return tablesOf(report.Reviews) }
 
 // Plan is one unit per app for today (UTC), starting from the app's watermark. A
 // backfill ignores the watermark and crawls the whole history: Apple keeps every review
-// (there is no retention horizon), so the window's days do not narrow it. Months units
+// (there is no retention horizon), so the window's days do not narrow it. Month units
 // of earlier versions (legacy ledger entries) are never planned.
 func (s *Reviews) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	var plan engine.Plan

@@ -131,8 +131,10 @@ var SnapshotTypes = map[Family]map[string]bool{
 }
 
 // Unit is one thing Apple publishes: a report of one kind for one period. For the reviews
-// family, Vendor holds the app's Apple id and Period the month (YYYY-MM, UTC) of the
-// reviews' creation: one partition of customer_reviews.
+// family, a unit is one crawl of one app on one UTC day: Vendor holds the app's Apple id
+// and Period the day (YYYY-MM-DD, UTC) of the crawl. Ledger entries of earlier versions
+// name a month (YYYY-MM) instead, one per customer_reviews partition: they stay valid
+// (legacy units), are never planned again, and replay from the one page they name.
 //
 // Period is in the API's own form: YYYY-MM-DD for daily and weekly (the Sunday that ends
 // the week), YYYY-MM for monthly, YYYY for yearly, and YYYY-MM (fiscal year and period)
@@ -210,7 +212,9 @@ func (u Unit) Partition() (string, error) {
 		return "", err
 	}
 	if u.Family == Reviews {
-		return fmt.Sprintf("app_id=%s/month=%s", u.Vendor, u.Period), nil
+		// The month of the crawl's day (a crawl touches every month it reads; this is
+		// the partition of its own day's reviews).
+		return fmt.Sprintf("app_id=%s/month=%s", u.Vendor, u.Period[:len("2006-01")]), nil
 	}
 	if u.Family == Metrics {
 		return fmt.Sprintf("app_id=%s/snapshot_date=%s", u.Vendor, u.Period), nil
@@ -298,7 +302,10 @@ func (u Unit) Bounds() (start, end time.Time, err error) {
 		}
 		return p.Start, p.End, nil
 	case Reviews:
-		return PeriodBounds(Monthly, u.Period)
+		if len(u.Period) == len("2006-01") {
+			return PeriodBounds(Monthly, u.Period) // a legacy month unit
+		}
+		return PeriodBounds(Daily, u.Period)
 	case Metrics, Analytics, Catalog, TestFlight, XcodeCloud:
 		return PeriodBounds(Daily, u.Period)
 	}

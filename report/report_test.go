@@ -19,6 +19,9 @@ func TestUnitKeys(t *testing.T) {
 			"sales/INSTALLS/SUMMARY_TERRITORY/YEARLY/1/2025", "installs_summary_territory_yearly", "vendor=1/report_date=2025-01-01"},
 		{Unit{Family: Finance, Type: Financial, Region: "US", Vendor: "1", Period: "2026-02"},
 			"finance/FINANCIAL/US/1/2026-02", "finance_financial", "vendor=1/region=US/fiscal_period=2026-02"},
+		{Unit{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1234567890", Period: "2026-11-21"},
+			"reviews/CUSTOMER_REVIEWS/1234567890/2026-11-21", "customer_reviews", "app_id=1234567890/month=2026-11"},
+		// A legacy month unit (ledger entries of earlier versions) stays valid.
 		{Unit{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1234567890", Period: "2026-02"},
 			"reviews/CUSTOMER_REVIEWS/1234567890/2026-02", "customer_reviews", "app_id=1234567890/month=2026-02"},
 		{Unit{Family: Metrics, Type: "PERF_METRICS", Vendor: "1234567890", Period: "2026-11-21"},
@@ -83,6 +86,9 @@ func TestValidateRejects(t *testing.T) {
 		{Family: Finance, Type: FinanceDetail, Region: "US", Vendor: "1", Period: "2026-02"},
 		{Family: Finance, Type: Financial, Region: "XX", Vendor: "1", Period: "2026-02"},
 		{Family: Finance, Type: Financial, Region: "US", Vendor: "1", Period: "2026-13"},
+		{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1", Period: "2026-11-31"},
+		{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1", Period: "2026"},
+		{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1", Period: "2026-11-2"},
 	}
 	for _, u := range bad {
 		if err := u.Validate(); err == nil {

@@ -83,6 +83,9 @@ func (r *Runner) fetchAndLoad(ctx context.Context, j job) outcome {
 	if len(sp.payloads) == 0 {
 		return r.fetchFailed(ctx, entry, had, errors.New("the source fetched no payload"))
 	}
+	if f.Incremental && r.coveredByLoaded(ctx, entry, sp.payloads) {
+		return r.unchanged(ctx, entry)
+	}
 	origin := j.origin
 	if origin == "" {
 		origin = "api"
@@ -96,12 +99,7 @@ func (r *Runner) fetchAndLoad(ctx context.Context, j job) outcome {
 func (r *Runner) storeAndApply(ctx context.Context, src Source, entry load.Entry, had bool, sp *spool, v *load.Version) outcome {
 	if ref, ok := entry.VersionByDigest(v.Digest); ok {
 		if ref.ID == entry.Loaded && entry.State == load.Loaded {
-			o := outcome{State: load.Loaded, Unchanged: true, Rows: entry.Rows}
-			if entry.Error == "" {
-				return o // the ledger stays as it is
-			}
-			entry.Error = "" // a good fetch after a failed attempt
-			return r.record(ctx, entry, o)
+			return r.unchanged(ctx, entry)
 		}
 		// The same bytes as an archived version that did not load: parse it again (the
 		// parser may have been fixed), without archiving a copy.
@@ -119,6 +117,40 @@ func (r *Runner) storeAndApply(ctx context.Context, src Source, entry load.Entry
 	}
 	o := r.apply(ctx, src, &entry, v, nil, sp)
 	return r.recordApplied(ctx, entry, o)
+}
+
+// unchanged is the outcome of a fetch that found what the loaded version holds.
+func (r *Runner) unchanged(ctx context.Context, entry load.Entry) outcome {
+	o := outcome{State: load.Loaded, Unchanged: true, Rows: entry.Rows}
+	if entry.Error == "" {
+		return o // the ledger stays as it is
+	}
+	entry.Error = "" // a good fetch after a failed attempt
+	return r.record(ctx, entry, o)
+}
+
+// coveredByLoaded reports whether every payload fetched equals the payload of the same
+// name in the version entry is loaded from (Fetched.Incremental). When the manifest
+// cannot be read, the fetch is archived as usual.
+func (r *Runner) coveredByLoaded(ctx context.Context, entry load.Entry, ps []load.Payload) bool {
+	if entry.State != load.Loaded || entry.Loaded == "" || len(ps) == 0 {
+		return false
+	}
+	lv, err := r.Store.ReadVersion(ctx, versionKey(entry.Unit, entry.Loaded))
+	if err != nil {
+		return false
+	}
+	held := make(map[string]load.Payload, len(lv.Payloads))
+	for _, p := range lv.Payloads {
+		held[p.Name] = p
+	}
+	for _, p := range ps {
+		h, ok := held[p.Name]
+		if !ok || h.SHA256 != p.SHA256 || h.Bytes != p.Bytes {
+			return false
+		}
+	}
+	return true
 }
 
 // recordApplied records the entry after apply, unless the pass was interrupted (the next

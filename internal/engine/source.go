@@ -167,6 +167,13 @@ type Fetched struct {
 	Detail        string // Apple's text for Empty, NotYet and Gone
 	ReportVersion string // the report version served (sales)
 	Cursor        string // the incremental state after this fetch, kept with the version
+	// Incremental says the payloads re-read the newest part of what the unit already
+	// holds (a crawl that stops at a watermark, newest first, pages named by position):
+	// when each one equals the payload of the same name in the version the unit is
+	// loaded from, the fetch brought nothing new, and nothing is archived or loaded (the
+	// unit is unchanged). Only for units whose tables merge: a shorter re-read of a
+	// replaced partition would lose rows.
+	Incremental bool
 }
 
 // ParseInput is what Parse gets.

@@ -50,6 +50,9 @@ func New(cfg *config.Config) []engine.Source {
 	if cfg.XcodeCloud.Enabled {
 		out = append(out, &XcodeCloud{Cfg: cfg, Apps: apps})
 	}
+	if cfg.Reviews.Enabled {
+		out = append(out, &Reviews{Cfg: cfg, Apps: apps})
+	}
 	return out
 }
 

@@ -125,6 +125,14 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	return WriteInfo{Key: key, Rows: rows, Bytes: n}, nil
 }
 
+// StreamError is the error of the record reader a write consumed (a bad row of the
+// report being streamed): nothing was written, and the error is the input's, not the
+// bucket's; callers may report it alone (it names its own file, line and column).
+type StreamError struct{ Err error }
+
+func (e *StreamError) Error() string { return e.Err.Error() }
+func (e *StreamError) Unwrap() error { return e.Err }
+
 // writeBatches copies rr into fw, checking ctx between batches.
 func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, rows *int64) error {
 	for rr.Next() {
@@ -143,7 +151,7 @@ func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, 
 		*rows += rec.NumRows()
 	}
 	if err := rr.Err(); err != nil {
-		return fmt.Errorf("record reader: %w", err)
+		return &StreamError{Err: err}
 	}
 	return ctx.Err()
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -46,6 +47,10 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 		}
 		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, load.ParquetOptions{Alloc: r.alloc()})
 		if err != nil {
+			var se *load.StreamError
+			if errors.As(err, &se) {
+				err = se.Err // a bad row of the report: its own error names the key, line and column
+			}
 			return r.applyFailed(ctx, entry, v, err)
 		}
 		if out.Primary {

@@ -228,4 +228,3 @@ func reviewOutputs(in *engine.ParseInput, reviews []transform.Review) (*engine.P
 	}
 	return &engine.Parsed{Outputs: outs, Release: release}, nil
 }
-

@@ -119,6 +119,9 @@ type Table struct {
 	Provisional bool   // layout not confirmed against a real Apple file
 	UnitsColumn string // column name of the unit count
 	Proceeds    *ProceedsSpec
+	// Versions are the column sets Apple has used for the report, oldest first (see
+	// layouts.go); empty for tables whose drift is measured against Columns alone.
+	Versions []LayoutVersion
 }
 
 // Lineage column names, appended to every table in this order.

@@ -122,6 +122,8 @@ type Table struct {
 	// Versions are the column sets Apple has used for the report, oldest first (see
 	// layouts.go); empty for tables whose drift is measured against Columns alone.
 	Versions []LayoutVersion
+
+	idx *columnIndex // see ColumnIndex
 }
 
 // Lineage column names, appended to every table in this order.
@@ -172,6 +174,45 @@ func (t *Table) ColumnIndex(header string) int {
 	if n == "" {
 		return -1
 	}
+	if ix := t.idx; ix != nil && ix.n == len(t.Columns) && (ix.n == 0 || ix.first == &t.Columns[0]) {
+		if i, ok := ix.byName[n]; ok {
+			return i
+		}
+		return -1
+	}
+	return t.scanColumns(n)
+}
+
+// columnIndex maps every normalized name of a table's columns (Name, Header, Aliases) to
+// the first column that has it. It remembers which Columns slice it indexes, so a table
+// copied and given other columns falls back to scanning.
+type columnIndex struct {
+	first  *Column
+	n      int
+	byName map[string]int
+}
+
+// indexColumns builds t's column index; tables built by this package call it once, before
+// they are shared.
+func (t *Table) indexColumns() *Table {
+	ix := &columnIndex{n: len(t.Columns), byName: make(map[string]int, 2*len(t.Columns))}
+	if ix.n > 0 {
+		ix.first = &t.Columns[0]
+	}
+	for i, c := range t.Columns {
+		for _, name := range append([]string{c.Name, ColumnName(c.Header)}, c.Aliases...) {
+			name = ColumnName(name)
+			if _, dup := ix.byName[name]; !dup && name != "" {
+				ix.byName[name] = i
+			}
+		}
+	}
+	t.idx = ix
+	return t
+}
+
+// scanColumns is ColumnIndex without an index (n normalized).
+func (t *Table) scanColumns(n string) int {
 	for i, c := range t.Columns {
 		if c.Name == n || ColumnName(c.Header) == n {
 			return i
@@ -222,6 +263,7 @@ func init() {
 	all = append(append(all, analyticsTables()...), catalogTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
+		t.indexColumns()
 		if _, dup := byName[t.Name]; dup {
 			panic("schemas: duplicate table " + t.Name)
 		}

@@ -280,6 +280,7 @@ func (r *Reader) setup(line []byte) error {
 		raw = raw[:len(raw)-1] // trailing empty header cells: rows may carry empty fields there
 	}
 	used := make([]bool, len(t.Columns))
+	next := map[string]int{}
 	taken := map[string]bool{schemas.LineageSourceKey: true, schemas.LineageSourceLine: true,
 		schemas.LineageReportVersion: true, schemas.LineageExtractedAt: true}
 	for _, c := range t.Columns {
@@ -307,10 +308,7 @@ func (r *Reader) setup(line []byte) error {
 		if name == "" {
 			name = fmt.Sprintf("column_%d", i+1)
 		}
-		for base, k := name, 2; taken[name]; k++ {
-			name = fmt.Sprintf("%s_%d", base, k)
-		}
-		taken[name] = true
+		name = uniqueName(taken, next, name)
 		r.cells[i].col = len(t.Columns) + len(extra)
 		extra = append(extra, name)
 		r.drift.Unknown = append(r.drift.Unknown, header)

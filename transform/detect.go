@@ -95,7 +95,7 @@ func Detect(fileName string, head []byte) (Detected, error) {
 	if cands[0].Family == report.Finance {
 		d := Detected{Table: cands[0], Vendor: ni.vendor, Region: ni.region}
 		if day, ok := rowDate(cands[0], header, rows, "start_date"); ok {
-			d.Period = fiscal.Of(day).String()
+			d.Period = fiscalPeriod(day)
 		}
 		return d, nil
 	}
@@ -169,11 +169,20 @@ func detectFinanceDetail(ni nameInfo, preamble [][]byte) Detected {
 		cs := cellStrings(l)
 		if len(cs) >= 2 && schemas.ColumnName(cs[0]) == "start_date" {
 			if day, err := parseDateMDY([]byte(cs[1])); err == nil {
-				d.Period = fiscal.Of(time.Unix(int64(day)*86400, 0).UTC()).String()
+				d.Period = fiscalPeriod(time.Unix(int64(day)*86400, 0).UTC())
 			}
 		}
 	}
 	return d
+}
+
+// fiscalPeriod is the Apple fiscal period of day, "" for a day outside the years the
+// fiscal calendar covers (a file dated 0010 is not a finance report of that year).
+func fiscalPeriod(day time.Time) string {
+	if y := day.Year(); y < 1901 || y > 9998 {
+		return ""
+	}
+	return fiscal.Of(day).String()
 }
 
 // dataRows returns the head's complete rows with the header's field count.

@@ -22,8 +22,13 @@ const (
 	AnalyticsRetention = 35 * day
 	// AnalyticsURLLifetime is the validity of a segment URL (X-Amz-Expires).
 	AnalyticsURLLifetime = 300 * time.Second
-	// AnalyticsSnapshotDays is how far back a ONE_TIME_SNAPSHOT reaches.
-	AnalyticsSnapshotDays = 60
+	// AnalyticsSnapshotDays is how far back a ONE_TIME_SNAPSHOT reaches (Apple: the whole
+	// history from 2024 on; one year keeps the simulator's backfill modest: about 1,300 DAILY
+	// rows per report and app).
+	AnalyticsSnapshotDays = 365
+	// anaSnapshotSegmentDays is how many Dates one segment of a snapshot's DAILY instance
+	// holds (365 days: four segments), as Apple splits the history over several files.
+	anaSnapshotSegmentDays = 100
 	// anaFirstDays is the delay from a request's creation date to its first processing date.
 	anaFirstDays = 2
 )
@@ -125,6 +130,9 @@ func (s *Server) anaStore() *anaStore {
 			for _, id := range s.AppIDs() {
 				if _, ok := st.apps[id]; ok {
 					s.anaCreate(st, id, accessOngoing, created)
+					if s.opt.AnalyticsSnapshot {
+						s.anaCreate(st, id, accessSnapshot, created)
+					}
 				}
 			}
 		}
@@ -182,6 +190,17 @@ func (q *anaRequest) firstProc() time.Time {
 	return dateOnly(q.created).AddDate(0, 0, anaFirstDays)
 }
 
+// snapshotProc is a ONE_TIME_SNAPSHOT's processing date and the moment its instances are
+// listed: by default like any request (c+2, from 00:00 UTC); with
+// Options.AnalyticsSnapshotReady > 0 the creation date, listed that long after creation.
+func (s *Server) snapshotProc(q *anaRequest) (proc, listed time.Time) {
+	if r := s.opt.AnalyticsSnapshotReady; r > 0 {
+		return dateOnly(q.created), q.created.Add(r)
+	}
+	p := q.firstProc()
+	return p, p
+}
+
 // produced lists the instances of a report the request has published by now (including
 // ones past retention), ordered by processing date then granularity. from limits the
 // processing dates (zero = all).
@@ -199,9 +218,9 @@ func (s *Server) anaProduced(q *anaRequest, rep *anaReport, now, from time.Time)
 		}
 	}
 	if q.access == accessSnapshot {
-		if !first.After(end) && !first.Before(from) {
+		if p, listed := s.snapshotProc(q); !listed.After(end) && !p.Before(from) {
 			for _, g := range anaGranularities {
-				add(g, first)
+				add(g, p)
 			}
 		}
 		return out
@@ -293,18 +312,25 @@ func (in *anaInstance) dates() []time.Time {
 }
 
 // content renders the instance's segment files: the rows of every Date, Date ascending; a
-// snapshot's DAILY instance is split in two segments (each with the header).
+// snapshot's DAILY instance is split in segments of anaSnapshotSegmentDays Dates (each
+// with the header).
 func (s *Server) anaContent(in *anaInstance) [][]byte {
 	x := in.req.app
-	var rows [][]string
-	for _, d := range in.dates() {
+	perPart := len(in.dates()) + 1
+	if in.req.access == accessSnapshot && in.gran == "DAILY" {
+		perPart = anaSnapshotSegmentDays
+	}
+	var parts [][][]string
+	for i, d := range in.dates() {
+		if i%perPart == 0 {
+			parts = append(parts, nil)
+		}
 		for _, r := range s.anaRowsAt(in.rep, x, in.gran, d, in.proc) {
-			rows = append(rows, anaCells(in.rep, x, d, in.proc, r))
+			parts[len(parts)-1] = append(parts[len(parts)-1], anaCells(in.rep, x, d, in.proc, r))
 		}
 	}
-	parts := [][][]string{rows}
-	if in.req.access == accessSnapshot && in.gran == "DAILY" && len(rows) >= 2 {
-		parts = [][][]string{rows[:len(rows)/2], rows[len(rows)/2:]}
+	if len(parts) == 0 {
+		parts = [][][]string{nil}
 	}
 	out := make([][]byte, len(parts))
 	for i, p := range parts {
@@ -467,7 +493,7 @@ func (s *Server) TruthAnalytics(appID, reportName, granularity string) []Analyti
 		}
 		td.Rows = len(rows)
 		for i, m := range rep.measures {
-			if usdMeasures[m] {
+			if rep.decimal[m] {
 				td.Measures[m] = money(sums[i], 2)
 			} else {
 				td.Measures[m] = strconv.FormatInt(sums[i], 10)

@@ -284,15 +284,20 @@
 // Inject does not. TruthAnalytics, AnalyticsRows, AnalyticsRequests, SegmentStats and
 // StopAnalyticsRequest are the test side.
 //
-//  43. Reports: every request lists the same 26 names (AnalyticsReportNames), in a fixed
-//     order with ids r<N>-<requestId>: Standard and Detailed App Store Discovery and
-//     Engagement, App Downloads, App Store Purchases, App Sessions, App Store Installation
-//     and Deletion; App Store Subscription Event Report Standard and Subscription State
-//     Report Standard (DAILY only); App Crashes; App Crashes Expanded (PERFORMANCE,
-//     comma-delimited); plus twelve names that never have instances (Web Preview, Pre-Orders,
-//     App Clip, four PERFORMANCE and five FRAMEWORK_USAGE names, the latter illustrative).
-//     Subscription reports have rows only for apps with subscriptions; a report without
-//     rows for an app lists no instances.
+//  43. Reports: every request lists Apple's catalog as the loader knows it (55 names,
+//     AnalyticsReportNames; the same names and categories as schemas.AnalyticsCatalog), in
+//     a fixed order with ids r<N>-<requestId>. 19 have data: the 14 the loader has schemas
+//     for (Standard and Detailed App Store Discovery and Engagement, App Downloads, App
+//     Store Purchases, App Sessions, App Store Installation and Deletion; App Store
+//     Subscription Event Report Standard and Subscription State Report Standard, DAILY only;
+//     App Crashes; App Crashes Expanded, PERFORMANCE, comma-delimited) and five it loads
+//     generically, one more per category: App Store Web Preview Engagement Standard, App
+//     Store Pre-Orders Standard, App Clip Usage Standard, App Install Performance (DAILY
+//     only, window 2, history from 2024-03-01, "Average Install Duration" with two decimals)
+//     and Home Screen Widget Usage (FRAMEWORK_USAGE). Their columns are our choice [I]
+//     (analytics_reports.go). The other 36 never have instances. Subscription reports have
+//     rows only for apps with subscriptions; a report without rows for an app lists no
+//     instances.
 //  44. Requests: POST body as Apple's sample → 201 with Location; bad JSON, wrong type,
 //     unknown accessType or app → 422 ENTITY_ERROR.* with source.pointer. 409 ENTITY_ERROR
 //     "You already have such an entity" (pointer /data/attributes/accessType) when the app
@@ -312,11 +317,15 @@
 //     (a+2)/(k+2) (integer division), final once a ≥ k; derived measures (uniques, session
 //     durations, USD) follow the scaled count, and rows scaled to 0 are left out. WEEKLY
 //     and MONTHLY rows are generated independently (not sums of the days) and never restated.
-//  47. ONE_TIME_SNAPSHOT: one instance per granularity, processing date c+2. DAILY holds
-//     Dates max(P−60, history start) … P−1 with the values an ONGOING instance of the same P
-//     has; WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−60, P]. History
-//     start 2024-01-01 (2025-01-01 for Subscription Event). The DAILY snapshot instance is
-//     split over two segments (halves of its rows in Date order); all others have one.
+//  47. ONE_TIME_SNAPSHOT: one instance per granularity, processing date c+2 (or, with
+//     Options.AnalyticsSnapshotReady > 0, the creation date c, listed that long after the
+//     request was created). DAILY holds Dates max(P−365, history start) … P−1
+//     (AnalyticsSnapshotDays) with the values an ONGOING instance of the same P has;
+//     WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−365, P]. History
+//     start 2024-01-01 (2025-01-01 for Subscription Event). Apple's snapshot reaches back to
+//     2024; one year keeps a first run's backfill small (about 1,300 DAILY rows per report
+//     and app). The DAILY snapshot instance is split in segments of 100 Dates each (four
+//     for a year); all others have one.
 //  48. Retention: an instance vanishes from lists, and its id, segments and segment ids
 //     answer 404 NOT_FOUND "There is no resource of type 'analyticsReportInstances' with id
 //     'X'", from P + 35 days (00:00 UTC).
@@ -355,8 +364,10 @@
 //     of any (processing date, Date).
 //  54. Options.AnalyticsSince > 0 starts the simulator with one ONGOING request per app of
 //     AppIDs(), created that long before Now (last read at creation), as if the account had
-//     asked for reports long ago. The CLI's embedded simulator uses 10 days, so the main job
-//     loads analytics data on its first run; tests leave it 0 and create requests themselves.
+//     asked for reports long ago; with Options.AnalyticsSnapshot also one ONE_TIME_SNAPSHOT
+//     per app created at the same moment (so its c+2 instances, with the year of history,
+//     are listed at once). The CLI's embedded simulator uses 10 days, so the main job loads
+//     analytics data on its first run; tests leave it 0 and create requests themselves.
 //
 // # Catalog, TestFlight and Xcode Cloud
 //

@@ -37,6 +37,15 @@ type Options struct {
 	// request for every app, created that long before Now (see doc.go, decision 54), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
+	// AnalyticsSnapshot, with AnalyticsSince, also starts every app with a ONE_TIME_SNAPSHOT
+	// request created at the same moment (its instances, processing date c+2, hold
+	// AnalyticsSnapshotDays of history), so a first run can load the history at once.
+	AnalyticsSnapshot bool
+	// AnalyticsSnapshotReady, when positive, lists a ONE_TIME_SNAPSHOT request's instances
+	// that long after the request is created (processing date = the creation date), instead
+	// of from c+2 like any request: a loader that creates the snapshot and polls can load it
+	// within the same run.
+	AnalyticsSnapshotReady time.Duration
 }
 
 // Defaults.

@@ -268,6 +268,9 @@ func (s *Server) report(u report.Unit, version string) *served {
 
 // availability says whether the unit can be served now: nil, or the 404/410 to answer.
 func (s *Server) availability(u report.Unit) *httpError {
+	if e := errDiscontinued(u); e != nil {
+		return e // sales_discontinued.go
+	}
 	avail, err := report.ExpectedAvailable(u)
 	if err != nil {
 		return errNoSales()

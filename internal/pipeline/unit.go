@@ -112,7 +112,7 @@ func (p *Pipeline) fetchAndLoad(ctx context.Context, pu planned) outcome {
 	case extract.NotYet:
 		entry.State, entry.Error = load.Pending, rep.Detail
 		return p.record(ctx, entry, outcome{State: load.Pending, Overdue: p.overdue(u)})
-	case extract.Gone:
+	case extract.Gone, extract.Discontinued: // Discontinued: rep.Detail says why, once per unit
 		if entry.State == load.Loaded {
 			return outcome{State: load.Loaded, Unchanged: true}
 		}

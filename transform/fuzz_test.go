@@ -3,6 +3,7 @@ package transform
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
@@ -97,18 +99,7 @@ func FuzzReader(f *testing.F) {
 		}
 		defer r.Release()
 		for r.Next() {
-			rec := r.RecordBatch()
-			for c := 0; c < int(rec.NumCols()); c++ {
-				s, ok := rec.Column(c).(*array.String)
-				if !ok {
-					continue
-				}
-				for i := 0; i < s.Len(); i++ {
-					if s.IsValid(i) && !utf8.ValidString(s.Value(i)) {
-						t.Fatalf("column %s row %d: invalid UTF-8 %q", rec.ColumnName(c), i, s.Value(i))
-					}
-				}
-			}
+			checkUTF8(t, r.RecordBatch())
 		}
 		if err := r.Err(); err != nil {
 			var pe *ParseError
@@ -135,5 +126,63 @@ func TestUniqueNames(t *testing.T) {
 		table(t, "pre_order_summary_daily"), 0)
 	if res.err != nil || len(res.drift.Unknown) != 50000 || res.schema.Field(res.schema.NumFields()-5).Name != "x_50000" {
 		t.Errorf("wide header: %v, %d unknown", res.err, len(res.drift.Unknown))
+	}
+}
+
+// FuzzAnalyticsSegments: typed and generic analytics parsers never panic or leak, stop only
+// with a *ParseError, put only valid UTF-8 into strings, and give every month one schema.
+func FuzzAnalyticsSegments(f *testing.F) {
+	reports := []string{"App Downloads Detailed", "App Crashes Expanded", "Home Screen Widget Usage", "App Install Performance"}
+	fixture, err := os.ReadFile(filepath.Join("testdata", "analytics", "app_downloads_detailed_segment_ingestr-fixture.tsv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(uint8(0), fixture, []byte(""))
+	f.Add(uint8(2), []byte(widgetSeg1), []byte(widgetSeg2))
+	f.Add(uint8(1), []byte("Date,App Apple Identifier,Count\n2026-11-01,1,\"2\"\n"), []byte("Date,Count\n"))
+	f.Add(uint8(3), []byte("Date\tInstalls\tAverage Install Duration\n2026-11-01\t3\t1.25\n\xff\t1\t2\n"), []byte("\n"))
+	f.Fuzz(func(t *testing.T, which uint8, seg1, seg2 []byte) {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		defer mem.AssertSize(t, 0)
+		inst := AnalyticsInstance{ID: "i", Granularity: "DAILY", ProcessingDate: "2026-11-02", AccessType: "ONGOING"}
+		p, err := NewAnalyticsSegmentParser(reports[int(which)%len(reports)], inst, mem, extractedAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Release()
+		for i, seg := range [][]byte{seg1, seg2} {
+			if err := p.AddSegment(fmt.Sprintf("seg-%d", i), bytes.NewReader(seg)); err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("AddSegment: %T %v", err, err)
+				}
+				return
+			}
+		}
+		var schema *arrow.Schema
+		for _, m := range p.Months() {
+			rec := p.Record(m)
+			if schema != nil && !rec.Schema().Equal(schema) {
+				t.Fatalf("month %s has another schema", m)
+			}
+			schema = rec.Schema()
+			checkUTF8(t, rec)
+			rec.Release()
+		}
+	})
+}
+
+func checkUTF8(t *testing.T, rec arrow.RecordBatch) {
+	t.Helper()
+	for c := 0; c < int(rec.NumCols()); c++ {
+		s, ok := rec.Column(c).(*array.String)
+		if !ok {
+			continue
+		}
+		for i := 0; i < s.Len(); i++ {
+			if s.IsValid(i) && !utf8.ValidString(s.Value(i)) {
+				t.Fatalf("column %s row %d: invalid UTF-8 %q", rec.ColumnName(c), i, s.Value(i))
+			}
+		}
 	}
 }

@@ -34,6 +34,9 @@ func TestImportSamples(t *testing.T) {
 		{"subscriber_detailed_legacy-1_2_kachit-stub.tsv", ImportOptions{}, "subscriber_detailed_daily", "2020-10-05", 48},
 		{"financial_region_kachit-stub.tsv", ImportOptions{Region: "US"}, "finance_financial", "2021-01", 2},
 		{"finance_detail_handmade.tsv", ImportOptions{}, "finance_detail", "", 0},
+		// Old layouts load without drift (transform/corpus_test.go checks their totals).
+		{"sales_summary_2015_daily_latin1.tsv", ImportOptions{}, "sales_summary_daily", "2015-06-07", 13},
+		{"subscription_summary_1_2_crlf.tsv", ImportOptions{Period: "2020-10-05"}, "subscription_summary_daily", "2020-10-05", 6},
 	}
 	h := newHarness(t, simulator.Options{}, nil)
 	p := h.pipeline()
@@ -45,6 +48,9 @@ func TestImportSamples(t *testing.T) {
 			}
 			if code := sum.ExitCode(); code != ExitOK {
 				t.Fatalf("exit %d: %v", code, sum.Failures)
+			}
+			if len(sum.Drift) > 0 {
+				t.Errorf("drift: %v", sum.Drift)
 			}
 			ts := sum.Tables[tc.table]
 			if ts == nil || ts.Loaded != 1 {

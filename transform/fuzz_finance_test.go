@@ -24,7 +24,6 @@ func addFileSeeds(f *testing.F, pattern string, extra ...any) {
 	}
 }
 
-
 // FuzzFinance reads arbitrary bytes as a FINANCIAL or FINANCE_DETAIL file: no panic, no
 // leak, UTF-8 strings only, and a file that loads has footers that agree with its rows.
 func FuzzFinance(f *testing.F) {

@@ -49,8 +49,8 @@ func TestImportSamples(t *testing.T) {
 			if code := sum.ExitCode(); code != ExitOK {
 				t.Fatalf("exit %d: %v", code, sum.Failures)
 			}
-			if len(sum.Drift) > 0 {
-				t.Errorf("drift: %v", sum.Drift)
+			if d := sum.NotesOf("drift"); len(d) > 0 {
+				t.Errorf("drift: %v", d)
 			}
 			ts := sum.Tables[tc.table]
 			if ts == nil || ts.Loaded != 1 {

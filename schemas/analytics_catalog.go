@@ -95,6 +95,7 @@ func GenericAnalyticsTable(reportName string) *Table {
 	t := &Table{
 		Name: name, Family: report.Analytics, Type: strings.ToUpper(strings.TrimPrefix(name, "analytics_")),
 		Columns: analyticsMetaColumns(), Partition: AnalyticsPartition(), Provisional: true,
+		Mode: MergeByKey, Key: AnalyticsInstanceID,
 	}
 	return t.indexColumns()
 }
@@ -107,7 +108,8 @@ func GenericAnalyticsTable(reportName string) *Table {
 // date column, else "" (none). UnitsColumn is the first integer column.
 func GenericAnalyticsTableFor(reportName string, header []string) (t *Table, dateColumn string) {
 	base := GenericAnalyticsTable(reportName)
-	t = &Table{Name: base.Name, Family: base.Family, Type: base.Type, Partition: base.Partition, Provisional: true}
+	t = &Table{Name: base.Name, Family: base.Family, Type: base.Type, Partition: base.Partition, Provisional: true,
+		Mode: base.Mode, Key: base.Key}
 	taken := map[string]bool{}
 	for _, c := range base.Columns {
 		taken[c.Name], taken[ColumnName(c.Header)] = true, true

@@ -159,8 +159,10 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		Vendor:    c.VendorNumber,
 		RateLimit: c.Simulator.RateLimit,
 		Latency:   time.Duration(c.Simulator.Latency),
-		// As on a long-standing account: analytics requests exist, so the first run loads data.
-		AnalyticsSince: simAnalyticsSince,
+		// As on a long-standing account: analytics requests exist, so the first run loads data,
+		// and the one-time snapshot (a year of history) is ready too.
+		AnalyticsSince:    simAnalyticsSince,
+		AnalyticsSnapshot: true,
 	})
 	key, pemBytes, err := simulator.GenerateKey()
 	if err != nil {

@@ -69,7 +69,7 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 	entry.State, entry.Error = load.Loaded, ""
 	entry.Loaded, entry.Cursor = v.ID, v.Cursor
 	entry.Rows, entry.Bytes, entry.Objects = o.Rows, o.Bytes, objects
-	entry.HeaderHash, entry.Drift = parsed.HeaderHash, drift.details
+	entry.HeaderHash, entry.Layout, entry.Drift = parsed.HeaderHash, parsed.Layout, drift.details
 	entry.Version = v.ReportVersion
 	entry.RawKey, entry.RawBytes, entry.Checksum = v.Payloads[0].Key, 0, v.Digest
 	for _, p := range v.Payloads {

@@ -297,6 +297,8 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
 	seed := fs.Int64("seed", 0, "data seed (default: the config's simulator.seed)")
+	payments := fs.String("payments", "", "write the Payments and Financial Reports CSV of this fiscal period (YYYY-MM) to --out and exit")
+	out := fs.String("out", ".", "with --payments: the directory to write it in")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -307,6 +309,13 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	}
 	if *seed != 0 {
 		c.Simulator.Seed = *seed
+	}
+	if *payments != "" {
+		if err := writeSimPayments(c, *payments, *out, e.stdout); err != nil {
+			fmt.Fprintln(e.stderr, "etl:", err)
+			return 1
+		}
+		return 0
 	}
 	sim, err := startSimulator(c, *addr)
 	if err != nil {

@@ -155,8 +155,12 @@ func TestLoadSchemaUnion(t *testing.T) {
 	s := New(backends[0].open(t))
 	tb := mergeTable()
 	key := ParquetKey(tb.Name, "p=1")
-	str := func(n string) arrow.Field { return arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true} }
-	i64 := func(n string) arrow.Field { return arrow.Field{Name: n, Type: arrow.PrimitiveTypes.Int64, Nullable: true} }
+	str := func(n string) arrow.Field {
+		return arrow.Field{Name: n, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	i64 := func(n string) arrow.Field {
+		return arrow.Field{Name: n, Type: arrow.PrimitiveTypes.Int64, Nullable: true}
+	}
 	line := arrow.Field{Name: schemas.LineageSourceLine, Type: arrow.PrimitiveTypes.Int64}
 	load := func(sc *arrow.Schema, rows ...row) error {
 		r := rec(t, mem, sc, rows...)

@@ -36,6 +36,7 @@ type fakeSource struct {
 	fetches map[string]int
 	parsed  []string // "<unit id> <version id>" of every Parse, in order
 	broken  bool
+	reject  string // a line containing it does not parse (a parser change)
 	// onParse, when set, runs at the start of every Parse (a test cancelling a pass).
 	onParse func(in *ParseInput)
 }
@@ -119,6 +120,18 @@ func (s *fakeSource) setBroken(b bool) {
 	s.mu.Unlock()
 }
 
+func (s *fakeSource) setReject(text string) {
+	s.mu.Lock()
+	s.reject = text
+	s.mu.Unlock()
+}
+
+func (s *fakeSource) resetParses() {
+	s.mu.Lock()
+	s.parsed = nil
+	s.mu.Unlock()
+}
+
 func (s *fakeSource) fetchCount(u report.Unit) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,7 +184,7 @@ func (s *fakeSource) Fetch(ctx context.Context, env *FetchEnv, p Planned) (Fetch
 func (s *fakeSource) Parse(ctx context.Context, in *ParseInput) (*Parsed, error) {
 	s.mu.Lock()
 	s.parsed = append(s.parsed, in.Unit.ID()+" "+in.Version.ID)
-	broken, hook := s.broken, s.onParse
+	broken, reject, hook := s.broken, s.reject, s.onParse
 	s.mu.Unlock()
 	if hook != nil {
 		hook(in)
@@ -179,7 +192,7 @@ func (s *fakeSource) Parse(ctx context.Context, in *ParseInput) (*Parsed, error)
 	b := array.NewRecordBuilder(in.Alloc, s.table.ArrowSchema(nil))
 	defer b.Release()
 	for _, p := range in.Version.Payloads {
-		if err := s.parsePayload(in, p, b, broken); err != nil {
+		if err := s.parsePayload(in, p, b, broken, reject); err != nil {
 			return nil, err
 		}
 	}
@@ -188,7 +201,7 @@ func (s *fakeSource) Parse(ctx context.Context, in *ParseInput) (*Parsed, error)
 	return &Parsed{Outputs: []Output{out}, Release: rec.Release}, nil
 }
 
-func (s *fakeSource) parsePayload(in *ParseInput, p load.Payload, b *array.RecordBuilder, broken bool) error {
+func (s *fakeSource) parsePayload(in *ParseInput, p load.Payload, b *array.RecordBuilder, broken bool, reject string) error {
 	r, err := in.Open(p)
 	if err != nil {
 		return err
@@ -197,7 +210,7 @@ func (s *fakeSource) parsePayload(in *ParseInput, p load.Payload, b *array.Recor
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		id, value, ok := strings.Cut(sc.Text(), "=")
-		if broken || !ok {
+		if broken || !ok || reject != "" && strings.Contains(sc.Text(), reject) {
 			return fmt.Errorf("%s: line %d: not id=value", p.Key, line)
 		}
 		b.Field(0).(*array.StringBuilder).Append(id)

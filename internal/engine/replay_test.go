@@ -112,7 +112,7 @@ func TestReplayMergingInterrupted(t *testing.T) {
 		f.tick(time.Hour)
 		return f, src
 	}
-	ref, refSrc := setup(t)
+	ref, _ := setup(t)
 	want := ref.snapshot("parquet/")
 	if len(want) != 2 {
 		t.Fatalf("the runs left %d objects, want 2", len(want))
@@ -158,7 +158,6 @@ func TestReplayMergingInterrupted(t *testing.T) {
 			if d := diff(want, f.snapshot("parquet/")); len(d) > 0 {
 				t.Errorf("the next reparse left %v different", d)
 			}
-			_ = refSrc
 		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/ascetl/etl/schemas"
 )
@@ -21,9 +20,7 @@ import (
 func TestLoadMergeByKeyLifecycle(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			defer mem.AssertSize(t, 0)
-			s := New(be.open(t))
+			s, mem := testStore(t, be)
 			tb := mergeTable()
 			key := ParquetKey(tb.Name, "p=1")
 
@@ -70,9 +67,7 @@ func TestLoadMergeByKeyLifecycle(t *testing.T) {
 // they were split between the stored object and the input, nor on the stored object's
 // row groups.
 func TestLoadOrderIndependent(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	s := New(backends[0].open(t))
+	s, mem := testStore(t, backends[0])
 	tb := mergeTable()
 	var rows []row
 	for i := 0; i < 300; i++ {
@@ -150,9 +145,7 @@ func TestLoadOrderIndependent(t *testing.T) {
 // Schemas are unioned by column name: the input's columns in its order, then the columns
 // only the stored object has; a type conflict is an error that leaves the object alone.
 func TestLoadSchemaUnion(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	s := New(backends[0].open(t))
+	s, mem := testStore(t, backends[0])
 	tb := mergeTable()
 	key := ParquetKey(tb.Name, "p=1")
 	str := func(n string) arrow.Field {
@@ -200,9 +193,7 @@ func TestLoadSchemaUnion(t *testing.T) {
 
 // Bad input is an error naming the object and what is wrong, and changes nothing.
 func TestLoadBadInput(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	s := New(backends[0].open(t))
+	s, mem := testStore(t, backends[0])
 	ctx := context.Background()
 	tb := mergeTable()
 	key := ParquetKey(tb.Name, "p=1")
@@ -254,9 +245,7 @@ func TestLoadBadInput(t *testing.T) {
 func TestLoadCancel(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
-			checked := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			defer checked.AssertSize(t, 0)
-			s := New(be.open(t))
+			s, checked := testStore(t, be)
 			tb := mergeTable()
 			key, newKey := ParquetKey(tb.Name, "p=1"), ParquetKey(tb.Name, "p=2")
 			mustLoad(t, s, checked, tb, "p=1", Input{}, mrow("a", "A", 1, "s1"), mrow("b", "B", 2, "s1"))
@@ -310,9 +299,7 @@ func TestLoadCancel(t *testing.T) {
 // A Replace partition is the input; equal bytes are not rewritten. A stream loads only a
 // Replace table, and alone.
 func TestLoadReplace(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	s := New(backends[0].open(t))
+	s, mem := testStore(t, backends[0])
 	ctx := context.Background()
 	tb := replaceTable()
 	key := ParquetKey(tb.Name, "p=1")

@@ -40,6 +40,14 @@ func replaceTable() *schemas.Table {
 	}}
 }
 
+// testStore is an empty store on backend be, with a checked allocator that must hold
+// nothing when the test ends.
+func testStore(t *testing.T, be backend) (*Store, *memory.CheckedAllocator) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { mem.AssertSize(t, 0) })
+	return New(be.open(t)), mem
+}
+
 // nz is v, or null for "".
 func nz(v string) any {
 	if v == "" {

@@ -18,6 +18,21 @@ type step struct {
 	rows []row
 }
 
+// checkSteps loads the stored steps into an empty partition of tb, then last, and checks
+// the partition's rows (dump) and whether the last load was Unchanged.
+func checkSteps(t *testing.T, tb *schemas.Table, stored []step, last step, want []string, unchanged bool) {
+	t.Helper()
+	s, mem := testStore(t, backends[0])
+	for _, st := range stored {
+		mustLoad(t, s, mem, tb, "p=1", st.in, st.rows...)
+	}
+	res := mustLoad(t, s, mem, tb, "p=1", last.in, last.rows...)
+	checkLines(t, "rows", dump(t, s, res.Key, mem), want...)
+	if res.Unchanged != unchanged || res.Rows != int64(len(want)) {
+		t.Errorf("result %+v, want unchanged %v and %d rows", res, unchanged, len(want))
+	}
+}
+
 func TestMergeByKey(t *testing.T) {
 	for _, c := range []struct {
 		name      string
@@ -70,28 +85,13 @@ func TestMergeByKey(t *testing.T) {
 			load:   step{rows: []row{mrow("a", "x", 1, "s3")}},
 			want:   []string{"a x 1 s1", "b y 1 s2"}, unchanged: true},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			defer mem.AssertSize(t, 0)
-			s := New(backends[0].open(t))
-			tb := mergeTable()
-			for _, st := range c.stored {
-				mustLoad(t, s, mem, tb, "p=1", st.in, st.rows...)
-			}
-			res := mustLoad(t, s, mem, tb, "p=1", c.load.in, c.load.rows...)
-			checkLines(t, c.name, dump(t, s, res.Key, mem), c.want...)
-			if res.Unchanged != c.unchanged || res.Rows != int64(len(c.want)) {
-				t.Errorf("result %+v, want unchanged %v and %d rows", res, c.unchanged, len(c.want))
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkSteps(t, mergeTable(), c.stored, c.load, c.want, c.unchanged) })
 	}
 }
 
 // Stored rows with a null key (written by something else than Load) are kept.
 func TestMergeByKeyKeepsNullStoredKeys(t *testing.T) {
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	s := New(backends[0].open(t))
+	s, mem := testStore(t, backends[0])
 	tb := mergeTable()
 	key := ParquetKey(tb.Name, "p=1")
 	r := rec(t, mem, tb.ArrowSchema(nil), mrow("", "x", 1, "s0"), mrow("a", "y", 1, "s0"))
@@ -182,20 +182,7 @@ func TestSlowlyChanging(t *testing.T) {
 			load: snap(2, nil, row{"a", "1", "A", arrow.Date32FromTime(day(1)), arrow.Date32FromTime(day(1)), false, "s1", int64(1), nil, nil}),
 			want: []string{"a 1 A 2026-04-02 ∅ true s1"}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-			defer mem.AssertSize(t, 0)
-			s := New(backends[0].open(t))
-			tb := scdTable()
-			for _, st := range c.stored {
-				mustLoad(t, s, mem, tb, "p=1", st.in, st.rows...)
-			}
-			res := mustLoad(t, s, mem, tb, "p=1", c.load.in, c.load.rows...)
-			checkLines(t, c.name, dump(t, s, res.Key, mem), c.want...)
-			if res.Unchanged != c.unchanged || res.Rows != int64(len(c.want)) {
-				t.Errorf("result %+v, want unchanged %v and %d rows", res, c.unchanged, len(c.want))
-			}
-		})
+		t.Run(c.name, func(t *testing.T) { checkSteps(t, scdTable(), c.stored, c.load, c.want, c.unchanged) })
 	}
 }
 

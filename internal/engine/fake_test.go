@@ -67,6 +67,16 @@ func reviewUnit(month string) report.Unit {
 	return report.Unit{Family: report.Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1", Period: month}
 }
 
+// oneUnit is a fixture with a plain source planning one sales unit, which answers rows.
+func oneUnit(t *testing.T, rows ...string) (*fixture, *fakeSource, report.Unit) {
+	f := newFixture(t)
+	src := newPlainSource()
+	u := salesUnit("2026-11-20")
+	src.plan(u)
+	src.answer(u, data("r.txt", rows...))
+	return f, src, u
+}
+
 // newPlainSource is a family of Replace tables (one partition per unit, like sales).
 func newPlainSource() *fakeSource {
 	return &fakeSource{fam: report.Sales, answers: map[string][]answer{}, fetches: map[string]int{},

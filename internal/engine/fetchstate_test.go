@@ -69,10 +69,7 @@ func TestFetchOutcomes(t *testing.T) {
 			state: load.Failed, errText: "the source fetched no payload", summary: "failed:1", exit: ExitFailed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFixture(t)
-			src := newPlainSource()
-			u := salesUnit("2026-11-20")
-			src.plan(u)
+			f, src, u := oneUnit(t)
 			var prior load.Entry
 			if c.prior.outcome != Data || c.prior.payloads != nil {
 				src.answer(u, c.prior)
@@ -115,11 +112,7 @@ func TestFetchOutcomes(t *testing.T) {
 // data: the new version is archived beside the loaded one, the error is on the entry and
 // the version, and Parquet is untouched.
 func TestFetchChangedPayloadFailsToParse(t *testing.T) {
-	f := newFixture(t)
-	src := newPlainSource()
-	u := salesUnit("2026-11-20")
-	src.plan(u)
-	src.answer(u, data("r.txt", "a=1", "b=2"))
+	f, src, u := oneUnit(t, "a=1", "b=2")
 	f.run(src)
 	loaded := f.entry(u)
 	parquet := f.snapshot("parquet/")
@@ -160,11 +153,7 @@ func TestFetchChangedPayloadFailsToParse(t *testing.T) {
 
 // An identical payload is Unchanged and writes nothing: no version, no Parquet, no ledger.
 func TestFetchIdenticalPayload(t *testing.T) {
-	f := newFixture(t)
-	src := newPlainSource()
-	u := salesUnit("2026-11-20")
-	src.plan(u)
-	src.answer(u, data("r.txt", "a=1"))
+	f, src, u := oneUnit(t, "a=1")
 	f.run(src)
 	f.tick(time.Hour)
 	f.spy.writes()
@@ -187,11 +176,7 @@ func TestFetchIdenticalPayload(t *testing.T) {
 // parser may have been fixed), without a second copy; the same bytes as the loaded version
 // after a failed attempt clear the error and write only the ledger.
 func TestFetchSameDigestAsArchived(t *testing.T) {
-	f := newFixture(t)
-	src := newPlainSource()
-	u := salesUnit("2026-11-20")
-	src.plan(u)
-	src.answer(u, data("r.txt", "a=1"))
+	f, src, u := oneUnit(t, "a=1")
 	src.setBroken(true)
 	if sum := f.run(src); counts(sum.Totals()) != "failed:1" {
 		t.Fatalf("broken parser: %s", counts(sum.Totals()))
@@ -246,11 +231,7 @@ func TestFetchSameDigestAsArchived(t *testing.T) {
 func TestFetchCancelled(t *testing.T) {
 	for _, where := range []string{"fetch", "parse"} {
 		t.Run(where, func(t *testing.T) {
-			f := newFixture(t)
-			src := newPlainSource()
-			u := salesUnit("2026-11-20")
-			src.plan(u)
-			src.answer(u, data("r.txt", "a=1"))
+			f, src, u := oneUnit(t, "a=1")
 			f.run(src)
 			f.tick(time.Hour)
 			ledger, parquet := f.snapshot("_etl/"), f.snapshot("parquet/")

@@ -44,6 +44,19 @@ func spooled(t *testing.T, bodies map[string][]byte, names ...string) *spool {
 	return sp
 }
 
+// archived archives the spool as a version of a sales unit in a new in-memory bucket.
+func archived(t *testing.T, sp *spool) (*load.Store, *load.Version) {
+	t.Helper()
+	b := memblob.OpenBucket(nil)
+	t.Cleanup(func() { b.Close() })
+	st := load.New(b)
+	v := sp.version(salesUnit("2026-11-20"), "", t0, Fetched{}, "api")
+	if err := sp.archive(context.Background(), st, v); err != nil {
+		t.Fatal(err)
+	}
+	return st, v
+}
+
 // The same report arriving gzipped (the API) and plain (a hand download) is one version:
 // same payload checksum, same digest, same id; the gzip one is kept byte for byte.
 func TestSpoolGzipAndPlainAreOneVersion(t *testing.T) {
@@ -129,13 +142,8 @@ func TestSpoolSpillsToFile(t *testing.T) {
 		}
 	}
 
-	b := memblob.OpenBucket(nil)
-	defer b.Close()
-	st := load.New(b)
-	v := sp.version(salesUnit("2026-11-20"), "", t0, Fetched{}, "api")
-	if err := sp.archive(context.Background(), st, v); err != nil {
-		t.Fatal(err)
-	}
+	st, v := archived(t, sp)
+	b := st.Bucket()
 	got, err := b.ReadAll(context.Background(), v.Payloads[1].Key)
 	if err != nil {
 		t.Fatal(err)
@@ -164,13 +172,8 @@ func TestSpoolTruncatedGzip(t *testing.T) {
 	if want := "gzip:" + sha(cut); sp.payloads[0].SHA256 != want {
 		t.Errorf("checksum %s, want %s", sp.payloads[0].SHA256, want)
 	}
-	b := memblob.OpenBucket(nil)
-	defer b.Close()
-	st := load.New(b)
-	v := sp.version(salesUnit("2026-11-20"), "", t0, Fetched{}, "api")
-	if err := sp.archive(context.Background(), st, v); err != nil {
-		t.Fatal(err)
-	}
+	st, v := archived(t, sp)
+	b := st.Bucket()
 	got, err := b.ReadAll(context.Background(), v.Payloads[0].Key)
 	if err != nil || !bytes.Equal(got, cut) {
 		t.Errorf("archived %d bytes (%v), want the %d received", len(got), err, len(cut))

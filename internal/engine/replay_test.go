@@ -223,3 +223,50 @@ func TestReplayPlainVersionChoice(t *testing.T) {
 		})
 	}
 }
+
+// A merging family's fetch that brings back the bytes of an earlier version that is not
+// the loaded one (a value that flipped back; a payload that failed before and parses now)
+// is applied now, so it is archived as a version of now: a reparse, which replays in
+// fetch order, then rebuilds what the runs left.
+func TestReplayMergingRefetchOfEarlierBytes(t *testing.T) {
+	apr, may := reviewUnit("2026-04"), reviewUnit("2026-05")
+	for _, c := range []struct {
+		name   string
+		passes []report.Unit // the unit each pass plans (a failed one is re-polled too)
+		bodies [][]string    // what the unit answers in that pass
+		reject string        // the parser rejects it until the last pass
+	}{
+		{name: "a value that flipped back", passes: []report.Unit{apr, apr, apr},
+			bodies: [][]string{{"a=1"}, {"a=2"}, {"a=1"}}},
+		{name: "a payload that failed before", passes: []report.Unit{apr, may, apr},
+			bodies: [][]string{{"a=1"}, {"a=2"}, {"a=1"}}, reject: "a=1"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			src := newMergeSource()
+			src.setReject(c.reject)
+			for i, u := range c.passes {
+				if i == len(c.passes)-1 {
+					src.setReject("")
+				}
+				src.plan(u)
+				src.answer(u, data("page-00001.json", c.bodies[i]...))
+				f.run(src)
+				f.tick(time.Hour)
+			}
+			key := src.parquetKey(apr)
+			if got := strings.Join(f.rows(key), " "); got != "a=1" {
+				t.Fatalf("after the runs: rows %s, want a=1", got)
+			}
+			if e := f.entry(apr); e.Loaded != e.Versions[len(e.Versions)-1].ID {
+				t.Errorf("April: versions %+v, loaded %s; want the re-fetch archived and loaded", e.Versions, e.Loaded)
+			}
+			want := f.snapshot("parquet/")
+			f.deletePrefix("parquet/")
+			f.reparse("", src)
+			if got := strings.Join(f.rows(key), " "); got != "a=1" || len(diff(want, f.snapshot("parquet/"))) > 0 {
+				t.Errorf("reparse: rows %s, want the runs' a=1 byte for byte", got)
+			}
+		})
+	}
+}

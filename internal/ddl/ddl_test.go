@@ -169,7 +169,7 @@ func TestKeyRules(t *testing.T) {
 // column line in the partition clause (Athena, BigQuery) or the column list (Trino, Spark,
 // where partition columns are the last columns).
 func keyTypeIn(g *generator, create, key string) string {
-	m := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(g.ident(key)) + ` (\S+?),?$`).FindAllStringSubmatch(create, -1)
+	m := regexp.MustCompile(`(?m)^  `+regexp.QuoteMeta(g.ident(key))+` (\S+?),?$`).FindAllStringSubmatch(create, -1)
 	if len(m) == 0 {
 		return ""
 	}
@@ -288,7 +288,7 @@ func TestErrors(t *testing.T) {
 		{"not a URL", Spark, []Table{tbl}, Options{Location: "/data"}, "is not a URL"},
 		{"athena needs s3", Athena, []Table{tbl}, Options{Location: "gs://lake"}, "Athena reads only s3://"},
 		{"bigquery needs gs", BigQuery, []Table{tbl}, Options{Location: "s3://lake"}, "through a connection"},
-		{"bad schema", Trino, []Table{tbl}, Options{Location: "s3://lake", Schema: "a.`b"}, `schema "a.`+"`"+`b"`},
+		{"bad schema", Trino, []Table{tbl}, Options{Location: "s3://lake", Schema: "a.`b"}, `schema "a.` + "`" + `b"`},
 		{"key also a column", Trino, []Table{dup}, Options{Location: "s3://lake"}, "partition key vendor is also a file column"},
 		{"unmapped type", BigQuery, []Table{list}, Options{Location: "gs://lake"}, "column xs: arrow type list<item: int64, nullable> has no bigquery mapping"},
 		{"unsafe enum value", Athena, []Table{tbl}, Options{Location: "s3://lake", Values: map[string][]string{"vendor": {"1,2"}}}, `value "1,2" is not a partition value`},

@@ -21,16 +21,19 @@ import (
 
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/internal/ddl"
+	"github.com/ascetl/etl/internal/ddl/iceberg"
 	"github.com/ascetl/etl/schemas"
 )
 
 const ddlHelp = `etl ddl --engine trino|athena|spark|bigquery [--location URL] [--schema NAME] [--since YYYY-MM-DD]
         [--vendors N,N] [--apps ID,ID] [--connection PROJECT.REGION.NAME] [--no-marts] [--out FILE | --split DIR]
+   | etl ddl --engine iceberg [--warehouse DIR] [--schema NAMESPACE]
 
 Writes external-table DDL for every table (and every mart found under parquet/marts/) over
 the bucket's Parquet: typed columns, typed hive partition keys, and for Athena partition
-projection (no MSCK REPAIR). See the README: "Reading the bucket from Trino, Athena, Spark
-and BigQuery".`
+projection (no MSCK REPAIR). --engine iceberg instead writes Apache Iceberg metadata over
+the same files (local buckets; default warehouse <bucket>/iceberg), to be re-run after
+each load. See the README: "Reading the bucket from Trino, Athena, Spark and BigQuery".`
 
 func cmdDDL(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("ddl")
@@ -44,8 +47,12 @@ func cmdDDL(ctx context.Context, e *env, args []string) int {
 	noMarts := fs.Bool("no-marts", false, "do not list parquet/marts/ for marts")
 	out := fs.String("out", "", "write the script to FILE (default standard output)")
 	split := fs.String("split", "", "write one statement per file into DIR (NNN_table.sql), for Athena's one-statement queries")
+	warehouse := fs.String("warehouse", "", "iceberg: the Hadoop-catalog warehouse directory (default <bucket>/iceberg)")
 	if code, ok := parse(fs, args); !ok {
 		return code
+	}
+	if strings.EqualFold(*engine, "iceberg") {
+		return e.ddlIceberg(ctx, *warehouse, *schema, *noMarts)
 	}
 	eng, err := ddl.ParseEngine(*engine)
 	if err != nil || fs.NArg() > 0 || (*out != "" && *split != "") {
@@ -250,4 +257,47 @@ func writeSplit(dir string, stmts []ddl.Statement) error {
 		}
 	}
 	return nil
+}
+
+// ddlIceberg writes Iceberg metadata over a local bucket's Parquet (internal/ddl/iceberg).
+func (e *env) ddlIceberg(ctx context.Context, warehouse, namespace string, noMarts bool) int {
+	c, err := e.loadConfig()
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	root, err := localDir(c.Storage.Bucket)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "etl ddl: iceberg metadata is written for local buckets only (%v)\n", err)
+		return 2
+	}
+	if warehouse == "" {
+		warehouse = filepath.Join(root, "iceberg")
+	}
+	tables, err := ddl.FromSchemas(schemas.All())
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl ddl:", err)
+		return 1
+	}
+	if !noMarts {
+		marts, err := listMarts(ctx, c.Storage.Bucket)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "etl ddl: marts not listed (%v); rerun with --no-marts to silence\n", err)
+		}
+		tables = append(tables, marts...)
+	}
+	res, err := iceberg.Write(ctx, root, warehouse, namespace, tables)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl ddl:", err)
+		return 1
+	}
+	files := 0
+	for _, r := range res {
+		files += r.Files
+		if r.Files > 0 {
+			fmt.Fprintf(e.stdout, "%-55s %5d files  %s\n", r.Table, r.Files, r.Metadata)
+		}
+	}
+	fmt.Fprintf(e.stdout, "iceberg: %d tables (%d data files) in the Hadoop catalog %s, namespace %s\n", len(res), files, warehouse, namespace)
+	return 0
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,5 +152,23 @@ func TestDDLLocation(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("%s: %q, %v; want %q", c.bucket, got, err, c.want)
 		}
+	}
+}
+
+func TestDDLIceberg(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir)
+	writeMart(t, dir, "mart_revenue_daily")
+	code, out, errs := runCLI(t, "ddl", "--config", cfg, "--engine", "iceberg")
+	if code != 0 {
+		t.Fatalf("ddl --engine iceberg: %d %s", code, errs)
+	}
+	meta := filepath.Join(dir, "data", "iceberg", "appstore", "mart_revenue_daily", "metadata", "v2.metadata.json")
+	if _, err := os.Stat(meta); err != nil || !strings.Contains(out, "mart_revenue_daily") ||
+		!strings.Contains(out, "iceberg: "+fmt.Sprint(len(schemas.All())+1)+" tables (1 data files)") {
+		t.Errorf("iceberg: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "iceberg", "appstore", "sales_summary_daily", "metadata", "v1.metadata.json")); err != nil {
+		t.Errorf("empty table not created: %v", err)
 	}
 }

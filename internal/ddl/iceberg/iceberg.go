@@ -146,6 +146,36 @@ func overlaps(a, b string) bool {
 // dataFiles describes every *.parquet below dir (a table's hive tree) as a data file of
 // tbl, with its partition values from its path and its statistics from its footer.
 func dataFiles(dir string, tbl *table.Table, t ddl.Table) ([]iceberg.DataFile, error) {
+	paths, err := listParquet(dir)
+	if err != nil {
+		return nil, err
+	}
+	spec := tbl.Spec()
+	ids := make([]int, spec.NumFields())
+	for i := range ids {
+		ids[i] = spec.Field(i).FieldID
+	}
+	var out []iceberg.DataFile
+	for _, p := range paths {
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return nil, err
+		}
+		vals, err := partitionValues(filepath.ToSlash(rel), t.Partition, ids)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		df, err := dataFile(p, vals, tbl)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, df)
+	}
+	return out, nil
+}
+
+// listParquet lists the *.parquet files below dir, sorted; a missing dir has none.
+func listParquet(dir string) ([]string, error) {
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && p == dir {
@@ -159,54 +189,52 @@ func dataFiles(dir string, tbl *table.Table, t ddl.Table) ([]iceberg.DataFile, e
 		}
 		return nil
 	})
+	sort.Strings(paths)
+	return paths, err
+}
+
+// partitionValues parses rel, a file path below the table directory
+// ("vendor=85012345/report_date=2026-11-20/data.parquet"), into the identity partition
+// values of keys: strings as they are, dates as days since the epoch, keyed by the
+// partition field ids ids (in key order).
+func partitionValues(rel string, keys []ddl.Key, ids []int) (map[int]any, error) {
+	segs := strings.Split(rel, "/")
+	if len(segs) != len(keys)+1 || len(ids) != len(keys) {
+		return nil, fmt.Errorf("%d partition directories, want %d", len(segs)-1, len(keys))
+	}
+	vals := make(map[int]any, len(keys))
+	for i, k := range keys {
+		name, v, ok := strings.Cut(segs[i], "=")
+		if !ok || name != k.Name || v == "" {
+			return nil, fmt.Errorf("directory %q is not %s=…", segs[i], k.Name)
+		}
+		if !arrow.TypeEqual(k.Type, arrow.FixedWidthTypes.Date32) {
+			vals[ids[i]] = v
+			continue
+		}
+		d, err := time.Parse("2006-01-02", v)
+		if err != nil {
+			return nil, fmt.Errorf("directory %q: %w", segs[i], err)
+		}
+		vals[ids[i]] = iceberg.Date(d.Unix() / 86400)
+	}
+	return vals, nil
+}
+
+// dataFile reads p's footer and describes it as a data file of tbl.
+func dataFile(p string, vals map[int]any, tbl *table.Table) (iceberg.DataFile, error) {
+	st, err := os.Stat(p)
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(paths)
-	spec := tbl.Spec()
-	var out []iceberg.DataFile
-	for _, p := range paths {
-		rel, _ := filepath.Rel(dir, p)
-		segs := strings.Split(filepath.ToSlash(rel), "/")
-		if len(segs) != len(t.Partition)+1 {
-			return nil, fmt.Errorf("%s: %d partition directories, want %d", p, len(segs)-1, len(t.Partition))
-		}
-		vals := map[int]any{}
-		for i, k := range t.Partition {
-			name, v, ok := strings.Cut(segs[i], "=")
-			if !ok || name != k.Name {
-				return nil, fmt.Errorf("%s: directory %q is not %s=…", p, segs[i], k.Name)
-			}
-			pf := spec.Field(i)
-			if arrow.TypeEqual(k.Type, arrow.FixedWidthTypes.Date32) {
-				d, err := time.Parse("2006-01-02", v)
-				if err != nil {
-					return nil, fmt.Errorf("%s: %s: %w", p, k.Name, err)
-				}
-				vals[pf.FieldID] = iceberg.Date(d.Unix() / 86400)
-			} else {
-				vals[pf.FieldID] = v
-			}
-		}
-		st, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		r, err := file.OpenParquetFile(p, false)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		md := r.MetaData()
-		r.Close()
-		df, err := table.DataFileFromMetadata(table.DataFileArgs{
-			Schema: tbl.Schema(), Spec: spec, Format: iceberg.ParquetFile, Metadata: md,
-			FilePath: "file://" + filepath.ToSlash(p), FileSize: st.Size(), Content: iceberg.EntryContentData,
-			PartitionValues: vals, Properties: tbl.Properties(), FormatVersion: tbl.Metadata().Version(),
-		})
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, df)
+	r, err := file.OpenParquetFile(p, false)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer r.Close()
+	return table.DataFileFromMetadata(table.DataFileArgs{
+		Schema: tbl.Schema(), Spec: tbl.Spec(), Format: iceberg.ParquetFile, Metadata: r.MetaData(),
+		FilePath: "file://" + filepath.ToSlash(p), FileSize: st.Size(), Content: iceberg.EntryContentData,
+		PartitionValues: vals, Properties: tbl.Properties(), FormatVersion: tbl.Metadata().Version(),
+	})
 }

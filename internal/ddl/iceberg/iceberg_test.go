@@ -216,3 +216,24 @@ func TestWriteRefusesStrayLayout(t *testing.T) {
 		t.Errorf("err %v, want a partition-depth error", err)
 	}
 }
+
+// FuzzPartitionValues: any path either fails or gives one value per key that prints back
+// into the same directories.
+func FuzzPartitionValues(f *testing.F) {
+	keys := []ddl.Key{{Name: "vendor", Type: arrow.BinaryTypes.String}, {Name: "report_date", Type: arrow.FixedWidthTypes.Date32}}
+	for _, s := range []string{"vendor=85012345/report_date=2026-11-20/data.parquet", "vendor=1/data.parquet",
+		"vendor=/report_date=2026-02-30/x", "report_date=2026-11-20/vendor=1/x", "vendor=a=b/report_date=1970-01-01/d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rel string) {
+		vals, err := partitionValues(rel, keys, []int{1000, 1001})
+		if err != nil {
+			return
+		}
+		day := time.Unix(int64(vals[1001].(iceberg.Date))*86400, 0).UTC().Format("2006-01-02")
+		back := "vendor=" + vals[1000].(string) + "/report_date=" + day + "/"
+		if !strings.HasPrefix(rel, back) {
+			t.Fatalf("%q parsed as %v, which prints as %q", rel, vals, back)
+		}
+	})
+}

@@ -196,7 +196,7 @@ func Statements(e Engine, tables []Table, opt Options) ([]Statement, error) {
 // by ';' and separated by a blank line.
 func Script(e Engine, stmts []Statement, opt Options) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "-- %s DDL written by `etl ddl --engine %s` over %s\n", engineTitle(e), e, opt.Location)
+	fmt.Fprintf(&b, "-- %s DDL written by `etl ddl --engine %s` over %s\n", engineTitle(e), e, strings.TrimRight(opt.Location, "/"))
 	for _, line := range scriptNotes(e) {
 		b.WriteString("-- " + line + "\n")
 	}

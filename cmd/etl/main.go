@@ -35,6 +35,7 @@ Commands:
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
   check-config  validate the configuration, key and bucket without making any request
+  ddl           external-table DDL for Trino, Athena, Spark or BigQuery over the bucket's Parquet
   bench         compare our TSV→Parquet conversion with DuckDB's, or measure extraction under
                 the rate limit (--extract); see BENCHMARKS.md
   help          this text; "etl <command> -h" for a command's flags
@@ -65,6 +66,7 @@ func init() {
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
+		"ddl":          {cmdDDL, ddlHelp},
 		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,10 +25,11 @@ import (
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("run")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views after the run")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.runPipeline(ctx, pipeline.Window{}, !*noViews)
+	return e.runPipeline(ctx, pipeline.Window{}, !*noViews, *allowShrink)
 }
 
 func cmdBackfill(ctx context.Context, e *env, args []string) int {
@@ -37,6 +39,7 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 	family := fs.String("family", "", "only this family: "+familyNames()+" (default: every enabled one)")
 	force := fs.Bool("force", false, "re-fetch units already loaded or empty")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -57,7 +60,13 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 		}
 		w.Families = []report.Family{report.Family(*family)}
 	}
-	return e.runPipeline(ctx, w, !*noViews)
+	return e.runPipeline(ctx, w, !*noViews, *allowShrink)
+}
+
+// allowShrinkFlag is --allow-shrink of run, backfill, import and reparse (engine/shrink.go).
+func allowShrinkFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-shrink", false, "apply a version that would replace a loaded partition with far fewer rows "+
+		"(none, or under half of 20 or more; otherwise it is archived, held and the exit code is 3)")
 }
 
 // familyNames lists the families, for flag help and messages.
@@ -69,12 +78,13 @@ func familyNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {
+func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views, allowShrink bool) int {
 	r := runSpec{command: "run", api: true, views: views, families: w.Families, progress: true}
 	if !w.From.IsZero() {
 		r.command, r.from, r.to = "backfill", w.From, w.To
 	}
 	return e.execute(ctx, r, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = allowShrink
 		if w.From.IsZero() {
 			return p.Run(ctx)
 		}
@@ -132,6 +142,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&opt.Region, "region", "", "finance region when the file name does not carry it (US, EU, ZZ, …)")
 	fs.StringVar(&opt.Vendor, "vendor", "", "vendor number (default: the config's)")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -140,6 +151,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	return e.execute(ctx, runSpec{command: "import", views: !*noViews}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -147,10 +159,12 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 func cmdReparse(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("reparse")
 	prefix := fs.String("prefix", "", "only units whose id starts with this")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	return e.execute(ctx, runSpec{command: "reparse", views: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Reparse(ctx, *prefix)
 	})
 }

@@ -55,11 +55,11 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"run":          {cmdRun, "etl run [--config FILE]"},
-		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force]"},
+		"run":          {cmdRun, "etl run [--config FILE] [--allow-shrink]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force] [--allow-shrink]"},
 		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
-		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
-		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
+		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] [--allow-shrink] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
+		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX] [--allow-shrink]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},

@@ -38,6 +38,9 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 	if parsed.Release != nil {
 		defer parsed.Release()
 	}
+	if err := r.guardShrink(entry, parsed); err != nil {
+		return r.applyHeld(entry, v, err)
+	}
 	o := outcome{State: load.Loaded, Unchanged: true}
 	var objects []string
 	for _, out := range parsed.Outputs {
@@ -50,6 +53,10 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 			var se *load.StreamError
 			if errors.As(err, &se) {
 				err = se.Err // a bad row of the report: its own error names the key, line and column
+			}
+			var shrink *ShrinkError
+			if errors.As(err, &shrink) {
+				return r.applyHeld(entry, v, shrink) // a stream that ended short: nothing was written
 			}
 			return r.applyFailed(ctx, entry, v, err)
 		}

@@ -30,6 +30,9 @@ type Runner struct {
 	OnUnit func(UnitDone)
 	// Workers bounds units in flight (default: api.max_concurrency).
 	Workers int
+	// AllowShrink applies versions that would replace a loaded unit's partitions with far
+	// fewer rows (--allow-shrink); without it they are archived and held (shrink.go).
+	AllowShrink bool
 
 	notes notes
 }
@@ -96,6 +99,7 @@ type outcome struct {
 	Bytes     int64
 	Written   int // Parquet objects written
 	Err       error
+	Held      bool // a version archived but not applied: it would shrink a loaded unit (shrink.go)
 	Dur       time.Duration
 	noLog     bool // counted, but its line was logged elsewhere (plan failures)
 }

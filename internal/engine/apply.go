@@ -38,6 +38,9 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 	if parsed.Release != nil {
 		defer parsed.Release()
 	}
+	if err := checkUTF8(parsed); err != nil {
+		return r.applyFailed(ctx, entry, v, err)
+	}
 	if err := r.guardShrink(entry, parsed); err != nil {
 		return r.applyHeld(entry, v, err)
 	}

@@ -152,6 +152,15 @@ func Detect(fileName string, head []byte) (Detected, error) {
 		return Detected{}, fmt.Errorf("detect %s: header matches no known report (best %s recognises %d of %d header cells)",
 			fileName, name, rec, len(header))
 	}
+	switch cands[0].Family {
+	case report.Sales, report.Finance:
+	default:
+		// An Analytics Reports segment (or another family's layout) looks like a report
+		// but is not one a file can be imported as: its unit is an API instance.
+		return Detected{}, fmt.Errorf("detect %s: the header looks like %s (%s), which is not imported from a file "+
+			"(only Sales and Trends and finance reports are; analytics segments come back with `etl import data/raw`)",
+			fileName, cands[0].Name, cands[0].Family)
+	}
 	if cands[0].Family == report.Finance {
 		d := Detected{Table: cands[0], Vendor: ni.vendor, Region: ni.region}
 		if day, ok := rowDate(cands[0], header, rows, "start_date"); ok {
@@ -178,8 +187,9 @@ func Detect(fileName string, head []byte) (Detected, error) {
 		}
 	}
 	if d.Version == "" {
-		c, _ := report.LookupCombo(t.Type, t.SubType, t.Frequency())
-		d.Version = c.Latest()
+		if c, ok := report.LookupCombo(t.Type, t.SubType, t.Frequency()); ok && len(c.Versions) > 0 {
+			d.Version = c.Latest()
+		}
 	}
 	return d, nil
 }

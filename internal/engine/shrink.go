@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -40,13 +42,30 @@ const (
 )
 
 // ShrinkError is the held attempt: the new version has Rows primary rows where Loaded are
-// loaded.
+// loaded, or it lacks columns the loaded version has (Lost; New are the columns it has that
+// the loaded version did not: a rename shows as one lost and one new).
 type ShrinkError struct {
 	Rows, Loaded int64
+	Lost, New    []string
 }
 
 func (e *ShrinkError) Error() string {
+	if len(e.Lost) > 0 {
+		msg := fmt.Sprintf("held: the new version lacks column %s, which the loaded version has", quoteList(e.Lost))
+		if len(e.New) > 0 {
+			msg += fmt.Sprintf(" (it has unknown column %s instead: renamed?)", quoteList(e.New))
+		}
+		return msg + "; pass --allow-shrink to apply it"
+	}
 	return fmt.Sprintf("held: the new version has %d rows where %d are loaded; pass --allow-shrink to apply it", e.Rows, e.Loaded)
+}
+
+func quoteList(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
 }
 
 // Shrinks reports whether replacing loaded rows with rows is held (see ShrinkMinRows).
@@ -64,24 +83,29 @@ func Shrinks(loaded, rows int64) bool {
 // loaded. Outputs held in memory are counted at once; a streamed output (a sales report,
 // whose row count is known only at its end) is wrapped so that its write is aborted before
 // it commits when the stream ends short: memory stays flat and nothing is written.
-func (r *Runner) guardShrink(entry *load.Entry, parsed *Parsed) error {
-	if r.AllowShrink || entry.State != load.Loaded || entry.Rows <= 0 {
+//
+// Columns count too: a version whose header lacks a column the loaded version has (a
+// column renamed, Units → Unitz, or dropped) would replace the column's values with nulls,
+// so it is held the same way, whatever its rows. A first load of such a file loads, with
+// the drift reported (the column is null).
+func (r *Runner) guardShrink(entry *load.Entry, parsed *Parsed, drift *driftNotes) error {
+	if r.AllowShrink || entry.State != load.Loaded {
+		return nil
+	}
+	if !replacesPrimary(parsed) {
+		return nil
+	}
+	if lost, added := drift.since(entry.Drift); len(lost) > 0 {
+		return &ShrinkError{Lost: lost, New: added}
+	}
+	if entry.Rows <= 0 {
 		return nil
 	}
 	var rows int64
-	primary := false
 	for _, out := range parsed.Outputs {
-		if !out.Primary {
-			continue
+		if out.Primary {
+			rows += recordRows(out.Records)
 		}
-		if out.Table.Mode != schemas.Replace {
-			return nil // a merging unit removes nothing it does not speak for
-		}
-		primary = true
-		rows += recordRows(out.Records)
-	}
-	if !primary {
-		return nil
 	}
 	for i := range parsed.Outputs {
 		out := &parsed.Outputs[i]
@@ -94,6 +118,22 @@ func (r *Runner) guardShrink(entry *load.Entry, parsed *Parsed) error {
 		return &ShrinkError{Rows: rows, Loaded: entry.Rows}
 	}
 	return nil
+}
+
+// replacesPrimary reports whether the version's primary outputs replace partitions (a
+// merging unit removes nothing it does not speak for).
+func replacesPrimary(parsed *Parsed) bool {
+	primary := false
+	for _, out := range parsed.Outputs {
+		if !out.Primary {
+			continue
+		}
+		if out.Table.Mode != schemas.Replace {
+			return false
+		}
+		primary = true
+	}
+	return primary
 }
 
 func recordRows(recs []arrow.RecordBatch) int64 {

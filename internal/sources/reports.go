@@ -247,7 +247,10 @@ func (s *Sales) Detect(name string, head []byte, hints engine.ImportHints) (engi
 // detectReport asks transform.Detect what a file is; ok only for the family's files.
 func detectReport(f report.Family, vendor, name string, head []byte, hints engine.ImportHints) (engine.Planned, bool, error) {
 	det, err := transform.Detect(name, head)
-	if err != nil || det.Table.Family != f {
+	if err != nil {
+		return engine.Planned{}, false, err // not ours, but says why no family took it
+	}
+	if det.Table.Family != f {
 		return engine.Planned{}, false, nil
 	}
 	u := report.Unit{Family: f, Type: det.Table.Type, SubType: det.Table.SubType,

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	etl "github.com/ascetl/etl"
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/report"
 )
@@ -165,8 +166,17 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes strictly, applies defaults and validates. name is used in messages.
+//
+// Defaults: the file is decoded over config.yaml as shipped (etl.DefaultConfig), the way
+// Prometheus decodes over its DefaultConfig, so a key left out has the value the shipped
+// file gives it (families on, Apple's report list, lookbacks, the lock), and a partial file
+// with a few keys runs. Lists given replace the shipped ones; maps (freshness) add to them.
+// The one default that is never taken for the real API is the simulator's vendor number.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{file: name}
+	if err := yaml.Unmarshal(etl.DefaultConfig, c); err != nil {
+		return nil, fmt.Errorf("the shipped config.yaml: %w", err) // a build defect, caught by its test
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
@@ -248,9 +258,12 @@ var (
 func (c *Config) validate() error {
 	var probs []string
 	add := func(path, format string, args ...any) {
-		probs = append(probs, fmt.Sprintf("line %d: %s: %s", c.line(path), path, fmt.Sprintf(format, args...)))
+		probs = append(probs, fmt.Sprintf("%s: %s", c.where(path), fmt.Sprintf(format, args...)))
 	}
-	if !report.ValidVendor(c.VendorNumber) {
+	if _, set := c.find("vendor_number"); !set && !c.UsesSimulator() {
+		add("vendor_number", "the real API needs your vendor number (Payments and Financial Reports shows it), "+
+			"e.g. vendor_number: \"85012345\" at the top level")
+	} else if !report.ValidVendor(c.VendorNumber) {
 		add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
 	}
 	if !c.UsesSimulator() {
@@ -417,11 +430,33 @@ func validateApps(add func(string, string, ...any), path string, apps []string) 
 	}
 }
 
-// line finds the line of a dotted path like "sales.reports[2].version" in the YAML,
-// falling back to the nearest existing parent (0 if none).
+// where names a dotted path like "sales.reports[2].version" for a message: "line 12:
+// sales.reports[2].version" when the file sets it; for a key the file leaves out (its
+// value is the default), the line of its nearest section in the file and "(not set)", or
+// only "(not set)" when the file has none of it.
+func (c *Config) where(path string) string {
+	line, exact := c.find(path)
+	switch {
+	case exact:
+		return fmt.Sprintf("line %d: %s", line, path)
+	case line > 0:
+		return fmt.Sprintf("line %d: %s (not set)", line, path)
+	}
+	return path + " (not set)"
+}
+
+// line finds the line of a dotted path in the YAML, falling back to the nearest existing
+// parent (0 if none).
 func (c *Config) line(path string) int {
+	l, _ := c.find(path)
+	return l
+}
+
+// find returns the line of a dotted path in the file; exact is false when only a parent
+// (whose line is returned, 0 if none) is in the file.
+func (c *Config) find(path string) (line int, exact bool) {
 	if c.root == nil || len(c.root.Content) == 0 {
-		return 0
+		return 0, false
 	}
 	n := c.root.Content[0]
 	best := 0
@@ -431,20 +466,34 @@ func (c *Config) line(path string) int {
 			name = part[:i]
 			fmt.Sscanf(part[i:], "[%d]", &idx)
 		}
-		next := mapValue(n, name)
+		next := mapKey(n, name)
 		if next == nil {
-			return best
+			return best, false
 		}
-		best, n = next.Line, next
+		best, n = next.Line, mapValue(n, name)
 		if idx >= 0 {
 			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
-				return best
+				return best, false
 			}
 			n = n.Content[idx]
 			best = n.Line
 		}
 	}
-	return best
+	return best, true
+}
+
+// mapKey returns the key node of key in mapping n (its line is the key's line, where a
+// value on the following lines would put it after).
+func mapKey(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i]
+		}
+	}
+	return nil
 }
 
 func mapValue(n *yaml.Node, key string) *yaml.Node {

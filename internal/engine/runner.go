@@ -179,6 +179,9 @@ func (r *Runner) add(sum *Summary, o outcome) {
 	if o.Err != nil && errors.Is(o.Err, context.Canceled) && o.Unit.Family != "" && !o.noLog {
 		return
 	}
+	if o.Err == nil && o.State == load.Failed {
+		o.Err = errors.New("failed, with no error given (a bug: etl status shows the ledger's)") // never a silent failure
+	}
 	sum.add(o)
 	if o.noLog {
 		return

@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -340,6 +345,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 
 func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("check-config")
+	online := fs.Bool("online", false, "also make one cheap authenticated request (GET /v1/apps?limit=1), so a wrong key is caught before a run")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -362,6 +368,44 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	b.Close()
 	fmt.Fprintf(e.stdout, "%s: ok (%s, vendor %s, %d sales report(s), finance %v)\n",
 		c.File(), apiName(c), c.VendorNumber, len(c.Sales.Reports), c.Finance.Enabled)
+	if *online {
+		return e.checkOnline(ctx, c)
+	}
+	return 0
+}
+
+// checkOnline makes one authenticated request: a key that parses but that Apple does not
+// accept (another team's, revoked, a wrong key id or issuer) fails here, not on every unit
+// of a run. Exit 2 when Apple refuses the credentials, 1 when the API cannot be reached.
+func (e *env) checkOnline(ctx context.Context, c *config.Config) int {
+	client, stop, err := apiClient(c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	defer stop()
+	body, err := client.GetJSON(ctx, "/v1/apps", url.Values{"limit": {"1"}})
+	var ae *extract.APIError
+	switch {
+	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		fmt.Fprintf(e.stderr, "etl: %s: the API refused the credentials (%v): check api.issuer_id, api.key_id and the .p8 key "+
+			"(a key of another team, or a revoked one, looks valid until Apple answers)\n", apiName(c), err)
+		return 2
+	case err != nil:
+		fmt.Fprintf(e.stderr, "etl: %s: the API could not be asked: %v\n", apiName(c), err)
+		return 1
+	}
+	var doc struct {
+		Meta struct {
+			Paging struct{ Total int } `json:"paging"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	key := "key " + c.API.KeyID
+	if c.UsesSimulator() {
+		key = "the simulator's key"
+	}
+	fmt.Fprintf(e.stdout, "online: ok (GET /v1/apps answered with %s; %d app(s) visible)\n", key, doc.Meta.Paging.Total)
 	return 0
 }
 

@@ -34,7 +34,8 @@ Commands:
   views         (re)create the DuckDB views over the Parquet tables and curated queries
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
-  check-config  validate the configuration, key and bucket without making any request
+  check-config  validate the configuration, key and bucket without making any request;
+                --online: and make one authenticated request, so a wrong key is caught
   bench         compare our TSV→Parquet conversion with DuckDB's, or measure extraction under
                 the rate limit (--extract); see BENCHMARKS.md
   help          this text; "etl <command> -h" for a command's flags
@@ -63,7 +64,7 @@ func init() {
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
-		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+		"check-config": {cmdCheckConfig, "etl check-config [--config FILE] [--online]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
 		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}

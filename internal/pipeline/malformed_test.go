@@ -132,7 +132,7 @@ type malformedCase struct {
 	want string
 	msgs []string // substrings of the failure (error, held)
 	// check, for loads, looks at the loaded Parquet.
-	check func(t *testing.T, h *harness, st *load.Store, g goodFile)
+	check func(t *testing.T, h *harness, st *load.Store, g goodFile, sum *Summary)
 }
 
 func same(g goodFile) (string, string) { return g.name, g.text }
@@ -212,9 +212,16 @@ func malformedCases() []malformedCase {
 					return cs
 				})
 			},
-			check: func(t *testing.T, h *harness, st *load.Store, g goodFile) {
+			check: func(t *testing.T, h *harness, st *load.Store, g goodFile, sum *Summary) {
 				if titles := column(t, h, st, g.unit, "title"); !titles["Café Übung"] {
 					t.Errorf("the Latin-1 title was not transcoded: %d titles", len(titles))
+				}
+				var notes []string
+				for _, n := range sum.Notes {
+					notes = append(notes, n.String())
+				}
+				if !strings.Contains(strings.Join(notes, "\n"), "line 4: not valid UTF-8, read as Windows-1252/Latin-1 (1 lines transcoded)") {
+					t.Errorf("the transcoding is not reported: %q", notes)
 				}
 			}},
 		{name: "row with too few fields", base: "sales", want: "error", msgs: []string{":4: wrong number of fields: row has 27 fields, header has 28"},
@@ -408,7 +415,7 @@ func TestMalformedInputs(t *testing.T) {
 					t.Errorf("ledger: %s loaded %s (before %s) rows %d (want %d) error %q", entry.State, entry.Loaded, entry0.Loaded, entry.Rows, g.rows, entry.Error)
 				}
 				if tc.check != nil {
-					tc.check(t, h, st, g)
+					tc.check(t, h, st, g, sum)
 				}
 			}
 		})

@@ -203,7 +203,13 @@ func (s *Sales) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parse
 	return &engine.Parsed{
 		Outputs:    []engine.Output{{Table: t, Partition: part, Input: load.Input{Stream: pf}, Primary: true}},
 		HeaderHash: rdr.HeaderHash(),
-		Release:    func() { pf.Stop(); release() },
+		Release: func() {
+			pf.Stop()
+			for _, c := range rdr.Checks() { // complete once the stream was read: lines transcoded from Windows-1252
+				in.Note(engine.Note{Kind: "check", Table: t.Name, Subject: checkSubject(c), Detail: c})
+			}
+			release()
+		},
 	}, nil
 }
 

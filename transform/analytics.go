@@ -197,7 +197,7 @@ func (p *AnalyticsParser) AddSegment(key string, r io.Reader) error {
 		}
 		fs = fs[:0]
 		for _, f := range rec {
-			fs = append(fs, []byte(f))
+			fs = append(fs, toUTF8([]byte(f))) // as the tab path's lines (readLine): not UTF-8 is read as Windows-1252
 		}
 		if err := p.row(key, line, cells, fs); err != nil {
 			return err

@@ -88,12 +88,27 @@ func Detect(fileName string, head []byte) (Detected, error) {
 	rows := dataRows(lines[hi+1:], len(header))
 	cands, best, rec := bestTables(header)
 	if len(cands) == 0 || best < minCoverage {
+		// A table no file is imported as (an Analytics Reports segment): say so.
+		if other, ob, _ := bestTablesOf(header, func(t *schemas.Table) bool { return t.Family == report.Analytics }); len(other) > 0 && ob >= minCoverage {
+			cands, best = other, ob
+		}
+	}
+	if len(cands) == 0 || best < minCoverage {
 		name := "none"
 		if len(cands) > 0 {
 			name = cands[0].Name
 		}
 		return Detected{}, fmt.Errorf("detect %s: header matches no known report (best %s recognises %d of %d header cells)",
 			fileName, name, rec, len(header))
+	}
+	switch cands[0].Family {
+	case report.Sales, report.Finance:
+	default:
+		// An Analytics Reports segment (or another family's layout) looks like a report
+		// but is not one a file can be imported as: its unit is an API instance.
+		return Detected{}, fmt.Errorf("detect %s: the header looks like %s (%s), which is not imported from a file "+
+			"(only Sales and Trends and finance reports are; analytics segments come back with `etl import data/raw`)",
+			fileName, cands[0].Name, cands[0].Family)
 	}
 	if cands[0].Family == report.Finance {
 		d := Detected{Table: cands[0], Vendor: ni.vendor, Region: ni.region}
@@ -110,8 +125,7 @@ func Detect(fileName string, head []byte) (Detected, error) {
 	}
 	if m, ok := t.MatchLayout(header, ni.version); ok {
 		d.Layout, d.Version = m.Layout.Name, m.Layout.APIVersion
-	} else {
-		c, _ := report.LookupCombo(t.Type, t.SubType, t.Frequency())
+	} else if c, ok := report.LookupCombo(t.Type, t.SubType, t.Frequency()); ok && len(c.Versions) > 0 {
 		d.Version = c.Latest()
 	}
 	return d, nil
@@ -211,10 +225,18 @@ func dataRows(lines [][]byte, n int) [][]string {
 // bestTables scores every table by the share of header cells it recognises, then by the
 // share of its required columns present; it returns the tables tied for best.
 func bestTables(header []string) (cands []*schemas.Table, best float64, recognised int) {
+	return bestTablesOf(header, func(t *schemas.Table) bool {
+		// analytics, reviews, metrics, catalog, derived finance tables: no TSV file of their own
+		return (t.Family == report.Sales || t.Family == report.Finance) && t.Layout != schemas.Derived && t.Layout != schemas.PaymentsCSV
+	})
+}
+
+// bestTablesOf is bestTables over the tables keep accepts.
+func bestTablesOf(header []string, keep func(*schemas.Table) bool) (cands []*schemas.Table, best float64, recognised int) {
 	bestTbl := -1.0
 	for _, t := range schemas.All() {
-		if (t.Family != report.Sales && t.Family != report.Finance) || t.Layout == schemas.Derived || t.Layout == schemas.PaymentsCSV {
-			continue // analytics, reviews, metrics, catalog, derived finance tables: no TSV file of their own
+		if !keep(t) {
+			continue
 		}
 		used := map[int]bool{}
 		req := 0

@@ -418,9 +418,17 @@ func (r *Reader) row(line []byte) error {
 	r.fields = fs
 	nh := len(r.cells)
 	if len(fs) != nh {
-		if len(fs) < nh || !allBlank(fs[nh:]) {
-			return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf(
-				"%w: row has %d fields, header has %d", ErrRowShape, len(fs), nh)}
+		// Extra empty trailing fields are tolerated (some files pad rows with tabs), unless
+		// a field opens a quote it does not close: then a tab inside a quoted value split
+		// it, and the fields after it are shifted (a Title holding a tab would otherwise
+		// put "1F" into Units).
+		q := openQuote(fs)
+		if len(fs) < nh || !allBlank(fs[nh:]) || q >= 0 {
+			err := fmt.Errorf("%w: row has %d fields, header has %d", ErrRowShape, len(fs), nh)
+			if q >= 0 && len(fs) > nh {
+				err = fmt.Errorf("%w (field %d, %q, opens a quote: a tab inside a quoted value?)", err, q+1, fs[q][:min(len(fs[q]), 40)])
+			}
+			return &ParseError{Key: r.opt.Key, Line: r.line, Err: err}
 		}
 	}
 	if r.pending == 0 {

@@ -2,7 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,10 +30,11 @@ import (
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("run")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views after the run")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.runPipeline(ctx, pipeline.Window{}, !*noViews)
+	return e.runPipeline(ctx, pipeline.Window{}, !*noViews, *allowShrink)
 }
 
 func cmdBackfill(ctx context.Context, e *env, args []string) int {
@@ -37,6 +44,7 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 	family := fs.String("family", "", "only this family: "+familyNames()+" (default: every enabled one)")
 	force := fs.Bool("force", false, "re-fetch units already loaded or empty")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -57,7 +65,13 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 		}
 		w.Families = []report.Family{report.Family(*family)}
 	}
-	return e.runPipeline(ctx, w, !*noViews)
+	return e.runPipeline(ctx, w, !*noViews, *allowShrink)
+}
+
+// allowShrinkFlag is --allow-shrink of run, backfill, import and reparse (engine/shrink.go).
+func allowShrinkFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-shrink", false, "apply a version that would replace a loaded partition with far fewer rows "+
+		"(none, or under half of 20 or more; otherwise it is archived, held and the exit code is 3)")
 }
 
 // familyNames lists the families, for flag help and messages.
@@ -69,12 +83,13 @@ func familyNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {
+func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views, allowShrink bool) int {
 	r := runSpec{command: "run", api: true, views: views, families: w.Families, progress: true}
 	if !w.From.IsZero() {
 		r.command, r.from, r.to = "backfill", w.From, w.To
 	}
 	return e.execute(ctx, r, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = allowShrink
 		if w.From.IsZero() {
 			return p.Run(ctx)
 		}
@@ -132,6 +147,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&opt.Region, "region", "", "finance region when the file name does not carry it (US, EU, ZZ, …)")
 	fs.StringVar(&opt.Vendor, "vendor", "", "vendor number (default: the config's)")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -140,6 +156,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	return e.execute(ctx, runSpec{command: "import", views: !*noViews}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -147,10 +164,12 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 func cmdReparse(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("reparse")
 	prefix := fs.String("prefix", "", "only units whose id starts with this")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	return e.execute(ctx, runSpec{command: "reparse", views: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Reparse(ctx, *prefix)
 	})
 }
@@ -335,6 +354,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 
 func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("check-config")
+	online := fs.Bool("online", false, "also make one cheap authenticated request (GET /v1/apps?limit=1), so a wrong key is caught before a run")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -357,6 +377,44 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	b.Close()
 	fmt.Fprintf(e.stdout, "%s: ok (%s, vendor %s, %d sales report(s), finance %v)\n",
 		c.File(), apiName(c), c.VendorNumber, len(c.Sales.Reports), c.Finance.Enabled)
+	if *online {
+		return e.checkOnline(ctx, c)
+	}
+	return 0
+}
+
+// checkOnline makes one authenticated request: a key that parses but that Apple does not
+// accept (another team's, revoked, a wrong key id or issuer) fails here, not on every unit
+// of a run. Exit 2 when Apple refuses the credentials, 1 when the API cannot be reached.
+func (e *env) checkOnline(ctx context.Context, c *config.Config) int {
+	client, stop, err := apiClient(c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	defer stop()
+	body, err := client.GetJSON(ctx, "/v1/apps", url.Values{"limit": {"1"}})
+	var ae *extract.APIError
+	switch {
+	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		fmt.Fprintf(e.stderr, "etl: %s: the API refused the credentials (%v): check api.issuer_id, api.key_id and the .p8 key "+
+			"(a key of another team, or a revoked one, looks valid until Apple answers)\n", apiName(c), err)
+		return 2
+	case err != nil:
+		fmt.Fprintf(e.stderr, "etl: %s: the API could not be asked: %v\n", apiName(c), err)
+		return 1
+	}
+	var doc struct {
+		Meta struct {
+			Paging struct{ Total int } `json:"paging"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	key := "key " + c.API.KeyID
+	if c.UsesSimulator() {
+		key = "the simulator's key"
+	}
+	fmt.Fprintf(e.stdout, "online: ok (GET /v1/apps answered with %s; %d app(s) visible)\n", key, doc.Meta.Paging.Total)
 	return 0
 }
 

@@ -181,8 +181,8 @@ func (r *Runner) replayOne(ctx context.Context, u replayUnit) outcome {
 			}
 			break
 		}
-		if ctx.Err() != nil {
-			break
+		if ctx.Err() != nil || o.Held {
+			break // a held version keeps the loaded data: an older version must not replace it
 		}
 	}
 	o.Unit, o.Dur = e.Unit, time.Since(t0)

@@ -219,7 +219,13 @@ func (s *Sales) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parse
 		Outputs:    []engine.Output{{Table: t, Partition: part, Input: load.Input{Stream: pf}, Primary: true}},
 		HeaderHash: rdr.HeaderHash(),
 		Layout:     rdr.Layout(),
-		Release:    func() { pf.Stop(); release() },
+		Release: func() {
+			pf.Stop()
+			for _, c := range rdr.Checks() { // complete once the stream was read: lines transcoded from Windows-1252
+				in.Note(engine.Note{Kind: "check", Table: t.Name, Subject: checkSubject(c), Detail: c})
+			}
+			release()
+		},
 	}, nil
 }
 
@@ -270,7 +276,10 @@ func (s *Sales) Detect(name string, head []byte, hints engine.ImportHints) (engi
 // detectReport asks transform.Detect what a file is; ok only for the family's files.
 func detectReport(f report.Family, vendor, name string, head []byte, hints engine.ImportHints) (engine.Planned, bool, error) {
 	det, err := transform.Detect(name, head)
-	if err != nil || det.Table.Family != f {
+	if err != nil {
+		return engine.Planned{}, false, err // not ours, but says why no family took it
+	}
+	if det.Table.Family != f {
 		return engine.Planned{}, false, nil
 	}
 	u := report.Unit{Family: f, Type: det.Table.Type, SubType: det.Table.SubType,

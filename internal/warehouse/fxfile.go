@@ -42,11 +42,11 @@ var currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
 
 // rateLine is one rate as read, before triangulation.
 type rateLine struct {
-	line          int
-	from, to      time.Time // the day, or the month's first and last day
-	month         bool
+	line           int
+	from, to       time.Time // the day, or the month's first and last day
+	month          bool
 	currency, base string
-	rate          float64 // value of one unit of currency in base
+	rate           float64 // value of one unit of currency in base
 }
 
 // ParseRates reads a rates file named name and returns its rates into the reporting

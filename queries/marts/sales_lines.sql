@@ -1,4 +1,8 @@
 -- Every line of sales_summary_daily with its app, product type, unit type and proceeds in the reporting currency: the base of the revenue, units and refund marts (a view only, not written as Parquet).
+-- Columns: report_date, vendor, app_apple_id, app_sku, app_name, product_apple_id, product_sku,
+-- product_name, product_type_identifier, product_type, unit_type, country_code, device, currency,
+-- units, customer_price, proceeds, reporting_currency, fx_rate, fx_source, fx_date,
+-- proceeds_reporting, missing_rate.
 -- app_apple_id / app_name: the app the line belongs to (its parent app for in-app purchases and
 -- subscriptions: parent_identifier is the parent's SKU), named from dim_apps (current name), else
 -- from the app's own sales title. unit_type from Apple's Product Type Identifier (REFERENCE.md

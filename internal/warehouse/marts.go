@@ -66,7 +66,7 @@ type Headline struct {
 	// Proceeds in the reporting currency (mart_revenue_daily), over the lines with a rate;
 	// MissingRate lines had proceeds and no rate (Unconverted of them, in Currencies).
 	ReportingCurrency string
-	Proceeds          string // exact decimal
+	Proceeds          string // exact decimal, to the cent
 	MissingRate       int64
 	Currencies        []string
 	NewReviews        int64 // customer reviews created in the window (UTC days)
@@ -88,7 +88,7 @@ FROM mart_units_daily WHERE date` + between
 		return h, fmt.Errorf("headline units: %w", err)
 	}
 	q = `SELECT (SELECT reporting_currency FROM etl_settings),
-    CAST(coalesce(sum(proceeds_reporting), 0) AS VARCHAR), coalesce(sum(missing_rate), 0),
+    CAST(CAST(coalesce(sum(proceeds_reporting), 0) AS DECIMAL(38, 2)) AS VARCHAR), coalesce(sum(missing_rate), 0),
     coalesce(string_agg(DISTINCT currency, ',' ORDER BY currency) FILTER (WHERE missing_rate > 0), '')
 FROM mart_revenue_daily WHERE date` + between
 	var curs string

@@ -275,3 +275,42 @@ func TestParquetCompression(t *testing.T) {
 		})
 	}
 }
+
+// TestMartsOnAnEmptyRoot: before any data, every view binds, every mart is written (empty)
+// and the totals are zero.
+func TestMartsOnAnEmptyRoot(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	b, err := blobs.Open(ctx, "file://"+filepath.ToSlash(root)+"?metadata=skip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	spec, err := LocalSpec(root, "EUR", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ws []Written
+	var h Headline
+	err = Replace(ctx, filepath.Join(root, "asc.duckdb"), root, spec, func(ctx context.Context, db *DB) error {
+		if ws, err = db.WriteMarts(ctx, b, ""); err != nil {
+			return err
+		}
+		h, err = db.HeadlineTotals(ctx, time.Now().AddDate(0, 0, -7), time.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != len(MartFiles()) {
+		t.Errorf("%d marts written, want %d", len(ws), len(MartFiles()))
+	}
+	for _, w := range ws {
+		if want := int64(0); w.Key != "parquet/marts/fiscal_calendar/data.parquet" && w.Rows != want || !w.Changed {
+			t.Errorf("%s: %d rows, changed %v", w.Key, w.Rows, w.Changed)
+		}
+	}
+	if h.Units() != 0 || h.Proceeds != "0.00" || h.ReportingCurrency != "EUR" || h.NewReviews != 0 {
+		t.Errorf("headline %+v", h)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -102,7 +101,6 @@ func IsLocked(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
-var errNoRoot = errors.New("no data root")
 
 // Close closes the database; the file, if any, stays.
 func (db *DB) Close() error {

@@ -101,7 +101,6 @@ func IsLocked(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
-
 // Close closes the database; the file, if any, stays.
 func (db *DB) Close() error {
 	if err := db.sql.Close(); err != nil {

@@ -64,7 +64,7 @@ type Headline struct {
 	Downloads, InAppPurchases, Subscriptions int64
 	Updates, Redownloads                     int64 // left out of Units, shown beside it
 	// Proceeds in the reporting currency (mart_revenue_daily), over the lines with a rate;
-	// MissingRate lines had proceeds and no rate (Unconverted of them, in Currencies).
+	// MissingRate sales lines, in Currencies, had proceeds and no rate and are left out.
 	ReportingCurrency string
 	Proceeds          string // exact decimal, to the cent
 	MissingRate       int64

@@ -59,6 +59,24 @@ type ParquetOptions struct {
 	RowGroupRows int64
 	// Alloc is used for all Arrow/Parquet buffers (default memory.DefaultAllocator).
 	Alloc memory.Allocator
+	// Compression is the codec (config parquet.compression): "zstd" (the default, also
+	// for ""), "snappy", "gzip" or "none". WriteParquet fails on any other value.
+	Compression string
+}
+
+// Codec maps a parquet.compression name to the Parquet codec; "" is zstd.
+func Codec(name string) (compress.Compression, error) {
+	switch name {
+	case "", "zstd":
+		return compress.Codecs.Zstd, nil
+	case "snappy":
+		return compress.Codecs.Snappy, nil
+	case "gzip":
+		return compress.Codecs.Gzip, nil
+	case "none", "uncompressed":
+		return compress.Codecs.Uncompressed, nil
+	}
+	return compress.Codecs.Uncompressed, fmt.Errorf("unknown Parquet compression %q (zstd, snappy, gzip or none)", name)
 }
 
 // WriteInfo describes a committed Parquet object.
@@ -68,7 +86,7 @@ type WriteInfo struct {
 	Bytes int64
 }
 
-// WriteParquet streams rr into a Parquet object at key (zstd, dictionary, statistics,
+// WriteParquet streams rr into a Parquet object at key (zstd unless opt says otherwise, dictionary, statistics,
 // explicit row-group length, Arrow schema stored, decimals up to 18 digits stored as
 // integers) and replaces any previous object atomically. Batches are written as they
 // arrive; nothing is collected. If a batch fails to write, rr.Err() is non-nil at the end,
@@ -87,9 +105,13 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	if rgRows <= 0 {
 		rgRows = DefaultRowGroupRows
 	}
+	codec, err := Codec(opt.Compression)
+	if err != nil {
+		return WriteInfo{}, fmt.Errorf("write %s: %w", key, err)
+	}
 	props := parquet.NewWriterProperties(
 		parquet.WithAllocator(mem),
-		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompression(codec),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(rgRows),

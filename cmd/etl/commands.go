@@ -216,12 +216,14 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 		}
 	}
 	x.Work = func(ctx context.Context) (*pipeline.Summary, error) { return work(ctx, p) }
+	var views *viewsJob
 	if r.views {
-		x.After = func(ctx context.Context, _ *pipeline.Summary) error {
+		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
 			if e.status != nil {
 				e.status.finish() // the progress line goes before the views print
 			}
-			return refreshViews(ctx, c, e.stdout)
+			views = &viewsJob{cfg: c, store: store, sum: sum, from: r.from, to: r.to, out: e.stdout, now: time.Now()}
+			return views.run(ctx)
 		}
 	}
 	res := x.Do(ctx)
@@ -230,6 +232,9 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 	}
 	if res.Summary != nil {
 		res.Summary.Print(e.stdout)
+		if views != nil {
+			printHeadline(e.stdout, views.headline)
+		}
 		if client != nil {
 			st := client.Stats()
 			fmt.Fprintf(e.stdout, "requests %d, retries %d, throttled (429) %d\n", st.Requests, st.Retries, st.Throttled)
@@ -299,12 +304,12 @@ func cmdViews(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	c, err := e.loadConfig()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
+	c, _, store, code := e.setup(ctx)
+	if code != 0 {
+		return code
 	}
-	if err := refreshViews(ctx, c, e.stdout); err != nil {
+	defer store.Bucket().Close()
+	if err := refreshViews(ctx, c, store, e.stdout); err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
 		return 1
 	}

@@ -31,7 +31,7 @@ Commands:
   import        load Apple report files downloaded by hand, or a raw archive tree:
                 etl import FILE... | etl import data/raw
   reparse       rebuild Parquet from the raw archive without asking Apple again
-  views         (re)create the DuckDB views over the Parquet tables and curated queries
+  views         rebuild the DuckDB views (tables, marts, curated queries) and the marts' Parquet
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
   check-config  validate the configuration, key and bucket without making any request;

@@ -42,6 +42,10 @@ type Config struct {
 	Freshness    Freshness  `yaml:"freshness"`
 	Simulator    Simulator  `yaml:"simulator"`
 	Log          Log        `yaml:"log"`
+	// ReportingCurrency is the one currency the money marts convert into (reporting.go).
+	ReportingCurrency string  `yaml:"reporting_currency"`
+	FX                FX      `yaml:"fx"`
+	Parquet           Parquet `yaml:"parquet"`
 
 	file string     // where it was read from, for messages
 	root *yaml.Node // for line numbers
@@ -229,6 +233,7 @@ func (c *Config) applyDefaults() {
 	c.defaultsAnalytics()
 	c.defaultsCatalog()
 	c.defaultsOps()
+	c.defaultsReporting()
 	for i := range c.Sales.Reports {
 		r := &c.Sales.Reports[i]
 		r.Type, r.SubType, r.Frequency = strings.ToUpper(r.Type), strings.ToUpper(r.SubType), strings.ToUpper(r.Frequency)
@@ -299,6 +304,7 @@ func (c *Config) validate() error {
 	c.validateAnalytics(add)
 	c.validateCatalog(add)
 	c.validateOps(add)
+	c.validateReporting(add)
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}

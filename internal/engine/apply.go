@@ -52,7 +52,7 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 		if stage != nil && out.Table.Mode != schemas.Replace {
 			st = stage
 		}
-		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, load.ParquetOptions{Alloc: r.alloc()})
+		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, r.parquetOptions())
 		if err != nil {
 			var se *load.StreamError
 			if errors.As(err, &se) {
@@ -160,4 +160,14 @@ func inputRows(in load.Input, res load.Result) int64 {
 		n += r.NumRows()
 	}
 	return n
+}
+
+// parquetOptions are the options of every Parquet object the runner writes: its allocator
+// and the configured codec (parquet.compression).
+func (r *Runner) parquetOptions() load.ParquetOptions {
+	opt := load.ParquetOptions{Alloc: r.alloc()}
+	if r.Cfg != nil {
+		opt.Compression = r.Cfg.Parquet.Compression
+	}
+	return opt
 }

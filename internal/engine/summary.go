@@ -36,7 +36,10 @@ type Summary struct {
 	// as they go count them as they finish).
 	Families      map[report.Family]*TableSummary
 	FamilyPlanned map[report.Family]int
-	observe       func(UnitDone) // Pipeline.OnUnit
+	// DataThrough says how far each dataset is loaded (DataThrough of the ledger after the
+	// run; set by the caller, nil: not printed). Print shows the tables of the run.
+	DataThrough []DatasetThrough `json:",omitempty"`
+	observe     func(UnitDone)   // Pipeline.OnUnit
 }
 
 // TableSummary counts outcomes for one table.
@@ -166,6 +169,7 @@ func (s *Summary) Print(w io.Writer) {
 	tw.Flush()
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
 	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published)
+	s.printThrough(w)
 	if len(s.Notes) > 0 {
 		lines := make([]string, len(s.Notes))
 		for i, n := range s.Notes {

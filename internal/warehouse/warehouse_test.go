@@ -371,7 +371,7 @@ func TestOpenMemory(t *testing.T) {
 
 func TestViewSQL(t *testing.T) {
 	remote := View{Name: "sales_summary_daily", Dir: "s3://bucket/parquet/sales_summary_daily/", Partition: salesPart}
-	got, err := viewSQL(remote)
+	got, err := viewSQL(remote, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +381,7 @@ func TestViewSQL(t *testing.T) {
 	}
 
 	empty := View{Name: `we"ird`, Dir: t.TempDir(), Partition: []Col{{"vendor", "VARCHAR"}}, Columns: []Col{{"units", "BIGINT"}, {"p", "DECIMAL(18, 6)"}}}
-	got, err = viewSQL(empty)
+	got, err = viewSQL(empty, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +400,7 @@ func TestViewSQL(t *testing.T) {
 		{Name: "v", Dir: "/x", Columns: []Col{{"", "BIGINT"}}},
 	}
 	for _, v := range bad {
-		if s, err := viewSQL(v); err == nil {
+		if s, err := viewSQL(v, ""); err == nil {
 			t.Errorf("viewSQL(%+v) = %s, want an error", v, s)
 		}
 	}

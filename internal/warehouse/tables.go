@@ -2,7 +2,9 @@ package warehouse
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -27,7 +29,32 @@ func TableViews(parquetDir string) []View {
 		}
 		out = append(out, v)
 	}
+	out = append(out, genericAnalyticsViews(parquetDir)...)
 	return append(out, DerivedViews(parquetDir)...)
+}
+
+// genericAnalyticsViews are the views of the analytics tables loaded without a typed
+// schema (reports Apple lists that schemas has no table for): every
+// <parquetDir>/analytics_* directory that is not a known table, partitioned like every
+// analytics table, its columns as the files hold them.
+func genericAnalyticsViews(parquetDir string) []View {
+	ents, err := os.ReadDir(parquetDir)
+	if err != nil {
+		return nil
+	}
+	var out []View
+	for _, e := range ents {
+		name := e.Name()
+		if _, known := schemas.Lookup(name); known || !e.IsDir() || !strings.HasPrefix(name, "analytics_") || !schemas.SafeValue(name) {
+			continue
+		}
+		v := View{Name: name, Dir: filepath.Join(parquetDir, name)}
+		for _, pk := range schemas.AnalyticsPartition() {
+			v.Partition = append(v.Partition, Col{Name: pk.Name, DuckType: pk.DuckType})
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func arrowDuckType(t arrow.DataType) string {

@@ -27,6 +27,7 @@ const SimulatorURL = "simulator"
 type Config struct {
 	API          API        `yaml:"api"`
 	VendorNumber string     `yaml:"vendor_number"`
+	Accounts     []Account  `yaml:"accounts"` // several accounts (accounts.go); replaces api keys and vendor_number
 	Storage      Storage    `yaml:"storage"`
 	Sales        Sales      `yaml:"sales"`
 	Finance      Finance    `yaml:"finance"`
@@ -250,13 +251,11 @@ func (c *Config) validate() error {
 	add := func(path, format string, args ...any) {
 		probs = append(probs, fmt.Sprintf("line %d: %s: %s", c.line(path), path, fmt.Sprintf(format, args...)))
 	}
-	if !report.ValidVendor(c.VendorNumber) {
-		add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
+	c.validateAccounts(add)
+	if !c.UsesSimulator() && !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
+		add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
 	}
-	if !c.UsesSimulator() {
-		if !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
-			add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
-		}
+	if !c.UsesSimulator() && !c.MultiAccount() {
 		if !uuidRE.MatchString(c.API.IssuerID) {
 			add("api.issuer_id", "%q must be the issuer id (a UUID) from App Store Connect > Users and Access > Integrations", c.API.IssuerID)
 		}

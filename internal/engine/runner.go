@@ -30,6 +30,11 @@ type Runner struct {
 	OnUnit func(UnitDone)
 	// Workers bounds units in flight (default: api.max_concurrency).
 	Workers int
+	// Account is the account (config accounts:) of this pass, "" in the single-account
+	// form: its entries carry it and its partitions sit under account=<name>/ (account.go).
+	Account string
+	// Shard restricts the pass to its share of the planned units (shard.go).
+	Shard Shard
 
 	notes notes
 }
@@ -114,6 +119,10 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	if jobs, err = r.markPlanned(ctx, jobs); err != nil {
+		sum.Finished = r.now()
+		return sum, err
+	}
 	sum.Planned = len(jobs) + len(failures)
 	for _, j := range jobs {
 		sum.FamilyPlanned[j.p.Unit.Family]++
@@ -124,10 +133,6 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 		r.add(sum, outcome{Unit: f.Unit, State: load.Failed, Err: f.Err})
 	}
 	r.log().Info("plan", "units", len(jobs), "failed_scopes", len(failures))
-	if err := r.markPlanned(ctx, jobs); err != nil {
-		sum.Finished = r.now()
-		return sum, err
-	}
 	done := r.work(ctx, sum, jobs)
 	sum.Finished = r.now()
 	sum.Notes = r.notes.list()
@@ -199,36 +204,51 @@ func (r *Runner) add(sum *Summary, o outcome) {
 
 // markPlanned records every planned unit the ledger does not know as pending before any
 // is fetched, so an interrupted pass leaves them to be re-polled: nothing planned is
-// forgotten because a later unit loaded first and moved the family's window on.
-func (r *Runner) markPlanned(ctx context.Context, jobs []job) error {
+// forgotten because a later unit loaded first and moved the family's window on. The
+// entries are created conditionally (Ledger.Create): a unit whose entry another process
+// created since the plan read the ledger (a shard of another shard set, a concurrent run
+// without the lock) is that process's, and is dropped from this pass.
+func (r *Runner) markPlanned(ctx context.Context, jobs []job) ([]job, error) {
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
+	taken := make([]bool, len(jobs))
 	now := r.now().UTC()
 	for i := range jobs {
 		j := &jobs[i]
 		if j.known || j.reload {
 			continue
 		}
-		e := load.Entry{Unit: j.p.Unit, Ref: j.p.Ref, State: load.Pending, Error: "planned, not fetched yet",
+		e := load.Entry{Unit: j.p.Unit, Account: r.Account, Ref: j.p.Ref, State: load.Pending, Error: "planned, not fetched yet",
 			FirstSeen: now, UpdatedAt: now}
 		j.prior, j.known = e, true
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := r.Store.Ledger().Put(ctx, e); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = fmt.Errorf("plan: %w", err)
-				}
-				mu.Unlock()
+			created, err := r.Store.Ledger().Create(ctx, e)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && first == nil:
+				first = fmt.Errorf("plan: %w", err)
+			case err == nil && !created:
+				taken[i] = true
 			}
 		}()
 	}
 	wg.Wait()
-	return first
+	kept := jobs[:0]
+	for i, j := range jobs {
+		if !taken[i] {
+			kept = append(kept, j)
+			continue
+		}
+		r.notes.add(Note{Kind: "skipped", Table: j.p.Unit.Table(), Subject: "planned elsewhere",
+			Detail: "another process planned these units at the same time; left to it", Unit: j.p.Unit.ID()})
+	}
+	return kept, first
 }
 
 // note records a notice raised for unit u.
@@ -254,6 +274,7 @@ func (r *Runner) families(w Window) []Source {
 // failure. It is not cancelled with ctx: the unit's objects are committed by now, and a
 // shutdown finishes the unit in flight rather than leave objects the ledger does not know.
 func (r *Runner) record(ctx context.Context, e load.Entry, o outcome) outcome {
+	e.Account = r.Account
 	if err := r.Store.Ledger().Put(context.WithoutCancel(ctx), e); err != nil {
 		o.State, o.Err = load.Failed, fmt.Errorf("ledger: %w", err)
 	}

@@ -36,6 +36,9 @@ type Summary struct {
 	// as they go count them as they finish).
 	Families      map[report.Family]*TableSummary
 	FamilyPlanned map[report.Family]int
+	// Accounts has one line per account of a run over several accounts (Merge); nil
+	// otherwise.
+	Accounts map[string]*AccountSummary `json:",omitempty"`
 	observe       func(UnitDone) // Pipeline.OnUnit
 }
 
@@ -129,6 +132,11 @@ func (s *Summary) Totals() TableSummary {
 func (s *Summary) ExitCode() int {
 	t := s.Totals()
 	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending
+	for _, a := range s.Accounts {
+		if a.Err != "" {
+			t.Failed++ // an account whose pass could not run
+		}
+	}
 	switch {
 	case t.Failed > 0 && ok == 0:
 		return ExitFailed
@@ -156,6 +164,7 @@ func (s *Summary) Print(w io.Writer) {
 	t := s.Totals()
 	row("total", &t)
 	tw.Flush()
+	s.printAccounts(w)
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
 	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published)
 	if len(s.Notes) > 0 {

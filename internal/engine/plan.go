@@ -33,9 +33,9 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 		}
 	}
 	srcs := r.families(w)
-	bySrc := make([][]job, len(srcs))        // each Source's jobs: its planned units, then its re-polls
+	bySrc := make([][]job, len(srcs))          // each Source's jobs: its planned units, then its re-polls
 	ledgers := make([][]load.Entry, len(srcs)) // each Source's family ledger, this pass's account only
-	planned := map[string]bool{}              // across Sources: a family may have several (one per vendor number of an account)
+	planned := map[string]bool{}               // across Sources: a family may have several (one per vendor number of an account)
 	for i, src := range srcs {
 		fam := src.Family()
 		es, err := r.Store.Ledger().List(ctx, string(fam)+"/")

@@ -39,7 +39,7 @@ type Summary struct {
 	// Accounts has one line per account of a run over several accounts (Merge); nil
 	// otherwise.
 	Accounts map[string]*AccountSummary `json:",omitempty"`
-	observe       func(UnitDone) // Pipeline.OnUnit
+	observe  func(UnitDone)             // Pipeline.OnUnit
 }
 
 // TableSummary counts outcomes for one table.

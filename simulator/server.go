@@ -13,14 +13,14 @@ import (
 
 // Options configure a Server. Zero values take the documented defaults.
 type Options struct {
-	Seed     int64
-	Now      func() time.Time // default time.Now
-	Vendor   string           // default "85012345" (the first of Vendors, when they are given)
+	Seed   int64
+	Now    func() time.Time // default time.Now
+	Vendor string           // default "85012345" (the first of Vendors, when they are given)
 	// Vendors are the vendor numbers of the account, Vendor among them (default: Vendor
 	// alone). Each sells the same catalog, with sales and finance data of its own
 	// (vendors.go); the first one's data is what a server with that vendor alone serves.
-	Vendors []string
-	IssuerID string           // default DefaultIssuerID
+	Vendors  []string
+	IssuerID string // default DefaultIssuerID
 	// RateLimit is the request budget per API key per rolling hour (default 3500).
 	RateLimit int
 	// Latency is added to every request (the wait ends early if the request is cancelled).

@@ -11,16 +11,21 @@ import (
 
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/internal/config"
+	"github.com/ascetl/etl/internal/engine"
 	"github.com/ascetl/etl/internal/warehouse"
 	"github.com/ascetl/etl/queries"
 	"github.com/ascetl/etl/schemas"
 )
 
-// viewsFor describes one DuckDB view per table over <dir>/parquet/<table>.
-func viewsFor(dir string) []warehouse.View {
+// viewsFor describes one DuckDB view per table over <dir>/parquet/<table>. With
+// accounts:, every table's first partition key is account (engine.AccountKey).
+func viewsFor(dir string, c *config.Config) []warehouse.View {
 	var out []warehouse.View
 	for _, t := range schemas.All() {
 		v := warehouse.View{Name: t.Name, Dir: filepath.Join(dir, "parquet", t.Name)}
+		if c.MultiAccount() {
+			v.Partition = append(v.Partition, warehouse.Col{Name: engine.AccountKey, DuckType: "VARCHAR"})
+		}
 		for _, pk := range t.Partition {
 			v.Partition = append(v.Partition, warehouse.Col{Name: pk.Name, DuckType: pk.DuckType})
 		}
@@ -69,7 +74,7 @@ func refreshViews(ctx context.Context, c *config.Config, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	views := viewsFor(dir)
+	views := viewsFor(dir, c)
 	latest, err := analyticsLatest()
 	if err != nil {
 		return err

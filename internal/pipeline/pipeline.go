@@ -27,6 +27,8 @@ type (
 	UnitDone      = engine.UnitDone
 	Window        = engine.Window
 	ImportOptions = engine.ImportHints
+	Shard         = engine.Shard
+	API           = engine.API
 )
 
 // Exit codes (DESIGN.md).

@@ -23,6 +23,11 @@ import (
 // than its window); for a family whose units are snapshots of the present, such a unit
 // can no longer be fetched and is marked expired instead. The work is ordered so that a
 // short request budget goes where it matters (prioritise).
+//
+// A family may have several Sources (an account's vendor numbers): a unit is planned once,
+// by the first Source that plans it, and a family's re-polls go to its first Source once
+// every Source has planned. Only this pass's account's entries are seen (account.go), and
+// with a Shard only its share of the work is kept (shard.go).
 func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 	var fails []Failure
 	seenFail := map[string]bool{}

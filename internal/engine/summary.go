@@ -36,10 +36,11 @@ type Summary struct {
 	// as they go count them as they finish).
 	Families      map[report.Family]*TableSummary
 	FamilyPlanned map[report.Family]int
+	observe       func(UnitDone) // Pipeline.OnUnit
+
 	// Accounts has one line per account of a run over several accounts (Merge); nil
 	// otherwise.
 	Accounts map[string]*AccountSummary `json:",omitempty"`
-	observe  func(UnitDone)             // Pipeline.OnUnit
 }
 
 // TableSummary counts outcomes for one table.

@@ -36,7 +36,7 @@ func writeRemoteViews(ctx context.Context, c *config.Config, w io.Writer) error 
 		return err
 	}
 	defer b.Close()
-	views := viewsFor(".", c)
+	views := viewsOf(".", c)
 	present := map[string]bool{}
 	for i := range views {
 		views[i].Dir = r.TableDir(views[i].Name)

@@ -17,15 +17,11 @@ import (
 	"github.com/ascetl/etl/schemas"
 )
 
-// viewsFor describes one DuckDB view per table over <dir>/parquet/<table>. With
-// accounts:, every table's first partition key is account (engine.AccountKey).
-func viewsFor(dir string, c *config.Config) []warehouse.View {
+// viewsFor describes one DuckDB view per table over <dir>/parquet/<table>.
+func viewsFor(dir string) []warehouse.View {
 	var out []warehouse.View
 	for _, t := range schemas.All() {
 		v := warehouse.View{Name: t.Name, Dir: filepath.Join(dir, "parquet", t.Name)}
-		if c.MultiAccount() {
-			v.Partition = append(v.Partition, warehouse.Col{Name: engine.AccountKey, DuckType: "VARCHAR"})
-		}
 		for _, pk := range t.Partition {
 			v.Partition = append(v.Partition, warehouse.Col{Name: pk.Name, DuckType: pk.DuckType})
 		}
@@ -35,6 +31,18 @@ func viewsFor(dir string, c *config.Config) []warehouse.View {
 		out = append(out, v)
 	}
 	return out
+}
+
+// viewsOf is viewsFor in c's layout: with accounts:, every table's first partition key is
+// account (engine.AccountKey).
+func viewsOf(dir string, c *config.Config) []warehouse.View {
+	views := viewsFor(dir)
+	if c.MultiAccount() {
+		for i := range views {
+			views[i].Partition = append([]warehouse.Col{{Name: engine.AccountKey, DuckType: "VARCHAR"}}, views[i].Partition...)
+		}
+	}
+	return views
 }
 
 func duckType(t arrow.DataType) string {
@@ -74,7 +82,7 @@ func refreshViews(ctx context.Context, c *config.Config, w io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	views := viewsFor(dir, c)
+	views := viewsOf(dir, c)
 	latest, err := analyticsLatest()
 	if err != nil {
 		return err

@@ -87,6 +87,7 @@ type job struct {
 	prior  load.Entry
 	known  bool
 	reload bool   // read the ledger entry when the job starts (imports: files of one unit go in turns)
+	taken  bool   // another process created the unit's entry first (markPlanned): not this pass's
 	origin string // of the version: "api" (default) or import:<file>
 }
 
@@ -119,10 +120,11 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	if jobs, err = r.markPlanned(ctx, jobs); err != nil {
+	if err := r.markPlanned(ctx, jobs); err != nil {
 		sum.Finished = r.now()
 		return sum, err
 	}
+	jobs = r.dropTaken(jobs)
 	sum.Planned = len(jobs) + len(failures)
 	for _, j := range jobs {
 		sum.FamilyPlanned[j.p.Unit.Family]++
@@ -207,13 +209,12 @@ func (r *Runner) add(sum *Summary, o outcome) {
 // forgotten because a later unit loaded first and moved the family's window on. The
 // entries are created conditionally (Ledger.Create): a unit whose entry another process
 // created since the plan read the ledger (a shard of another shard set, a concurrent run
-// without the lock) is that process's, and is dropped from this pass.
-func (r *Runner) markPlanned(ctx context.Context, jobs []job) ([]job, error) {
+// without the lock) is that process's: its job is marked taken (dropTaken).
+func (r *Runner) markPlanned(ctx context.Context, jobs []job) error {
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
-	taken := make([]bool, len(jobs))
 	now := r.now().UTC()
 	for i := range jobs {
 		j := &jobs[i]
@@ -234,21 +235,26 @@ func (r *Runner) markPlanned(ctx context.Context, jobs []job) ([]job, error) {
 			case err != nil && first == nil:
 				first = fmt.Errorf("plan: %w", err)
 			case err == nil && !created:
-				taken[i] = true
+				jobs[i].taken = true
 			}
 		}()
 	}
 	wg.Wait()
+	return first
+}
+
+// dropTaken leaves out the jobs another process took (markPlanned), with a notice.
+func (r *Runner) dropTaken(jobs []job) []job {
 	kept := jobs[:0]
-	for i, j := range jobs {
-		if !taken[i] {
+	for _, j := range jobs {
+		if !j.taken {
 			kept = append(kept, j)
 			continue
 		}
 		r.notes.add(Note{Kind: "skipped", Table: j.p.Unit.Table(), Subject: "planned elsewhere",
 			Detail: "another process planned these units at the same time; left to it", Unit: j.p.Unit.ID()})
 	}
-	return kept, first
+	return kept
 }
 
 // note records a notice raised for unit u.

@@ -238,7 +238,7 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 		fmt.Fprintf(e.stderr, "etl %s: --account %q is not an account of %s\n", r.command, r.account, c.File())
 		return pipeline.ExitUsage
 	}
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Account: r.account, Shard: r.shard}
+	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Account: r.account, Shard: r.shard, Job: r.shardJob}
 	x := &schedule.Exec{Cfg: c, Store: store, Log: log, Metrics: r.metrics, Command: r.command, Job: r.job,
 		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode, ID: pipeline.NewRunID(time.Now())}
 	if r.shard.Active() {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -57,6 +58,20 @@ func (r *Runner) noteForeign(e load.Entry) {
 // account.
 func (r *Runner) foreignErr(e load.Entry) error {
 	return fmt.Errorf("unit %s belongs to account %q, not %q", e.Unit.ID(), e.Account, r.Account)
+}
+
+// processInSlot runs a unit once it holds one of the shared Slots (none: at once).
+func (r *Runner) processInSlot(ctx context.Context, j job) outcome {
+	if r.Slots == nil {
+		return r.process(ctx, j)
+	}
+	select {
+	case r.Slots <- struct{}{}:
+		defer func() { <-r.Slots }()
+		return r.process(ctx, j)
+	case <-ctx.Done():
+		return outcome{Unit: j.p.Unit, State: j.prior.State, Err: ctx.Err()}
+	}
 }
 
 // AccountSummary is one account's share of a run over several accounts.

@@ -41,6 +41,7 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 	bySrc := make([][]job, len(srcs))          // each Source's jobs: its planned units, then its re-polls
 	ledgers := make([][]load.Entry, len(srcs)) // each Source's family ledger, this pass's account only
 	planned := map[string]bool{}               // across Sources: a family may have several (one per vendor number of an account)
+	known := map[string]load.Entry{}           // every entry listed, by unit id (a shared plan's units)
 	for i, src := range srcs {
 		fam := src.Family()
 		es, err := r.Store.Ledger().List(ctx, string(fam)+"/")
@@ -52,6 +53,7 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 		var owned []load.Entry
 		for _, e := range es {
 			all[e.Unit.ID()] = e
+			known[e.Unit.ID()] = e
 			if r.owns(e) {
 				idx[e.Unit.ID()] = e
 				owned = append(owned, e)
@@ -103,6 +105,12 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 		jobs = append(jobs, js...)
 	}
 	prioritise(jobs)
+	if r.SharePlan != nil && r.Shard.Active() {
+		var err error
+		if jobs, err = r.sharedJobs(ctx, jobs, known); err != nil {
+			return nil, nil, err
+		}
+	}
 	jobs, fails = r.shardJobs(jobs, fails)
 	return jobs, fails, nil
 }

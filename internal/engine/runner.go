@@ -35,6 +35,13 @@ type Runner struct {
 	Account string
 	// Shard restricts the pass to its share of the planned units (shard.go).
 	Shard Shard
+	// SharePlan, with an active Shard, makes the shards of one run work from one plan
+	// (shard.go): it gets this shard's plan before anything is written and returns the
+	// plan to use, the first one published.
+	SharePlan func(ctx context.Context, plan []PlanRecord) ([]PlanRecord, error)
+	// Slots, when set, is shared by Runners working at once (one per account): a unit holds
+	// a slot while it runs, so the units in flight across them stay bounded (account.go).
+	Slots chan struct{}
 
 	notes notes
 }
@@ -154,7 +161,7 @@ func (r *Runner) work(ctx context.Context, sum *Summary, jobs []job) int {
 		go func() {
 			defer wg.Done()
 			for j := range ch {
-				results <- r.process(ctx, j)
+				results <- r.processInSlot(ctx, j)
 			}
 		}()
 	}

@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
 )
 
@@ -22,8 +25,11 @@ import (
 //     so they are sharded together by the scope (the unit id without its period);
 //   - a unit new to the ledger is created conditionally (Ledger.Create): should two
 //     writers plan it at once (a shard and a stray unsharded run), one takes it;
-//   - each shard plans from the same ledger and the same API answers, so the shares are
-//     the same whichever shard computes them.
+//   - the shards work from one plan (Runner.SharePlan): each plans, then the first plan
+//     published is everyone's. It was made before any shard wrote anything (every shard
+//     publishes or reads the plan before its first write), so the shards together do
+//     exactly the units one run would have planned; a shard planning on its own after
+//     another had loaded units would see other windows (the newest loaded day moves).
 type Shard struct {
 	Index, Count int
 }
@@ -77,6 +83,41 @@ func ShardKey(src Source, u report.Unit) string {
 		return scopeOf(u)
 	}
 	return u.ID()
+}
+
+// PlanRecord is one unit of a plan the shards of a run share: the Source (its index in
+// Runner.Sources, the same in every shard of one configuration) and the unit as planned.
+type PlanRecord struct {
+	Source  int     `json:"source"`
+	Planned Planned `json:"planned"`
+}
+
+// sharedJobs exchanges this shard's jobs for the run's shared plan (SharePlan). What the
+// ledger knew of each unit is taken from this shard's listing: a shard's own units are
+// written by no other shard, so for those it is what the plan's author read.
+func (r *Runner) sharedJobs(ctx context.Context, jobs []job, known map[string]load.Entry) ([]job, error) {
+	recs := make([]PlanRecord, 0, len(jobs))
+	for _, j := range jobs {
+		i := slices.IndexFunc(r.Sources, func(s Source) bool { return s == j.src })
+		recs = append(recs, PlanRecord{Source: i, Planned: j.p})
+	}
+	shared, err := r.SharePlan(ctx, recs)
+	if err != nil {
+		return nil, fmt.Errorf("shard %s: shared plan: %w", r.Shard, err)
+	}
+	out := make([]job, 0, len(shared))
+	for _, rec := range shared {
+		if rec.Source < 0 || rec.Source >= len(r.Sources) || r.Sources[rec.Source].Family() != rec.Planned.Unit.Family {
+			return nil, fmt.Errorf("shard %s: the shared plan's unit %s does not match this configuration's families (give each configuration its own job id)",
+				r.Shard, rec.Planned.Unit.ID())
+		}
+		e, ok := known[rec.Planned.Unit.ID()]
+		if ok && !r.owns(e) {
+			continue
+		}
+		out = append(out, job{src: r.Sources[rec.Source], p: rec.Planned, prior: e, known: ok})
+	}
+	return out, nil
 }
 
 // shardJobs keeps the jobs and plan failures of r's shard.

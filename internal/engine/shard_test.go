@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"gocloud.dev/blob/memblob"
 
@@ -223,4 +225,56 @@ func engineNotes(s *engine.Summary) string {
 		b.WriteString(n.String() + "\n")
 	}
 	return b.String()
+}
+
+// gaugeSource is a planSource whose fetches measure how many run at once.
+type gaugeSource struct {
+	planSource
+	now, peak *atomic.Int32
+}
+
+func (s *gaugeSource) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	n := s.now.Add(1)
+	defer s.now.Add(-1)
+	for {
+		old := s.peak.Load()
+		if n <= old || s.peak.CompareAndSwap(old, n) {
+			break
+		}
+	}
+	time.Sleep(2 * time.Millisecond)
+	return s.planSource.Fetch(ctx, env, p)
+}
+
+// Runners sharing Slots (one per account) never have more units in flight together than
+// there are slots, however many workers each has.
+func TestSlotsBoundUnitsAcrossRunners(t *testing.T) {
+	ctx := context.Background()
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	store := load.New(b)
+	var now, peak atomic.Int32
+	slots := make(chan struct{}, 3)
+	var wg sync.WaitGroup
+	for a := range 4 {
+		var units []report.Unit
+		for d := 1; d <= 8; d++ {
+			u := salesUnit(fmt.Sprintf("2026-11-%02d", d))
+			u.Vendor = fmt.Sprint(85012340 + a)
+			units = append(units, u)
+		}
+		src := &gaugeSource{planSource: planSource{fam: report.Sales, units: units}, now: &now, peak: &peak}
+		r := &engine.Runner{Store: store, API: noAPI{}, Sources: []engine.Source{src}, Account: fmt.Sprint("a", a), Workers: 4, Slots: slots}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := r.Run(ctx, engine.Window{}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if p := peak.Load(); p < 2 || p > 3 {
+		t.Errorf("%d units in flight at once with 3 slots", p)
+	}
 }

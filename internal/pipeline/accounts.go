@@ -75,8 +75,12 @@ func (p *Pipeline) sourcesOf(views []*config.Config, all bool) []engine.Source {
 }
 
 func (p *Pipeline) runnerFor(cfg *config.Config, api engine.API, srcs []engine.Source, account string) *engine.Runner {
-	return &engine.Runner{Cfg: cfg, Store: p.Store, API: api, Sources: srcs, Log: p.logFor(account),
+	r := &engine.Runner{Cfg: cfg, Store: p.Store, API: api, Sources: srcs, Log: p.logFor(account),
 		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit, Account: account, Shard: p.Shard}
+	if p.Shard.Active() && p.Job != "" {
+		r.SharePlan = p.sharePlan(account)
+	}
+	return r
 }
 
 // runPasses runs each account's pass at once and merges their summaries; the
@@ -96,6 +100,7 @@ func (p *Pipeline) runPasses(ctx context.Context, all bool, only string, run fun
 	sums := make([]*Summary, len(ps))
 	errs := make([]error, len(ps))
 	progress := &progressOf{on: p.OnUnit}
+	slots := make(chan struct{}, unitsInFlight(p.Cfg))
 	var wg sync.WaitGroup
 	for i, x := range ps {
 		if x.err != nil {
@@ -105,6 +110,7 @@ func (p *Pipeline) runPasses(ctx context.Context, all bool, only string, run fun
 		if p.OnUnit != nil {
 			x.runner.OnUnit = progress.account(x.account)
 		}
+		x.runner.Slots = slots
 		if all { // import and reparse: one account after the other (each stages its merges in memory)
 			sums[i], errs[i] = run(x.runner)
 			continue
@@ -128,6 +134,11 @@ func (p *Pipeline) runPasses(ctx context.Context, all bool, only string, run fun
 	}
 	return sum, nil
 }
+
+// unitsInFlight bounds the units in flight across the accounts of a pass (each holds a
+// report, parsed and encoded, in memory): twice api.max_concurrency, so two accounts run
+// as two single-account passes would, and twenty accounts fit the same pod.
+func unitsInFlight(c *config.Config) int { return 2 * max(c.API.MaxConcurrency, 1) }
 
 // progressOf adds up the accounts' progress per family, so that the progress line counts
 // every account's units of a family together.

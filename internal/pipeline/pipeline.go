@@ -66,8 +66,10 @@ type Pipeline struct {
 	// Account, with accounts:, restricts a pass to one account ("" every account; an
 	// import needs one when there are several, see importAccount).
 	Account string
-	// Shard restricts run and backfill to a share of the units (etl run --shard I/N).
+	// Shard restricts run and backfill to a share of the units (etl run --shard I/N); Job
+	// is the id its run's shards share (they work from one plan, shards.go).
 	Shard engine.Shard
+	Job   string
 	Log   *slog.Logger
 	Now   func() time.Time
 	Alloc memory.Allocator

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/engine"
 	"github.com/ascetl/etl/load"
 )
@@ -119,6 +120,46 @@ func ShardDone(ctx context.Context, st *load.Store, job string, sh engine.Shard,
 		return false, done, fmt.Errorf("shard %s of job %s: %w", sh, job, err)
 	}
 	return created, done, nil
+}
+
+// sharedPlan is the plan the shards of one job work from, per account.
+type sharedPlan struct {
+	Shards int                 `json:"shards"`
+	Units  []engine.PlanRecord `json:"units"`
+}
+
+// sharePlan is engine.Runner.SharePlan for an account of the job: the first shard to
+// create _etl/runs/<job>/plan-<account>.json (conditionally) publishes its plan, and every
+// shard of the job, a retried one included, works from that one.
+func (p *Pipeline) sharePlan(account string) func(context.Context, []engine.PlanRecord) ([]engine.PlanRecord, error) {
+	if account == "" {
+		account = config.DefaultAccount
+	}
+	key := ShardPrefix(p.Job) + "plan-" + account + ".json"
+	return func(ctx context.Context, recs []engine.PlanRecord) ([]engine.PlanRecord, error) {
+		data, err := json.Marshal(sharedPlan{Shards: p.Shard.Count, Units: recs})
+		if err != nil {
+			return nil, err
+		}
+		created, err := p.Store.PutIfAbsent(ctx, key, data)
+		if err != nil {
+			return nil, err
+		}
+		if created {
+			return recs, nil
+		}
+		if data, err = p.Store.Bucket().ReadAll(ctx, key); err != nil {
+			return nil, fmt.Errorf("read %s: %w", key, err)
+		}
+		var sp sharedPlan
+		if err := json.Unmarshal(data, &sp); err != nil {
+			return nil, fmt.Errorf("read %s: %w", key, err)
+		}
+		if sp.Shards != p.Shard.Count {
+			return nil, fmt.Errorf("%s: job %s was planned for %d shards, this is shard %s (give each run its own --job)", key, p.Job, sp.Shards, p.Shard)
+		}
+		return sp.Units, nil
+	}
 }
 
 func shardRecordName(sh engine.Shard) string {

@@ -28,6 +28,11 @@ const (
 	NotYet
 	// Gone: 410, the period is older than Apple's retention.
 	Gone
+	// Discontinued: Apple no longer generates the report (INSTALLS after 2025): a 410 or
+	// 404 whose detail says it "is no longer generated". Report.Until is the last period
+	// Apple names, if it does. The unit will never be published: end it (expired) with
+	// Report.Detail as the one message.
+	Discontinued
 )
 
 func (o Outcome) String() string {
@@ -40,6 +45,8 @@ func (o Outcome) String() string {
 		return "not_yet"
 	case Gone:
 		return "gone"
+	case Discontinued:
+		return "discontinued"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -59,6 +66,8 @@ type Report struct {
 	RequestedVersion string
 	// Detail is Apple's text for non-OK outcomes.
 	Detail string
+	// Until is the last period Apple says it published, for Discontinued ("" if not named).
+	Until string
 }
 
 const (
@@ -169,6 +178,11 @@ func (c *Client) fetchReport(ctx context.Context, path string, q url.Values, fal
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	_ = resp.Body.Close()
 	ae := newAPIError(http.MethodGet, path, resp.StatusCode, raw, c.tokens.current())
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+		if m := discontinuedRE.FindStringSubmatch(ae.Detail()); m != nil {
+			return &Report{Outcome: Discontinued, FileName: fallbackName, Detail: ae.Detail(), Until: m[1]}, nil
+		}
+	}
 	switch resp.StatusCode {
 	case http.StatusNotFound:
 		out := NotYet
@@ -205,6 +219,11 @@ func checkGzip(resp *http.Response) (io.ReadCloser, error) {
 		io.Closer
 	}{br, resp.Body}, nil
 }
+
+// discontinuedRE recognises the answer for a report Apple no longer generates (the
+// simulator's wording, see simulator/sales_discontinued.go; Apple's own is not public, so
+// any "no longer generated" or "discontinued" text counts) and captures the last period.
+var discontinuedRE = regexp.MustCompile(`(?i)(?:no longer (?:being )?generated|discontinued)(?:.*?last (?:period|report)[a-z ]*?(?:is|was|:)? *(?:for )?([0-9]{4}(?:-[0-9]{2}){0,2}))?`)
 
 // latestRE finds the version Apple names in its 400 answer to a wrong filter[version].
 var latestRE = regexp.MustCompile(`(?i)latest version for this report is ([0-9A-Za-z]+(?:[_.][0-9A-Za-z]+)*)`)

@@ -55,6 +55,7 @@ type Entry struct {
 	Checksum   string       `json:"checksum,omitempty"`       // sha256 hex of the raw payload
 	Objects    []string     `json:"objects,omitempty"`        // Parquet keys written
 	HeaderHash string       `json:"header_hash,omitempty"`    // hash of the report header line
+	Layout     string       `json:"layout,omitempty"`         // the file layout recognised, e.g. SALES/SUMMARY 2014
 	Drift      []string     `json:"drift,omitempty"`          // schema drift notes
 	Error      string       `json:"error,omitempty"`
 	Attempts   int          `json:"attempts,omitempty"`

@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"gocloud.dev/blob"
+	"gocloud.dev/blob/memblob"
 
 	"github.com/ascetl/etl/report"
 )
@@ -221,4 +222,21 @@ func dropUnsetFieldID(md arrow.Metadata) arrow.Metadata {
 		}
 	}
 	return arrow.NewMetadata(keys, vals)
+}
+
+// renderParquet encodes rec with WriteParquet into memory, so a merged object has exactly
+// the bytes WriteParquet would give the same rows.
+func renderParquet(ctx context.Context, rec arrow.RecordBatch, opt ParquetOptions) ([]byte, error) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	const k = "merge.parquet"
+	rr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	if _, err := New(b).WriteParquet(ctx, k, rr, opt); err != nil {
+		return nil, err
+	}
+	return b.ReadAll(ctx, k)
 }

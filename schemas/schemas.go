@@ -163,6 +163,11 @@ type Table struct {
 	// MergeByKey and SlowlyChanging tables (the first column when empty).
 	Mode LoadMode
 	Key  string
+	// Versions are the column sets Apple has used for the report, oldest first (see
+	// layouts.go); empty for tables whose drift is measured against Columns alone.
+	Versions []LayoutVersion
+
+	idx *columnIndex // see ColumnIndex
 }
 
 // MergeKey is the key column of a MergeByKey or SlowlyChanging table.
@@ -267,6 +272,45 @@ func (t *Table) ColumnIndex(header string) int {
 	if n == "" {
 		return -1
 	}
+	if ix := t.idx; ix != nil && ix.n == len(t.Columns) && (ix.n == 0 || ix.first == &t.Columns[0]) {
+		if i, ok := ix.byName[n]; ok {
+			return i
+		}
+		return -1
+	}
+	return t.scanColumns(n)
+}
+
+// columnIndex maps every normalized name of a table's columns (Name, Header, Aliases) to
+// the first column that has it. It remembers which Columns slice it indexes, so a table
+// copied and given other columns falls back to scanning.
+type columnIndex struct {
+	first  *Column
+	n      int
+	byName map[string]int
+}
+
+// indexColumns builds t's column index; tables built by this package call it once, before
+// they are shared.
+func (t *Table) indexColumns() *Table {
+	ix := &columnIndex{n: len(t.Columns), byName: make(map[string]int, 2*len(t.Columns))}
+	if ix.n > 0 {
+		ix.first = &t.Columns[0]
+	}
+	for i, c := range t.Columns {
+		for _, name := range append([]string{c.Name, ColumnName(c.Header)}, c.Aliases...) {
+			name = ColumnName(name)
+			if _, dup := ix.byName[name]; !dup && name != "" {
+				ix.byName[name] = i
+			}
+		}
+	}
+	t.idx = ix
+	return t
+}
+
+// scanColumns is ColumnIndex without an index (n normalized).
+func (t *Table) scanColumns(n string) int {
 	for i, c := range t.Columns {
 		if c.Name == n || ColumnName(c.Header) == n {
 			return i
@@ -318,6 +362,7 @@ func init() {
 	all = append(all, financeDerivedTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
+		t.indexColumns()
 		if _, dup := byName[t.Name]; dup {
 			panic("schemas: duplicate table " + t.Name)
 		}

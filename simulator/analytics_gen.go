@@ -277,6 +277,8 @@ func (s *Server) anaGenRow(kind string, x *anaApp, r *rand.Rand, date time.Time)
 		d["Release Type"] = pick(r, []string{"App Store", "App Store", "TestFlight"})
 		d["Territory"] = s.anaTerritory(r)
 		c = int64(5 + r.IntN(40))
+	case kindWebPreview, kindPreOrders, kindAppClip, kindInstallPerf, kindWidgets:
+		c = s.anaGenGeneric(kind, x, r, d, c)
 	case kindSubEvent, kindSubState:
 		sub := pick(r, x.subs)
 		d["Subscription Name"], d["Subscription Identifier"] = sub.name, strconv.FormatInt(sub.id, 10)
@@ -312,6 +314,38 @@ func (s *Server) anaGenRow(kind string, x *anaApp, r *rand.Rand, date time.Time)
 	return anaBase{dims: d, c: c, p: p}
 }
 
+// anaGenGeneric draws the dimensions of the reports without a schema in the loader and
+// returns their base count.
+func (s *Server) anaGenGeneric(kind string, x *anaApp, r *rand.Rand, d map[string]string, c int64) int64 {
+	dev, plat := anaDevice(r)
+	switch kind {
+	case kindWebPreview:
+		d["Event"] = pick(r, []string{"Page view", "Page view", "Tap", "Open in App Store"})
+		d["Page Type"] = pick(r, []string{"Product page", "Product page", "Developer page", "In-app event"})
+		d["Browser"] = pick(r, []string{"Safari", "Safari", "Chrome", "Firefox", "Other"})
+		c *= 2
+	case kindPreOrders:
+		d["Event"] = pick(r, []string{"Pre-Order", "Pre-Order", "Cancellation"})
+		d["Device"], d["Platform Version"], d["Source Type"] = dev, plat, pick(r, anaSourceTypes)
+		c = int64(1 + r.IntN(20))
+	case kindAppClip:
+		d["Invocation Type"] = pick(r, []string{"App Clip Code", "NFC tag", "QR code", "Safari banner", "Maps", "Messages"})
+		d["Device"], d["Platform Version"] = dev, plat
+	case kindInstallPerf:
+		d["App Version"] = x.versions[r.IntN(len(x.versions))]
+		d["Install Type"] = pick(r, []string{"First-time install", "First-time install", "Update", "Restore"})
+		d["Device"], d["Platform Version"] = dev, plat
+		return c * 3
+	case kindWidgets:
+		d["Widget Kind"] = pick(r, []string{"Today", "Streak", "Word of the Day"})
+		d["Widget Family"] = pick(r, []string{"systemSmall", "systemMedium", "systemLarge", "accessoryCircular", "accessoryRectangular"})
+		d["Device"], d["Platform Version"] = dev, plat
+		c *= 4
+	}
+	d["Territory"] = s.anaTerritory(r)
+	return c
+}
+
 // partial is the base count as an instance processed age days after Date carries it: the
 // final value once age ≥ window, otherwise a share growing with age.
 func partial(c int64, age, window int) int64 {
@@ -329,8 +363,12 @@ func derive(kind string, c int64, p anaParams) []int64 {
 		return []int64{c, uniq(c)}
 	case kindSessions:
 		return []int64{c, c * p.avgSecs, uniq(c)}
-	case kindInstalls, kindCrashes, kindCrashesX:
+	case kindInstalls, kindCrashes, kindCrashesX, kindWebPreview, kindAppClip, kindWidgets:
 		return []int64{c, uniq(c)}
+	case kindInstallPerf:
+		// Average Install Duration in hundredths of a second: a property of the row, not
+		// scaled with the count.
+		return []int64{c, c / 20, 150 + 3*p.avgSecs}
 	case kindPurchases:
 		abs := c
 		if abs < 0 {
@@ -388,7 +426,7 @@ func anaCells(rep *anaReport, x *anaApp, date, proc time.Time, row anaRow) []str
 		case h == "Processing Date":
 			cells[i] = iso(proc)
 		case mi < len(rep.measures) && h == rep.measures[mi]:
-			if usdMeasures[h] {
+			if rep.decimal[h] {
 				cells[i] = money(row.measures[mi], 2)
 			} else {
 				cells[i] = strconv.FormatInt(row.measures[mi], 10)

@@ -116,7 +116,7 @@ func (s *Server) salesUnit(q url.Values) (report.Unit, string, *httpError) {
 		}
 		u.Period = p
 	} else {
-		u.Period = s.latestPeriod(u)
+		u.Period = lastPublished(u, s.latestPeriod(u))
 	}
 	version, ok := s.resolveVersion(c, q.Get("filter[version]"))
 	if !ok {

@@ -42,6 +42,15 @@ type Options struct {
 	// request for every app, created that long before Now (see anaStore in analytics.go), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
+	// AnalyticsSnapshot, with AnalyticsSince, also starts every app with a ONE_TIME_SNAPSHOT
+	// request created at the same moment (its instances, processing date c+2, hold
+	// AnalyticsSnapshotDays of history), so a first run can load the history at once.
+	AnalyticsSnapshot bool
+	// AnalyticsSnapshotReady, when positive, lists a ONE_TIME_SNAPSHOT request's instances
+	// that long after the request is created (processing date = the creation date), instead
+	// of from c+2 like any request: a loader that creates the snapshot and polls can load it
+	// within the same run.
+	AnalyticsSnapshotReady time.Duration
 }
 
 // Defaults.
@@ -275,6 +284,9 @@ func (s *Server) report(u report.Unit, version string) *served {
 // title "The requested resource is no longer available", detail "Report is no longer
 // available." Order: faults, then availability, then data.
 func (s *Server) availability(u report.Unit) *httpError {
+	if e := errDiscontinued(u); e != nil {
+		return e // sales_discontinued.go
+	}
 	avail, err := report.ExpectedAvailable(u)
 	if err != nil {
 		return errNoSales()

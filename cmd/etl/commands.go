@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,11 +30,12 @@ import (
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("run")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views after the run")
+	allowShrink := allowShrinkFlag(fs)
 	sf := scaleFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.runPipeline(ctx, pipeline.Window{}, !*noViews, sf)
+	return e.runPipeline(ctx, pipeline.Window{}, !*noViews, *allowShrink, sf)
 }
 
 // scaleOpts are the flags of run and backfill for several accounts and shards.
@@ -67,6 +73,7 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 	force := fs.Bool("force", false, "re-fetch units already loaded or empty")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
 	sf := scaleFlags(fs)
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -87,7 +94,13 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 		}
 		w.Families = []report.Family{report.Family(*family)}
 	}
-	return e.runPipeline(ctx, w, !*noViews, sf)
+	return e.runPipeline(ctx, w, !*noViews, *allowShrink, sf)
+}
+
+// allowShrinkFlag is --allow-shrink of run, backfill, import and reparse (engine/shrink.go).
+func allowShrinkFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-shrink", false, "apply a version that would replace a loaded partition with far fewer rows "+
+		"(none, or under half of 20 or more; otherwise it is archived, held and the exit code is 3)")
 }
 
 // familyNames lists the families, for flag help and messages.
@@ -99,7 +112,7 @@ func familyNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool, sf scaleOpts) int {
+func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views, allowShrink bool, sf scaleOpts) int {
 	r := runSpec{command: "run", api: true, views: views, families: w.Families, progress: true}
 	if !w.From.IsZero() {
 		r.command, r.from, r.to = "backfill", w.From, w.To
@@ -108,6 +121,7 @@ func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool, sf
 		return 2
 	}
 	return e.execute(ctx, r, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = allowShrink
 		if w.From.IsZero() {
 			return p.Run(ctx)
 		}
@@ -182,6 +196,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&opt.Vendor, "vendor", "", "vendor number (default: the config's)")
 	account := fs.String("account", "", "with accounts:, the account the files are imported for (default: the one listing --vendor)")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -190,6 +205,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	return e.execute(ctx, runSpec{command: "import", views: !*noViews, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -198,10 +214,12 @@ func cmdReparse(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("reparse")
 	prefix := fs.String("prefix", "", "only units whose id starts with this")
 	account := fs.String("account", "", "with accounts:, only this account's units")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
 	return e.execute(ctx, runSpec{command: "reparse", views: true, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Reparse(ctx, *prefix)
 	})
 }
@@ -376,6 +394,8 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
 	seed := fs.Int64("seed", 0, "data seed (default: the config's simulator.seed)")
+	payments := fs.String("payments", "", "write the Payments and Financial Reports CSV of this fiscal period (YYYY-MM) to --out and exit")
+	out := fs.String("out", ".", "with --payments: the directory to write it in")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -386,6 +406,13 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	}
 	if *seed != 0 {
 		c.Simulator.Seed = *seed
+	}
+	if *payments != "" {
+		if err := writeSimPayments(c, *payments, *out, e.stdout); err != nil {
+			fmt.Fprintln(e.stderr, "etl:", err)
+			return 1
+		}
+		return 0
 	}
 	sim, err := startSimulator(c, *addr)
 	if err != nil {
@@ -415,6 +442,7 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 
 func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("check-config")
+	online := fs.Bool("online", false, "also make one cheap authenticated request (GET /v1/apps?limit=1), so a wrong key is caught before a run")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -447,6 +475,67 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s: ok (%s, %s, %d sales report(s), finance %v)\n",
 		c.File(), apiName(c), vendors, len(c.Sales.Reports), c.Finance.Enabled)
+	if *online {
+		return e.checkOnline(ctx, c)
+	}
+	return 0
+}
+
+// checkOnline makes one authenticated request: a key that parses but that Apple does not
+// accept (another team's, revoked, a wrong key id or issuer) fails here, not on every unit
+// of a run. Exit 2 when Apple refuses the credentials, 1 when the API cannot be reached.
+func (e *env) checkOnline(ctx context.Context, c *config.Config) int {
+	clients, errs, stop, err := apiClients(c, slog.New(slog.DiscardHandler), 0)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	defer stop()
+	code := 0
+	for _, a := range c.AccountList() {
+		if err := errs[a.Name]; err != nil {
+			fmt.Fprintf(e.stderr, "etl: account %s: %v\n", a.Name, err)
+			code = 2
+			continue
+		}
+		if ac := e.checkOnlineKey(ctx, c, a, clients[a.Name]); ac > code {
+			code = ac
+		}
+	}
+	return code
+}
+
+// checkOnlineKey asks the API once with one account's client.
+func (e *env) checkOnlineKey(ctx context.Context, c *config.Config, a config.Account, client *extract.Client) int {
+	who, fields := apiName(c), "api.issuer_id, api.key_id and the .p8 key"
+	if c.MultiAccount() {
+		who, fields = apiName(c)+": account "+a.Name, "the account's issuer_id, key_id and .p8 key"
+	}
+	body, err := client.GetJSON(ctx, "/v1/apps", url.Values{"limit": {"1"}})
+	var ae *extract.APIError
+	switch {
+	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		fmt.Fprintf(e.stderr, "etl: %s: the API refused the credentials (%v): check %s "+
+			"(a key of another team, or a revoked one, looks valid until Apple answers)\n", who, err, fields)
+		return 2
+	case err != nil:
+		fmt.Fprintf(e.stderr, "etl: %s: the API could not be asked: %v\n", who, err)
+		return 1
+	}
+	var doc struct {
+		Meta struct {
+			Paging struct{ Total int } `json:"paging"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	key := "key " + a.KeyID
+	if c.UsesSimulator() {
+		key = "the simulator's key"
+	}
+	if c.MultiAccount() {
+		key = "account " + a.Name + "'s " + strings.TrimPrefix(key, "the ")
+	}
+	fmt.Fprintf(e.stdout, "online: ok (GET /v1/apps answered with %s; %d app(s) visible)\n", key, doc.Meta.Paging.Total)
 	return 0
 }
 

@@ -34,7 +34,9 @@ Commands:
   views         (re)create the DuckDB views over the Parquet tables and curated queries
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
-  check-config  validate the configuration, key and bucket without making any request
+  check-config  validate the configuration, key and bucket without making any request;
+                --online: and make one authenticated request, so a wrong key is caught
+  ddl           external-table DDL for Trino, Athena, Spark or BigQuery over the bucket's Parquet
   bench         compare our TSV→Parquet conversion with DuckDB's, or measure extraction under
                 the rate limit (--extract); see BENCHMARKS.md
   help          this text; "etl <command> -h" for a command's flags
@@ -55,16 +57,17 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"run":          {cmdRun, "etl run [--config FILE]"},
-		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force]"},
+		"run":          {cmdRun, "etl run [--config FILE] [--allow-shrink]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force] [--allow-shrink]"},
 		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
-		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
-		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
+		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] [--allow-shrink] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
+		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX] [--allow-shrink]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
-		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+		"check-config": {cmdCheckConfig, "etl check-config [--config FILE] [--online]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
+		"ddl":          {cmdDDL, ddlHelp},
 		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}
 }

@@ -186,6 +186,7 @@ const simAnalyticsSince = 10 * 24 * time.Hour
 // simInstance is a running simulator and the credentials it accepts, per account.
 type simInstance struct {
 	Base     string
+	simKey   // the first account's key: the single-account form's
 	Accounts map[string]simKey
 	Stop     func()
 }
@@ -208,8 +209,10 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		Vendor:    c.VendorNumber,
 		RateLimit: c.Simulator.RateLimit,
 		Latency:   time.Duration(c.Simulator.Latency),
-		// As on a long-standing account: analytics requests exist, so the first run loads data.
-		AnalyticsSince: simAnalyticsSince,
+		// As on a long-standing account: analytics requests exist, so the first run loads data,
+		// and the one-time snapshot (a year of history) is ready too.
+		AnalyticsSince:    simAnalyticsSince,
+		AnalyticsSnapshot: true,
 	}
 	inst := &simInstance{Accounts: map[string]simKey{}}
 	var h http.Handler
@@ -220,6 +223,9 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		}
 		srv.AddKey(kid, &key.PublicKey)
 		inst.Accounts[name] = simKey{KeyID: kid, Issuer: srv.Options().IssuerID, Key: key, PEM: pemBytes}
+		if inst.simKey.Key == nil {
+			inst.simKey = inst.Accounts[name]
+		}
 		return nil
 	}
 	if !c.MultiAccount() {

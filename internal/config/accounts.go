@@ -138,20 +138,22 @@ var accountNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 
 // validateAccounts checks accounts: and, when it is used, that the single-account fields
 // it replaces are left empty.
+//
+// The file is decoded over the shipped config.yaml, whose vendor_number is the simulator's:
+// with accounts:, that default is dropped (the accounts name their vendor numbers), and
+// only a vendor_number or api key the file itself sets is a mistake.
 func (c *Config) validateAccounts(add func(string, string, ...any)) {
 	if !c.MultiAccount() {
-		if !report.ValidVendor(c.VendorNumber) {
-			add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
-		}
 		return
 	}
-	if c.VendorNumber != "" {
+	if _, set := c.find("vendor_number"); set && c.VendorNumber != "" {
 		add("vendor_number", "%q: with accounts:, each account lists its vendor_numbers; leave vendor_number out", c.VendorNumber)
 	}
+	c.VendorNumber = ""
 	for _, f := range []struct{ path, v string }{
 		{"api.issuer_id", c.API.IssuerID}, {"api.key_id", c.API.KeyID}, {"api.key_path", c.API.KeyPath},
 	} {
-		if f.v != "" {
+		if _, set := c.find(f.path); set && f.v != "" {
 			add(f.path, "with accounts:, each account has its own key; leave %s out", f.path)
 		}
 	}

@@ -43,7 +43,7 @@ func TestAccountsGood(t *testing.T) {
 	if !slices.Equal(g.Reviews.Apps, globex.Apps.IDs) || !slices.Equal(g.Catalog.Apps, globex.Apps.IDs) || g.API.KeyEnv != "GLOBEX_KEY" {
 		t.Errorf("globex view: reviews %v catalog %v key_env %s", g.Reviews.Apps, g.Catalog.Apps, g.API.KeyEnv)
 	}
-	if c.Reviews.Apps != nil {
+	if len(c.Reviews.Apps) != 0 {
 		t.Error("ForAccount changed the configuration it was called on")
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	etl "github.com/ascetl/etl"
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/report"
 )
@@ -166,8 +167,17 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes strictly, applies defaults and validates. name is used in messages.
+//
+// Defaults: the file is decoded over config.yaml as shipped (etl.DefaultConfig), the way
+// Prometheus decodes over its DefaultConfig, so a key left out has the value the shipped
+// file gives it (families on, Apple's report list, lookbacks, the lock), and a partial file
+// with a few keys runs. Lists given replace the shipped ones; maps (freshness) add to them.
+// The one default that is never taken for the real API is the simulator's vendor number.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{file: name}
+	if err := yaml.Unmarshal(etl.DefaultConfig, c); err != nil {
+		return nil, fmt.Errorf("the shipped config.yaml: %w", err) // a build defect, caught by its test
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
@@ -249,7 +259,15 @@ var (
 func (c *Config) validate() error {
 	var probs []string
 	add := func(path, format string, args ...any) {
-		probs = append(probs, fmt.Sprintf("line %d: %s: %s", c.line(path), path, fmt.Sprintf(format, args...)))
+		probs = append(probs, fmt.Sprintf("%s: %s", c.where(path), fmt.Sprintf(format, args...)))
+	}
+	if !c.MultiAccount() {
+		if _, set := c.find("vendor_number"); !set && !c.UsesSimulator() {
+			add("vendor_number", "the real API needs your vendor number (Payments and Financial Reports shows it), "+
+				"e.g. vendor_number: \"85012345\" at the top level")
+		} else if !report.ValidVendor(c.VendorNumber) {
+			add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
+		}
 	}
 	c.validateAccounts(add)
 	if !c.UsesSimulator() && !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
@@ -414,46 +432,4 @@ func validateApps(add func(string, string, ...any), path string, apps []string) 
 		}
 		seen[a] = true
 	}
-}
-
-// line finds the line of a dotted path like "sales.reports[2].version" in the YAML,
-// falling back to the nearest existing parent (0 if none).
-func (c *Config) line(path string) int {
-	if c.root == nil || len(c.root.Content) == 0 {
-		return 0
-	}
-	n := c.root.Content[0]
-	best := 0
-	for _, part := range strings.Split(path, ".") {
-		name, idx := part, -1
-		if i := strings.IndexByte(part, '['); i >= 0 {
-			name = part[:i]
-			fmt.Sscanf(part[i:], "[%d]", &idx)
-		}
-		next := mapValue(n, name)
-		if next == nil {
-			return best
-		}
-		best, n = next.Line, next
-		if idx >= 0 {
-			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
-				return best
-			}
-			n = n.Content[idx]
-			best = n.Line
-		}
-	}
-	return best
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }

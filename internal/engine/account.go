@@ -137,6 +137,7 @@ func addCounts(into, t *TableSummary) *TableSummary {
 	into.Pending += t.Pending
 	into.Failed += t.Failed
 	into.Expired += t.Expired
+	into.Held += t.Held
 	into.Rows += t.Rows
 	into.Bytes += t.Bytes
 	into.Written += t.Written

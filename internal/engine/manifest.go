@@ -66,6 +66,7 @@ type Counts struct {
 	Empty     int     `json:"empty"`
 	Pending   int     `json:"pending"`
 	Failed    int     `json:"failed"`
+	Held      int     `json:"held,omitempty"` // of the failed: versions held by the shrink guard
 	Expired   int     `json:"expired"`
 	Rows      int64   `json:"rows"`
 	Bytes     int64   `json:"bytes"`
@@ -81,7 +82,7 @@ type LateUnit struct {
 
 func countsOf(t TableSummary) Counts {
 	return Counts{Loaded: t.Loaded, Unchanged: t.Unchanged, Deferred: t.Deferred, Empty: t.Empty,
-		Pending: t.Pending, Failed: t.Failed, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes, Written: t.Written,
+		Pending: t.Pending, Failed: t.Failed, Held: t.Held, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes, Written: t.Written,
 		Seconds: t.Dur.Seconds()}
 }
 

@@ -53,10 +53,11 @@ func (ns *notes) add(n Note) {
 		c = &NoteCount{Note: n, First: n.Unit}
 		ns.m[k] = c
 	}
-	for _, id := range c.ids {
-		if id == n.Unit {
-			return
-		}
+	if n.Unit == "" || slices.Contains(c.ids, n.Unit) {
+		return // a note about a scope (a Plan's) raised no unit
+	}
+	if c.First == "" {
+		c.First = n.Unit
 	}
 	c.ids = append(c.ids, n.Unit)
 	c.Units = len(c.ids)

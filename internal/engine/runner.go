@@ -42,6 +42,9 @@ type Runner struct {
 	// Slots, when set, is shared by Runners working at once (one per account): a unit holds
 	// a slot while it runs, so the units in flight across them stay bounded (account.go).
 	Slots chan struct{}
+	// AllowShrink applies versions that would replace a loaded unit's partitions with far
+	// fewer rows (--allow-shrink); without it they are archived and held (shrink.go).
+	AllowShrink bool
 
 	notes notes
 }
@@ -109,6 +112,7 @@ type outcome struct {
 	Bytes     int64
 	Written   int // Parquet objects written
 	Err       error
+	Held      bool // a version archived but not applied: it would shrink a loaded unit (shrink.go)
 	Dur       time.Duration
 	noLog     bool // counted, but its line was logged elsewhere (plan failures)
 }
@@ -188,6 +192,9 @@ func (r *Runner) work(ctx context.Context, sum *Summary, jobs []job) int {
 func (r *Runner) add(sum *Summary, o outcome) {
 	if o.Err != nil && errors.Is(o.Err, context.Canceled) && o.Unit.Family != "" && !o.noLog {
 		return
+	}
+	if o.Err == nil && o.State == load.Failed {
+		o.Err = errors.New("failed, with no error given (a bug: etl status shows the ledger's)") // never a silent failure
 	}
 	sum.add(o)
 	if o.noLog {

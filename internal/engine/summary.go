@@ -46,9 +46,12 @@ type Summary struct {
 // TableSummary counts outcomes for one table.
 type TableSummary struct {
 	Loaded, Unchanged, Deferred, Empty, Pending, Failed, Expired int
-	Rows, Bytes                                                  int64
-	Written                                                      int           // Parquet objects written
-	Dur                                                          time.Duration `json:",omitempty"`
+	// Held counts the failed units whose new version was held by the shrink guard (they
+	// are among Failed: the unit keeps its data, the pass is partial).
+	Held        int `json:",omitempty"`
+	Rows, Bytes int64
+	Written     int           // Parquet objects written
+	Dur         time.Duration `json:",omitempty"`
 }
 
 func newSummary(start time.Time) *Summary {
@@ -89,6 +92,9 @@ func (t *TableSummary) count(o outcome) (failed bool) {
 	switch {
 	case o.Err != nil && o.State != load.Pending:
 		t.Failed++
+		if o.Held {
+			t.Held++
+		}
 		failed = true
 	case o.Deferred:
 		t.Deferred++
@@ -119,6 +125,7 @@ func (s *Summary) Totals() TableSummary {
 		t.Empty += x.Empty
 		t.Pending += x.Pending
 		t.Failed += x.Failed
+		t.Held += x.Held
 		t.Expired += x.Expired
 		t.Rows += x.Rows
 		t.Bytes += x.Bytes
@@ -129,10 +136,11 @@ func (s *Summary) Totals() TableSummary {
 }
 
 // ExitCode: 0 when everything is done, 3 when some units failed or are overdue, 1 when
-// units were attempted and none succeeded.
+// units were attempted and none succeeded. A held unit kept its data: it makes the pass
+// partial, never failed.
 func (s *Summary) ExitCode() int {
 	t := s.Totals()
-	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending
+	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending + t.Held
 	for _, a := range s.Accounts {
 		if a.Err != "" {
 			t.Failed++ // an account whose pass could not run

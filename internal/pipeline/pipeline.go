@@ -77,6 +77,9 @@ type Pipeline struct {
 	OnUnit func(UnitDone)
 	// Sources overrides the families (tests); default sources.New(Cfg).
 	Sources []engine.Source
+	// AllowShrink applies versions that would replace loaded partitions with far fewer
+	// rows (--allow-shrink; engine.Runner.AllowShrink).
+	AllowShrink bool
 }
 
 // Run is one scheduled pass: every enabled family, since the last loaded unit minus the

@@ -105,20 +105,22 @@ func (x *Exec) Do(ctx context.Context) Result {
 		}
 		return res // no manifest: this run did nothing, and the holder writes its own
 	}
-	if lock != nil {
-		stop := lock.Keep(bg, func(err error) {
-			log.Error("bucket lock lost: aborting the run", "err", err.Error())
-			cancel(err)
-		})
-		defer func() {
-			stop()
-			rctx, c := context.WithTimeout(bg, 30*time.Second)
-			defer c()
-			if err := lock.Release(rctx); err != nil {
-				log.Error("bucket lock release", "err", err.Error())
-			}
-		}()
+	if dead, ok := lock.TakenFromDead(); ok {
+		log.Warn("bucket lock: taken over from a run whose process is gone (killed or crashed; its units are redone)",
+			"holder", dead.Owner, "since", dead.Since.UTC().Format(time.RFC3339), "expires", dead.Expires.UTC().Format(time.RFC3339))
 	}
+	stop := lock.Keep(bg, func(err error) {
+		log.Error("bucket lock lost: aborting the run", "err", err.Error())
+		cancel(err)
+	})
+	defer func() {
+		stop()
+		rctx, c := context.WithTimeout(bg, 30*time.Second)
+		defer c()
+		if err := lock.Release(rctx); err != nil {
+			log.Error("bucket lock release", "err", err.Error())
+		}
+	}()
 
 	sum, err := x.Work(workCtx)
 	if cause := context.Cause(workCtx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
@@ -177,14 +179,12 @@ func (x *Exec) Do(ctx context.Context) Result {
 	return res
 }
 
-// lock takes the bucket lock as configured; nil with mode off.
+// lock takes the bucket lock as configured. Every writing pass takes it: there is no mode
+// without it (config.LockOff is refused by config validation).
 func (x *Exec) lock(ctx context.Context, id string) (*load.Lock, error) {
 	mode := x.LockMode
 	if mode == "" {
 		mode = x.Cfg.Lock.Mode
-	}
-	if mode == config.LockOff {
-		return nil, nil
 	}
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("etl %s host=%s pid=%d run=%s", x.Command, host, os.Getpid(), id)
@@ -205,8 +205,8 @@ func (x *Exec) lock(ctx context.Context, id string) (*load.Lock, error) {
 		if mode == config.LockWait {
 			hint = fmt.Sprintf("waited lock.max_wait (%s)", time.Duration(x.Cfg.Lock.MaxWait))
 		}
-		return nil, fmt.Errorf("another etl run is writing to this bucket, not starting: %w (%s; a crashed run's lock expires after lock.ttl %s)",
-			err, hint, ttl)
+		return nil, fmt.Errorf("another etl run is writing to this bucket, not starting: %w (%s; the lock of a run killed on "+
+			"this host is taken over at once, one from another host expires after lock.ttl %s)", err, hint, ttl)
 	}
 	return l, err
 }

@@ -213,10 +213,7 @@ func hasDataRow(gz []byte) bool {
 // again replaces its rows. An instance is held in memory while it is parsed (one day of
 // one report; a snapshot is larger).
 func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parsed, error) {
-	k, ok := analyticsKinds().byType[in.Unit.Type]
-	if !ok {
-		return nil, fmt.Errorf("%s: no table for analytics report type %s", in.Version.Payloads[0].Key, in.Unit.Type)
-	}
+	k := analyticsKinds().byUnitType(in.Unit.Type)
 	inst := transform.AnalyticsInstance{ID: in.Version.Ref, Granularity: in.Unit.Frequency,
 		ProcessingDate: in.Unit.Period, AccessType: in.Unit.SubType}
 	if inst.ID == "" {
@@ -229,6 +226,10 @@ func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.P
 	defer p.Release()
 	if err := addSegments(ctx, in, p); err != nil {
 		return nil, err
+	}
+	table := p.Table() // a generic report's table, typed from its header
+	if table == nil {
+		table = k.Table
 	}
 	d := p.Drift()
 	for _, c := range d.Unknown {
@@ -245,12 +246,12 @@ func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.P
 			continue
 		}
 		recs = append(recs, rec)
-		part, err := k.Table.PartitionPath(in.Unit.Vendor, m)
+		part, err := table.PartitionPath(in.Unit.Vendor, m)
 		if err != nil {
 			out.Release()
 			return nil, fmt.Errorf("%s: %w", in.Version.Payloads[0].Key, err)
 		}
-		out.Outputs = append(out.Outputs, engine.Output{Table: k.Table, Partition: part, Primary: true,
+		out.Outputs = append(out.Outputs, engine.Output{Table: table, Partition: part, Primary: true,
 			Input: load.Input{Records: []arrow.RecordBatch{rec}, Keys: []string{inst.ID}}})
 	}
 	return out, nil

@@ -29,7 +29,12 @@ type anaHarness struct {
 
 func newAnalyticsHarness(t *testing.T, sim simulator.Options, mutate func(*config.Config)) *anaHarness {
 	t.Helper()
-	h := enginetest.New(t, enginetest.Options{Sim: sim, Config: enginetest.Family(report.Analytics, mutate), Sources: sourcesNew})
+	h := enginetest.New(t, enginetest.Options{Sim: sim, Config: enginetest.Family(report.Analytics, func(c *config.Config) {
+		c.Analytics.Snapshot = false // the shipped default is on; tests that want it say so
+		if mutate != nil {
+			mutate(c)
+		}
+	}), Sources: sourcesNew})
 	h.Cfg.Analytics.Apps = h.Sim.AppIDs()[:2]
 	return &anaHarness{Harness: h, t: t}
 }

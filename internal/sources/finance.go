@@ -126,7 +126,7 @@ func (s *Finance) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Par
 	for _, c := range rdr.Checks() {
 		in.Note(engine.Note{Kind: "check", Table: t.Name, Subject: checkSubject(c), Detail: c})
 	}
-	return &engine.Parsed{Outputs: outs, HeaderHash: rdr.HeaderHash(), Release: func() { releaseAll(recs) }}, nil
+	return &engine.Parsed{Outputs: outs, HeaderHash: rdr.HeaderHash(), Layout: rdr.Layout(), Release: func() { releaseAll(recs) }}, nil
 }
 
 // checkSubject groups the notices of one kind of check across units: the text up to the

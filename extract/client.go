@@ -33,6 +33,10 @@ type Config struct {
 	MinBackoff      time.Duration
 	MaxBackoff      time.Duration // defaults 1s and 2m; a Retry-After above MaxBackoff ends the retries
 	BudgetReserve   int           // requests kept back from X-Rate-Limit remaining, default 0
+	// BudgetShare: this many processes use the key at once (the shards of `etl run
+	// --shard I/N`); each client sends at most (limit − BudgetReserve)/BudgetShare requests
+	// per rolling hour, so together they stay inside the key's budget. 0 or 1: the whole.
+	BudgetShare int
 	// MaxBudgetWait: when the announced budget is used up, wait up to this long for our
 	// oldest request of the hour to leave Apple's rolling window, instead of refusing with
 	// ErrBudgetExhausted at once. 0 never waits.
@@ -70,8 +74,8 @@ func (c *Config) withDefaults() (*url.URL, error) {
 		return nil, errors.New("config: IssuerID is empty")
 	case c.KeyID == "":
 		return nil, errors.New("config: KeyID is empty")
-	case c.MaxConcurrency < 0, c.MaxAttempts < 0, c.BudgetReserve < 0:
-		return nil, errors.New("config: MaxConcurrency, MaxAttempts and BudgetReserve must not be negative")
+	case c.MaxConcurrency < 0, c.MaxAttempts < 0, c.BudgetReserve < 0, c.BudgetShare < 0:
+		return nil, errors.New("config: MaxConcurrency, MaxAttempts, BudgetReserve and BudgetShare must not be negative")
 	case c.MinBackoff < 0 || c.MaxBackoff < 0:
 		return nil, errors.New("config: MinBackoff and MaxBackoff must not be negative")
 	}
@@ -150,7 +154,7 @@ func NewClient(cfg Config) (*Client, error) {
 		base:   base,
 		tokens: ts,
 		sem:    make(chan struct{}, cfg.MaxConcurrency),
-		budget: newBudget(cfg.BudgetReserve, cfg.Now),
+		budget: newBudget(cfg.BudgetReserve, cfg.Now).withShare(cfg.BudgetShare),
 	}, nil
 }
 

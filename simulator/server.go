@@ -3,6 +3,7 @@ package simulator
 import (
 	"crypto/ecdsa"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -12,10 +13,14 @@ import (
 
 // Options configure a Server. Zero values take the documented defaults.
 type Options struct {
-	Seed     int64
-	Now      func() time.Time // default time.Now
-	Vendor   string           // default "85012345"
-	IssuerID string           // default DefaultIssuerID
+	Seed   int64
+	Now    func() time.Time // default time.Now
+	Vendor string           // default "85012345" (the first of Vendors, when they are given)
+	// Vendors are the vendor numbers of the account, Vendor among them (default: Vendor
+	// alone). Each sells the same catalog, with sales and finance data of its own
+	// (vendors.go); the first one's data is what a server with that vendor alone serves.
+	Vendors  []string
+	IssuerID string // default DefaultIssuerID
 	// RateLimit is the request budget per API key per rolling hour (default 3500).
 	RateLimit int
 	// Latency is added to every request (the wait ends early if the request is cancelled).
@@ -79,6 +84,12 @@ type Server struct {
 	ana     *anaStore // Analytics Reports API state (analytics.go)
 
 	mux *http.ServeMux // the route table (routes.go), built once by New
+
+	// gens generate the reports of the account's other vendor numbers (vendors.go).
+	gens map[string]*Server
+	// forbid, when set (a Multi's account), says a request names another account's vendor
+	// or app: it gets 403 FORBIDDEN_ERROR (accounts.go).
+	forbid func(r *http.Request) bool
 }
 
 // Stats counts requests since New or ResetStats.
@@ -97,8 +108,14 @@ func New(opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Vendor == "" && len(opt.Vendors) > 0 {
+		opt.Vendor = opt.Vendors[0]
+	}
 	if opt.Vendor == "" {
 		opt.Vendor = DefaultVendor
+	}
+	if !slices.Contains(opt.Vendors, opt.Vendor) {
+		opt.Vendors = append([]string{opt.Vendor}, opt.Vendors...)
 	}
 	if opt.IssuerID == "" {
 		opt.IssuerID = DefaultIssuerID
@@ -119,6 +136,7 @@ func New(opt Options) *Server {
 	s.stats = newStats()
 	s.cat = s.buildCatalog()
 	s.mux = s.newMux()
+	s.gens = s.vendorGenerators()
 	return s
 }
 
@@ -223,6 +241,9 @@ type served struct {
 
 // report returns the generated report for the unit (nil doc rows = no data), from cache.
 func (s *Server) report(u report.Unit, version string) *served {
+	if g := s.gens[u.Vendor]; g != nil {
+		return g.report(u, version) // another vendor number of the account (vendors.go)
+	}
 	key := u.ID() + "|" + version
 	s.cacheMu.Lock()
 	if r, ok := s.cache[key]; ok {

@@ -20,8 +20,10 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
+	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/ddl"
 	"github.com/ascetl/etl/internal/ddl/iceberg"
+	enginepkg "github.com/ascetl/etl/internal/engine"
 	"github.com/ascetl/etl/schemas"
 )
 
@@ -85,6 +87,7 @@ func cmdDDL(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "etl ddl:", err)
 		return 1
 	}
+	tables = withAccountKey(tables, c, opt)
 	if !*noMarts {
 		marts, err := listMarts(ctx, c.Storage.Bucket)
 		if err != nil {
@@ -300,4 +303,20 @@ func (e *env) ddlIceberg(ctx context.Context, warehouse, namespace string, noMar
 	}
 	fmt.Fprintf(e.stdout, "iceberg: %d tables (%d data files) in the Hadoop catalog %s, namespace %s\n", len(res), files, warehouse, namespace)
 	return 0
+}
+
+// withAccountKey gives every loader table of a configuration with accounts: its leading
+// account partition (README "Several accounts"); the account names are known, so Athena
+// projects the key as an enum.
+func withAccountKey(tables []ddl.Table, c *config.Config, opt ddl.Options) []ddl.Table {
+	if !c.MultiAccount() {
+		return tables
+	}
+	for i := range tables {
+		tables[i].Partition = append([]ddl.Key{{Name: enginepkg.AccountKey, Type: arrow.BinaryTypes.String}}, tables[i].Partition...)
+	}
+	for _, a := range c.Accounts {
+		opt.Values[enginepkg.AccountKey] = append(opt.Values[enginepkg.AccountKey], a.Name)
+	}
+	return tables
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/ascetl/etl/schemas"
 )
 
-// TestDDLPartitionsMatchViews: the partition keys of the DuckDB views (viewsFor, whose
+// TestDDLPartitionsMatchViews: the partition keys of the DuckDB views (warehouse.TableViews, whose
 // Partition becomes read_parquet's hive_types) and of the DDL are the same keys, in the
 // same path order, with the same types, for every table.
 func TestDDLPartitionsMatchViews(t *testing.T) {

@@ -103,7 +103,17 @@ func refreshViews(ctx context.Context, c *config.Config, store *load.Store, w io
 
 // viewsSpec is the views database over dir (the data root).
 func viewsSpec(c *config.Config, dir string, now time.Time) (warehouse.Spec, error) {
-	return warehouse.LocalSpec(dir, c.ReportingCurrency, now)
+	spec, err := warehouse.LocalSpec(dir, c.ReportingCurrency, now)
+	if err != nil {
+		return spec, err
+	}
+	if c.MultiAccount() {
+		// With accounts:, every table's first partition key is the account (engine.AccountKey).
+		for i := range spec.Tables {
+			spec.Tables[i].Partition = append([]warehouse.Col{{Name: engine.AccountKey, DuckType: "VARCHAR"}}, spec.Tables[i].Partition...)
+		}
+	}
+	return spec, nil
 }
 
 // window is the days the headline totals cover: a backfill's --from..--to, else the

@@ -28,6 +28,7 @@ const SimulatorURL = "simulator"
 type Config struct {
 	API          API        `yaml:"api"`
 	VendorNumber string     `yaml:"vendor_number"`
+	Accounts     []Account  `yaml:"accounts"` // several accounts (accounts.go); replaces api keys and vendor_number
 	Storage      Storage    `yaml:"storage"`
 	Sales        Sales      `yaml:"sales"`
 	Finance      Finance    `yaml:"finance"`
@@ -265,16 +266,19 @@ func (c *Config) validate() error {
 	add := func(path, format string, args ...any) {
 		probs = append(probs, fmt.Sprintf("%s: %s", c.where(path), fmt.Sprintf(format, args...)))
 	}
-	if _, set := c.find("vendor_number"); !set && !c.UsesSimulator() {
-		add("vendor_number", "the real API needs your vendor number (Payments and Financial Reports shows it), "+
-			"e.g. vendor_number: \"85012345\" at the top level")
-	} else if !report.ValidVendor(c.VendorNumber) {
-		add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
-	}
-	if !c.UsesSimulator() {
-		if !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
-			add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
+	if !c.MultiAccount() {
+		if _, set := c.find("vendor_number"); !set && !c.UsesSimulator() {
+			add("vendor_number", "the real API needs your vendor number (Payments and Financial Reports shows it), "+
+				"e.g. vendor_number: \"85012345\" at the top level")
+		} else if !report.ValidVendor(c.VendorNumber) {
+			add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
 		}
+	}
+	c.validateAccounts(add)
+	if !c.UsesSimulator() && !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
+		add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
+	}
+	if !c.UsesSimulator() && !c.MultiAccount() {
 		if !uuidRE.MatchString(c.API.IssuerID) {
 			add("api.issuer_id", "%q must be the issuer id (a UUID) from App Store Connect > Users and Access > Integrations", c.API.IssuerID)
 		}

@@ -252,6 +252,11 @@ func (c *Config) validateOps(add func(string, string, ...any)) {
 func (c *Config) Hash() string {
 	cp := *c
 	cp.API.IssuerID, cp.API.KeyID, cp.API.KeyPath, cp.API.KeyEnv = "", "", "", ""
+	cp.Accounts = nil
+	for _, a := range c.Accounts {
+		a.IssuerID, a.KeyID, a.KeyPath, a.KeyEnv = "", "", "", ""
+		cp.Accounts = append(cp.Accounts, a)
+	}
 	b, err := json.Marshal(&cp)
 	if err != nil {
 		return "" // cannot happen: the config is plain data

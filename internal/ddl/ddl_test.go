@@ -177,7 +177,7 @@ func keyTypeIn(g *generator, create, key string) string {
 }
 
 // TestPartitionTypesAgreeWithDuckDB: DuckDB's views type the hive keys with
-// schemas.PartitionKey.DuckType (hive_types, cmd/etl viewsFor); each engine's DDL must
+// schemas.PartitionKey.DuckType (hive_types, warehouse.TableViews); each engine's DDL must
 // type every key the same way, or a query comparing report_date with a date (or vendor
 // with a string) would behave differently in DuckDB and in the engine.
 func TestPartitionTypesAgreeWithDuckDB(t *testing.T) {

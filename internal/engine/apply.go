@@ -52,7 +52,7 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 		if stage != nil && out.Table.Mode != schemas.Replace {
 			st = stage
 		}
-		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, r.parquetOptions())
+		res, err := st.Load(ctx, out.Table, r.partition(out.Partition), out.Input, r.parquetOptions())
 		if err != nil {
 			var se *load.StreamError
 			if errors.As(err, &se) {

@@ -22,6 +22,9 @@ func (r *Runner) process(ctx context.Context, j job) outcome {
 			o = outcome{State: load.Failed, Err: err}
 		}
 	}
+	if o.Err == nil && j.known && !r.owns(j.prior) {
+		o = outcome{State: load.Failed, Err: r.foreignErr(j.prior)}
+	}
 	if o.Err == nil {
 		o = r.fetchAndLoad(ctx, j)
 	}

@@ -153,8 +153,12 @@ func (r *Runner) importVersions(ctx context.Context, manifests []string) ([]repl
 				fails = append(fails, outcome{Unit: v.Unit, State: load.Failed, Err: err})
 				continue
 			}
+			if known && !r.owns(e) {
+				fails = append(fails, outcome{Unit: v.Unit, State: load.Failed, Err: fmt.Errorf("%s: %w", m, r.foreignErr(e))})
+				continue
+			}
 			if !known {
-				e = load.Entry{Unit: v.Unit, Ref: v.Ref, FirstSeen: v.FetchedAt}
+				e = load.Entry{Unit: v.Unit, Account: r.Account, Ref: v.Ref, FirstSeen: v.FetchedAt}
 			}
 			vs, err := r.entryVersions(ctx, e)
 			if err != nil {

@@ -50,6 +50,9 @@ type Manifest struct {
 	Throttle int64             `json:"throttled_429"`
 	Server5x int64             `json:"server_errors"`
 
+	// Accounts counts the units per account of a run over several accounts.
+	Accounts map[string]Counts `json:"accounts,omitempty"`
+
 	Notes    []NoteCount `json:"notices,omitempty"`
 	Late     []LateUnit  `json:"late,omitempty"`
 	Failures []string    `json:"failures,omitempty"`
@@ -121,6 +124,12 @@ func (m *Manifest) Finish(cfg *config.Config, sum *Summary, st *extract.Stats, e
 	m.PerFam = map[string]Counts{}
 	for f, t := range sum.Families {
 		m.PerFam[string(f)] = countsOf(*t)
+	}
+	for n, a := range sum.Accounts {
+		if m.Accounts == nil {
+			m.Accounts = map[string]Counts{}
+		}
+		m.Accounts[n] = countsOf(a.TableSummary)
 	}
 	m.Notes = sum.Notes
 	m.Failures = slices.Clone(sum.Failures)

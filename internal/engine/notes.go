@@ -63,6 +63,32 @@ func (ns *notes) add(n Note) {
 	c.Units = len(c.ids)
 }
 
+// addCount adds a notice counted elsewhere (another account's pass), uniting the units.
+func (ns *notes) addCount(n NoteCount) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.m == nil {
+		ns.m = map[[3]string]*NoteCount{}
+	}
+	k := [3]string{n.Kind, n.Table, n.Subject}
+	if n.Subject == "" {
+		k[2] = n.Detail
+	}
+	c := ns.m[k]
+	if c == nil {
+		cp := n
+		cp.ids = append([]string(nil), n.ids...)
+		ns.m[k] = &cp
+		return
+	}
+	for _, id := range n.ids {
+		if !slices.Contains(c.ids, id) {
+			c.ids = append(c.ids, id)
+		}
+	}
+	c.Units = max(len(c.ids), c.Units)
+}
+
 // list returns the notices sorted by kind, table and subject.
 func (ns *notes) list() []NoteCount {
 	ns.mu.Lock()

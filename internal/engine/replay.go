@@ -44,6 +44,7 @@ func (r *Runner) Reparse(ctx context.Context, prefix string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	es = slices.DeleteFunc(es, func(e load.Entry) bool { return !r.owns(e) }) // this pass's account's units only
 	scopes := map[string]bool{}
 	for _, e := range es {
 		if src, ok := r.source(e.Unit.Family); ok && strings.HasPrefix(e.Unit.ID(), prefix) && merges(src) {

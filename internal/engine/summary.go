@@ -40,6 +40,10 @@ type Summary struct {
 	// run; set by the caller, nil: not printed). Print shows the tables of the run.
 	DataThrough []DatasetThrough `json:",omitempty"`
 	observe     func(UnitDone)   // Pipeline.OnUnit
+
+	// Accounts has one line per account of a run over several accounts (Merge); nil
+	// otherwise.
+	Accounts map[string]*AccountSummary `json:",omitempty"`
 }
 
 // TableSummary counts outcomes for one table.
@@ -140,6 +144,11 @@ func (s *Summary) Totals() TableSummary {
 func (s *Summary) ExitCode() int {
 	t := s.Totals()
 	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending + t.Held
+	for _, a := range s.Accounts {
+		if a.Err != "" {
+			t.Failed++ // an account whose pass could not run
+		}
+	}
 	switch {
 	case t.Failed > 0 && ok == 0:
 		return ExitFailed
@@ -167,6 +176,7 @@ func (s *Summary) Print(w io.Writer) {
 	t := s.Totals()
 	row("total", &t)
 	tw.Flush()
+	s.printAccounts(w)
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
 	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published)
 	s.printThrough(w)

@@ -33,6 +33,10 @@ type Exec struct {
 	From, To time.Time
 	// LockMode overrides Cfg.Lock.Mode (the scheduler always waits).
 	LockMode string
+	// LockName is the bucket lock to take (default RunLock; a shard takes its own).
+	LockName string
+	// ID is the run id (default: a new one from the start time).
+	ID string
 	// Stats reads the API client's counters at the end (nil: no client).
 	Stats func() extract.Stats
 	// Work is the pass itself; After runs when Work returned no error, still under the
@@ -63,7 +67,10 @@ func (x *Exec) now() time.Time {
 // load.ErrLocked that names the holder (mode exit, or wait timed out).
 func (x *Exec) Do(ctx context.Context) Result {
 	start := x.now()
-	id := pipeline.NewRunID(start)
+	id := x.ID
+	if id == "" {
+		id = pipeline.NewRunID(start)
+	}
 	log := x.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -182,12 +189,16 @@ func (x *Exec) lock(ctx context.Context, id string) (*load.Lock, error) {
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("etl %s host=%s pid=%d run=%s", x.Command, host, os.Getpid(), id)
 	ttl := time.Duration(x.Cfg.Lock.TTL)
+	name := x.LockName
+	if name == "" {
+		name = RunLock
+	}
 	var l *load.Lock
 	var err error
 	if mode == config.LockWait {
-		l, err = x.Store.AcquireLockWait(ctx, RunLock, owner, ttl, time.Duration(x.Cfg.Lock.MaxWait))
+		l, err = x.Store.AcquireLockWait(ctx, name, owner, ttl, time.Duration(x.Cfg.Lock.MaxWait))
 	} else {
-		l, err = x.Store.AcquireLock(ctx, RunLock, owner, ttl)
+		l, err = x.Store.AcquireLock(ctx, name, owner, ttl)
 	}
 	if errors.Is(err, load.ErrLocked) {
 		hint := "set lock.mode: wait to wait for it"

@@ -149,6 +149,12 @@ func TestReconcile(t *testing.T) {
 					t.Errorf("%s: %q, want %s", c.Name, got[c.Name], want)
 				}
 			}
+			// The failure is stored, and only that check's.
+			code, q, errs := runCLI(t, "query", "--config", cfg, "--format", "csv",
+				"SELECT DISTINCT check_name FROM reconcile_results WHERE result = 'fail'")
+			if code != 0 || strings.TrimSpace(q) != "check_name\n"+tc.check {
+				t.Errorf("stored failures: %d %q %s", code, q, errs)
+			}
 		})
 	}
 }

@@ -107,7 +107,7 @@ func TestReconcile(t *testing.T) {
 	}
 	b := newReconcileBase(t)
 	t.Run("simulator data pass", func(t *testing.T) {
-		_, cfg := b.clone(t)
+		dir, cfg := b.clone(t)
 		code, out, got := runReconcileCLI(t, cfg, "--all")
 		t.Logf("fiscal month %s:\n%s", b.month, out)
 		if code != 0 {
@@ -123,6 +123,13 @@ func TestReconcile(t *testing.T) {
 			if !regexp.MustCompile(want).MatchString(out) {
 				t.Errorf("output lacks %q", want)
 			}
+		}
+		// --no-store prints the same table and writes nothing.
+		before, _ := filepath.Glob(filepath.Join(dir, "data", "parquet", "reconcile_results", "run=*"))
+		code, again, _ := runReconcileCLI(t, cfg, "--no-store")
+		after, _ := filepath.Glob(filepath.Join(dir, "data", "parquet", "reconcile_results", "run=*"))
+		if code != 0 || strings.Contains(again, "results: ") || len(before) != 1 || len(after) != 1 {
+			t.Errorf("--no-store: exit %d, runs stored before %d after %d\n%s", code, len(before), len(after), again)
 		}
 		// The results are a table the views see.
 		code, q, errs := runCLI(t, "query", "--config", cfg, "--format", "csv",

@@ -360,6 +360,7 @@ func init() {
 	all = append(append(append(salesTables(), financeTables()...), reviewTables()...), metricsTables()...)
 	all = append(append(all, analyticsTables()...), catalogTables()...)
 	all = append(all, financeDerivedTables()...)
+	all = append(all, reconcileTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
 		t.indexColumns()
@@ -372,7 +373,8 @@ func init() {
 
 // All returns every table: sales tables in report.SalesCombos order, then finance_financial
 // and finance_detail, reviews, metrics, analytics, catalog, then finance_summary and
-// finance_payments. The slice is a copy; the tables are shared and must not be modified.
+// finance_payments, then reconcile_results. The slice is a copy; the tables are shared and
+// must not be modified.
 func All() []*Table { return append([]*Table(nil), all...) }
 
 // Lookup finds a table by name.

@@ -51,7 +51,7 @@ func TestEveryComboHasTable(t *testing.T) {
 			t.Errorf("no table %s", n)
 		}
 	}
-	if got, want := len(All()), len(report.SalesCombos)+2+2+6+len(analyticsTables())+len(catalogTables())+len(financeDerivedTables()); got != want { // + finance, reviews, metrics, analytics, catalog, finance derived
+	if got, want := len(All()), len(report.SalesCombos)+2+2+6+len(analyticsTables())+len(catalogTables())+len(financeDerivedTables())+len(reconcileTables()); got != want { // + finance, reviews, metrics, analytics, catalog, finance derived, reconcile
 		t.Errorf("All() has %d tables, want %d", got, want)
 	}
 	if _, err := ForUnit(report.Unit{Family: report.Sales, Type: "NOPE", SubType: "X", Frequency: "DAILY"}); err == nil {

@@ -26,6 +26,9 @@ type anaParams struct {
 	uniquePct int   // unique share of the count, percent
 	avgSecs   int64 // mean session length
 	priceUSD  int64 // cents per purchase
+	// usdPrice and usdProceeds, when set, are a purchase's customer price and proceeds in
+	// USD cents per unit (purchases taken from sales, analytics_purchases.go).
+	usdPrice, usdProceeds int64
 }
 
 // anaBase is a generated row: dimensions, final base count and the derivation parameters.
@@ -166,6 +169,9 @@ func (s *Server) anaFinal(rep *anaReport, x *anaApp, gran string, date time.Time
 		return nil
 	}
 	r := s.rng("analytics", rep.name, x.a.sku, gran, iso(date))
+	if rep.kind == kindPurchases && gran == "DAILY" {
+		return s.anaPurchasesFromSales(x, date, r)
+	}
 	scale := int64(1)
 	n := 2 + r.IntN(4)
 	switch gran {
@@ -373,6 +379,9 @@ func derive(kind string, c int64, p anaParams) []int64 {
 		abs := c
 		if abs < 0 {
 			abs = -abs
+		}
+		if p.usdPrice != 0 {
+			return []int64{c, c * p.usdProceeds, c * p.usdPrice, uniq(abs)}
 		}
 		return []int64{c, c * proceedsOf(p.priceUSD, false), c * p.priceUSD, uniq(abs)}
 	}

@@ -33,6 +33,8 @@ Commands:
   reparse       rebuild Parquet from the raw archive without asking Apple again
   views         rebuild the DuckDB views (tables, marts, curated queries) and the marts' Parquet
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
+  reconcile     compare finance, sales, Payments and analytics with each other; print and store
+                the checks (reconcile_results); exit 3 when one fails
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
   check-config  validate the configuration, key and bucket without making any request;
                 --online: and make one authenticated request, so a wrong key is caught
@@ -64,6 +66,7 @@ func init() {
 		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX] [--allow-shrink]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
+		"reconcile":    {cmdReconcile, reconcileUsage},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE] [--online]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},

@@ -68,21 +68,21 @@ func cmdReconcile(ctx context.Context, e *env, args []string) int {
 	if lock != nil {
 		defer lock.Release(context.WithoutCancel(ctx))
 	}
-	rep, err := runReconcile(ctx, dir, store, reconcile.Input{RunID: runID, Now: now, Checks: checks})
+	rep, err := runReconcile(ctx, c, dir, store, reconcile.Input{RunID: runID, Now: now, Checks: checks})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl reconcile:", err)
 		return pipeline.ExitFailed
 	}
 	rep.Print(e.stdout, *all)
 	if !*noStore {
-		res, err := reconcile.Store(ctx, store, rep, load.ParquetOptions{})
+		res, err := reconcile.Store(ctx, store, rep, load.ParquetOptions{Compression: c.Parquet.Compression})
 		if err != nil {
 			fmt.Fprintln(e.stderr, "etl reconcile:", err)
 			return pipeline.ExitFailed
 		}
 		fmt.Fprintf(e.stdout, "results: %d rows in %s\n", res.Rows, res.Key)
 		// The first run's results turn the empty reconcile_results view into one over the files.
-		if err := refreshViews(ctx, c, e.stdout); err != nil {
+		if err := refreshViews(ctx, c, store, e.stdout); err != nil {
 			fmt.Fprintln(e.stderr, "etl reconcile: views (the results are stored; etl views retries):", err)
 		}
 	}
@@ -94,22 +94,22 @@ func cmdReconcile(ctx context.Context, e *env, args []string) int {
 
 // runReconcile builds the views over dir's Parquet in a private in-memory database (so a
 // reader holding storage.duckdb open is never in the way) and runs the checks.
-func runReconcile(ctx context.Context, dir string, store *load.Store, in reconcile.Input) (*reconcile.Report, error) {
+func runReconcile(ctx context.Context, c *config.Config, dir string, store *load.Store, in reconcile.Input) (*reconcile.Report, error) {
 	entries, err := store.Ledger().List(ctx, "")
 	if err != nil {
 		return nil, err
 	}
 	in.Ledger = entries
-	db, err := warehouse.Open(":memory:")
+	db, err := warehouse.OpenWith(":memory:", warehouse.Options{Root: dir})
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	latest, err := analyticsLatest()
+	spec, err := viewsSpec(c, dir, in.Now)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Refresh(ctx, viewsFor(dir), latest); err != nil {
+	if err := db.Refresh(ctx, spec.Tables, spec.Latest); err != nil {
 		return nil, err
 	}
 	return reconcile.Run(ctx, db, in)

@@ -19,6 +19,7 @@ import (
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/queries"
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/schemas"
 )
 
 // viewsJob rebuilds the DuckDB views, the derived tables and the marts: after a run (with
@@ -110,6 +111,10 @@ func viewsSpec(c *config.Config, dir string, now time.Time) (warehouse.Spec, err
 	if c.MultiAccount() {
 		// With accounts:, every table's first partition key is the account (engine.AccountKey).
 		for i := range spec.Tables {
+			name := spec.Tables[i].Name
+			if _, loaded := schemas.Lookup(name); (!loaded && !strings.HasPrefix(name, "analytics_")) || name == schemas.ReconcileResultsTable {
+				continue // a table etl derives (etl_ledger, fx_file_rates, reconcile_results, …): no account partition
+			}
 			spec.Tables[i].Partition = append([]warehouse.Col{{Name: engine.AccountKey, DuckType: "VARCHAR"}}, spec.Tables[i].Partition...)
 		}
 	}

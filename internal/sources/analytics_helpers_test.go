@@ -205,6 +205,9 @@ func (h *anaHarness) checkTruth() int {
 func (h *anaHarness) checkDay(app string, r schemas.AnalyticsReport, gd string, insts map[string]*instanceRows, day simulator.AnalyticsTruthDay) bool {
 	h.t.Helper()
 	if len(insts) == 0 {
+		if day.Rows == 0 {
+			return true // a day the report has no row for (no in-app purchase that day): nothing to load
+		}
 		h.t.Errorf("%s %s %s: date not loaded (truth %d rows)", app, r.Table, gd, day.Rows)
 		return false
 	}

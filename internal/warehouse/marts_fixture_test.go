@@ -62,6 +62,7 @@ func newMartsFixture(t *testing.T, compression string) *martsFixture {
 			c.Reviews.Enabled, c.Analytics.Enabled, c.Catalog.Enabled = true, true, true
 			c.Analytics.Reports = []string{"App Downloads Standard", "App Sessions Standard", "App Crashes",
 				"App Store Purchases Standard"}
+			c.Analytics.Snapshot = false // ten days of analytics: implied rates cover the last month only
 			c.Parquet.Compression = compression
 		},
 		Sources: func(c *config.Config) []engine.Source { return sources.New(c) },

@@ -114,7 +114,10 @@ FROM mart_revenue_daily WHERE currency IS NOT NULL GROUP BY ALL`)
 	if seen != len(exp) {
 		t.Errorf("%d day-currency groups in the mart, %d served", seen, len(exp))
 	}
-	for _, s := range []string{"identity", "payments", "rates_file", "implied_analytics", "missing"} {
+	// "missing" (no rate at all) is checked above wherever it occurs; with App Store
+	// Purchases built from the sales lines, implied rates now cover every currency the
+	// fixture sells in app, so it may not occur here.
+	for _, s := range []string{"identity", "payments", "rates_file", "implied_analytics"} {
 		if sources[s] == 0 {
 			t.Errorf("no day-currency group converted by %s: %v", s, sources)
 		}
@@ -375,7 +378,7 @@ func (f *martsFixture) checkCoverage(t *testing.T) {
     (SELECT sum(lines) FROM mart_fx_coverage WHERE mart = 'mart_revenue_daily'),
     (SELECT count(*) FROM sales_summary_daily)`)
 	r := rowStrings(res)[0]
-	if r[0] != r[1] || r[2] != r[3] || r[0] == "0" {
+	if r[0] != r[1] || r[2] != r[3] {
 		t.Errorf("missing rates in revenue %s, in coverage %s; lines %s of %s", r[0], r[1], r[2], r[3])
 	}
 }

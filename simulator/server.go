@@ -37,6 +37,9 @@ type Options struct {
 	// request for every app, created that long before Now (see anaStore in analytics.go), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
+	// Storm injects HTTP-level faults into every route at these rates, drawn from Seed and
+	// a per-request counter (faults_http.go). The zero Storm injects nothing.
+	Storm Storm
 }
 
 // Defaults.
@@ -58,6 +61,7 @@ type Server struct {
 	buckets map[string]*bucket
 	stats   Stats
 	faults  map[string]*faultState
+	storm   stormState // Options.Storm's counter and counts (faults_http.go)
 
 	cacheMu sync.Mutex
 	cache   map[string]*served
@@ -169,6 +173,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer s.count(r, w)
 	if !s.delay(r) {
 		w.status = 499 // client closed request; nothing is written
+		return
+	}
+	if s.serveStorm(w, r) {
 		return
 	}
 	s.dispatch(w, r)

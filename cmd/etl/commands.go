@@ -19,6 +19,7 @@ import (
 	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/simulator"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
@@ -296,7 +297,8 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("simulate")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
-	seed := fs.Int64("seed", 0, "data seed (default: the config's simulator.seed)")
+	seed := fs.Int64("seed", 0, "data and fault seed (default: the config's simulator.seed)")
+	faults := fs.String("faults", "", `HTTP faults per request, e.g. "500=0.2,429=0.1,reset=0.05,truncate=0.05" (default: the config's simulator.faults)`)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -308,6 +310,13 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	if *seed != 0 {
 		c.Simulator.Seed = *seed
 	}
+	if *faults != "" {
+		if _, err := simulator.ParseStorm(*faults); err != nil {
+			fmt.Fprintln(e.stderr, "etl: --faults:", err)
+			return 2
+		}
+		c.Simulator.Faults = *faults
+	}
 	sim, err := startSimulator(c, *addr)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
@@ -317,6 +326,9 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	if err := os.WriteFile(*keyOut, sim.PEM, 0o600); err != nil {
 		fmt.Fprintln(e.stderr, "etl: write key:", err)
 		return 1
+	}
+	if st := c.SimulatorStorm(); st.Active() {
+		fmt.Fprintf(e.stdout, "faults per request: %s (seed %d)\n", st, c.Simulator.Seed)
 	}
 	fmt.Fprintf(e.stdout, "simulator listening on %s (vendor %s)\nconfigure:\n  api:\n    base_url: %s\n    issuer_id: %s\n    key_id: %s\n    key_path: %s\n",
 		sim.Base, c.VendorNumber, sim.Base, sim.Issuer, sim.KeyID, *keyOut)

@@ -161,6 +161,7 @@ func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 		Latency:   time.Duration(c.Simulator.Latency),
 		// As on a long-standing account: analytics requests exist, so the first run loads data.
 		AnalyticsSince: simAnalyticsSince,
+		Storm:          c.SimulatorStorm(), // simulator.faults (etl simulate --faults)
 	})
 	key, pemBytes, err := simulator.GenerateKey()
 	if err != nil {

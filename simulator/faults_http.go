@@ -36,7 +36,7 @@ import (
 //     HEAD, an empty body or an error status gets no fault.
 //
 // Decision: the draw for the n-th request (n counted from 1 per Server, whatever its route)
-// is a hash of the server's seed and n, so a storm is the same for the same seed and the
+// is a hash of the storm's seed (Options.StormSeed, else Seed) and n, so a storm is the same for the same seed and the
 // same sequence of requests; with concurrent clients which request is the n-th may vary.
 type Storm struct {
 	ServerError, RateLimited, Reset, Truncate float64
@@ -130,7 +130,11 @@ type stormState struct {
 func (s *Server) draw(n uint64) (stormFault, int) {
 	h := fnv.New64a()
 	var b [16]byte
-	binary.LittleEndian.PutUint64(b[:8], uint64(s.opt.Seed))
+	seed := s.opt.StormSeed
+	if seed == 0 {
+		seed = s.opt.Seed
+	}
+	binary.LittleEndian.PutUint64(b[:8], uint64(seed))
 	binary.LittleEndian.PutUint64(b[8:], n)
 	h.Write([]byte("asc-simulator-storm|"))
 	h.Write(b[:])

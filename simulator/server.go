@@ -40,6 +40,8 @@ type Options struct {
 	// Storm injects HTTP-level faults into every route at these rates, drawn from Seed and
 	// a per-request counter (faults_http.go). The zero Storm injects nothing.
 	Storm Storm
+	// StormSeed seeds the storm's draws (0: Seed), so the same data can meet other storms.
+	StormSeed int64
 }
 
 // Defaults.

@@ -143,6 +143,7 @@ func (s *Analytics) wanted() map[string]*analyticsKind {
 // (analytics.snapshot), once a month. An app whose listing fails is one Failure; the
 // other apps go on.
 func (s *Analytics) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
+	env = patientPlan(env) // one listing that fails is asked for again, not the app skipped
 	var plan engine.Plan
 	apps, fail := s.Apps.List(ctx, env, s.Cfg.AnalyticsApps())
 	if fail != nil {

@@ -180,7 +180,7 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 	}
 	defer store.Bucket().Close()
 	useLocalDir(store, c)
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
+	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Now: clock}
 	x := &schedule.Exec{Cfg: c, Store: store, Log: log, Metrics: r.metrics, Command: r.command, Job: r.job,
 		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode}
 	var client *extract.Client
@@ -197,7 +197,10 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 			p.OnUnit = e.status.unit
 		}
 	}
-	x.Work = func(ctx context.Context) (*pipeline.Summary, error) { return work(ctx, p) }
+	x.Work = func(ctx context.Context) (*pipeline.Summary, error) {
+		sweepTemporaries(c, r.lockMode, log) // under the lock, before anything is written (sweep.go)
+		return work(ctx, p)
+	}
 	if r.views {
 		x.After = func(ctx context.Context, _ *pipeline.Summary) error {
 			if e.status != nil {

@@ -93,6 +93,7 @@ func apiClient(c *config.Config, log *slog.Logger) (client *extract.Client, stop
 		BudgetReserve:  c.API.BudgetReserve,
 		MaxBudgetWait:  time.Duration(c.API.MaxBudgetWait),
 		Logger:         log,
+		Now:            clock,
 		HTTPClient:     &http.Client{Timeout: time.Duration(c.API.Timeout)},
 		UserAgent:      "ascetl/0.1",
 	}
@@ -102,7 +103,8 @@ func apiClient(c *config.Config, log *slog.Logger) (client *extract.Client, stop
 		if err != nil {
 			return nil, nil, err
 		}
-		cfg.BaseURL, cfg.Key, cfg.KeyID, cfg.IssuerID, stop = sim.Base, sim.Key, sim.KeyID, sim.Issuer, sim.Stop
+		cfg.BaseURL, cfg.Key, cfg.KeyID, cfg.IssuerID, stop = simBaseURL, sim.Key, sim.KeyID, sim.Issuer, sim.Stop
+		cfg.HTTPClient.Transport = dialOnly(strings.TrimPrefix(sim.Base, "http://"))
 		cfg.BudgetReserve = 0
 	} else {
 		key, err := loadKey(c)
@@ -141,6 +143,24 @@ func loadKey(c *config.Config) (*ecdsa.PrivateKey, error) {
 
 const simKeyID = "SIMULATOR1"
 
+// simBaseURL is the API address of the embedded simulator, whatever port it listens on
+// (dialOnly): the links in its JSON documents are built from the host they are asked for,
+// so with a fixed host a document is the same bytes in every process, as Apple's are, and a
+// second run recognises it (no new archive version, nothing rewritten).
+const simBaseURL = "http://asc-simulator.localhost"
+
+// dialOnly is a transport whose every connection goes to addr.
+func dialOnly(addr string) *http.Transport {
+	return &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}
+}
+
+// clock is the time of the embedded simulator, the API client and the runner: time.Now.
+// Only tests change it (kill_test.go stands it still, so that runs compare to the byte);
+// there is no flag or variable for it.
+var clock = time.Now
+
 // simAnalyticsSince is how long ago the embedded simulator's ONGOING analytics requests were made.
 const simAnalyticsSince = 10 * 24 * time.Hour
 
@@ -155,6 +175,7 @@ type simInstance struct {
 // startSimulator serves the simulator on addr with a fresh key registered.
 func startSimulator(c *config.Config, addr string) (*simInstance, error) {
 	sim := simulator.New(simulator.Options{
+		Now:       clock,
 		Seed:      c.Simulator.Seed,
 		Vendor:    c.VendorNumber,
 		RateLimit: c.Simulator.RateLimit,

@@ -25,6 +25,21 @@ func byPeriod(entries map[string]load.Entry, proto report.Unit) map[string]load.
 	return idx
 }
 
+// oldestKnown is the oldest period the ledger has an entry for, in any state ("" when
+// none). The lookback never reaches before it: the first run records every unit it plans
+// (pending) before fetching any, so when that run is interrupted after loading a later
+// period, the next run's lookback does not load days before the first run's window that an
+// uninterrupted run never loads (a kill must not change what the tables hold).
+func oldestKnown(idx map[string]load.Entry) string {
+	oldest := ""
+	for per := range idx {
+		if oldest == "" || per < oldest {
+			oldest = per
+		}
+	}
+	return oldest
+}
+
 // newestDone is the newest period loaded or known empty ("" when none).
 func newestDone(idx map[string]load.Entry) string {
 	newest := ""
@@ -57,7 +72,7 @@ func salesPeriods(env *engine.PlanEnv, freq string, cfg config.Sales, idx map[st
 		}
 	default:
 		if newest := newestDone(idx); newest != "" {
-			first = stepBack(freq, newest, cfg.LookbackDays)
+			first = max(stepBack(freq, newest, cfg.LookbackDays), oldestKnown(idx))
 		} else {
 			from := env.Now.In(report.Pacific).AddDate(0, 0, -cfg.InitialDays)
 			if cfg.Start != "" {
@@ -131,7 +146,7 @@ func financePeriods(env *engine.PlanEnv, cfg config.Finance, idx map[string]load
 	default:
 		if newest := newestDone(idx); newest != "" {
 			first, _ = fiscal.Parse(newest)
-			for i := 0; i < cfg.LookbackPeriods; i++ {
+			for i := 0; i < cfg.LookbackPeriods && first.String() > oldestKnown(idx); i++ {
 				first = first.Prev()
 			}
 		} else if cfg.Start != "" {

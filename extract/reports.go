@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -54,9 +53,10 @@ func (o Outcome) String() string {
 // Report is Apple's answer to one report request.
 type Report struct {
 	Outcome Outcome
-	// Body is the payload exactly as received (gzip bytes, never decompressed); set only
-	// for OK. The caller must close it: until then it holds one of the client's
-	// concurrency slots.
+	// Body is the payload exactly as received (gzip bytes, never decompressed), read whole
+	// and verified (every gzip member's CRC-32 and length, Content-Length) before it is
+	// returned; set only for OK. The caller must close it: it frees the buffer (memory, or
+	// a temporary file for a large report).
 	Body io.ReadCloser
 	// FileName is Apple's Content-Disposition file name, or an Apple-like synthesised one.
 	FileName string
@@ -157,26 +157,35 @@ func (c *Client) FinanceReport(ctx context.Context, u report.Unit) (*Report, err
 	return c.fetchReport(ctx, "/v1/financeReports", q, financeFileName(u))
 }
 
-// fetchReport sends a report request and classifies the answer.
+// fetchReport sends a report request and classifies the answer. A 200 is read whole and
+// verified (readReport) within the request's retries: a report cut short is downloaded
+// again, never handed on.
 func (c *Client) fetchReport(ctx context.Context, path string, q url.Values, fallbackName string) (*Report, error) {
-	resp, err := c.do(ctx, http.MethodGet, path, q, gzipAccept)
+	var body io.ReadCloser
+	var raw []byte
+	resp, err := c.doRead(ctx, http.MethodGet, path, q.Encode(), gzipAccept, nil, func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			raw, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+			return nil
+		}
+		var err error
+		body, err = readReport(resp)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusOK {
-		body, err := checkGzip(resp)
-		if err != nil {
-			_ = resp.Body.Close()
-			return nil, fmt.Errorf("%s %s: %w", http.MethodGet, path, err)
-		}
 		name := fallbackName
 		if n := dispositionName(resp.Header.Get("Content-Disposition")); n != "" {
 			name = n
 		}
 		return &Report{Outcome: OK, Body: body, FileName: name}, nil
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_ = resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		raw, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		_ = resp.Body.Close()
+	}
 	ae := newAPIError(http.MethodGet, path, resp.StatusCode, raw, c.tokens.current())
 	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
 		if m := discontinuedRE.FindStringSubmatch(ae.Detail()); m != nil {
@@ -194,30 +203,6 @@ func (c *Client) fetchReport(ctx context.Context, path string, q url.Values, fal
 		return &Report{Outcome: Gone, FileName: fallbackName, Detail: ae.Detail()}, nil
 	}
 	return nil, ae
-}
-
-// checkGzip refuses a 200 that is not a gzip file: wrong Content-Type (a JSON or HTML page
-// from a proxy) or missing gzip magic bytes. The returned body still yields every byte.
-func checkGzip(resp *http.Response) (io.ReadCloser, error) {
-	ct := resp.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt = strings.ToLower(strings.TrimSpace(ct))
-	}
-	switch mt {
-	case "application/a-gzip", "application/gzip", "application/x-gzip", "application/octet-stream":
-	default:
-		return nil, fmt.Errorf("unexpected content type %q for a report, want %s", ct, gzipAccept)
-	}
-	br := bufio.NewReader(resp.Body)
-	magic, err := br.Peek(2)
-	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
-		return nil, fmt.Errorf("report body (%s) is not gzip data", ct)
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{br, resp.Body}, nil
 }
 
 // discontinuedRE recognises the answer for a report Apple no longer generates (the

@@ -51,6 +51,11 @@ type Options struct {
 	// of from c+2 like any request: a loader that creates the snapshot and polls can load it
 	// within the same run.
 	AnalyticsSnapshotReady time.Duration
+	// Storm injects HTTP-level faults into every route at these rates, drawn from Seed and
+	// a per-request counter (faults_http.go). The zero Storm injects nothing.
+	Storm Storm
+	// StormSeed seeds the storm's draws (0: Seed), so the same data can meet other storms.
+	StormSeed int64
 }
 
 // Defaults.
@@ -72,6 +77,7 @@ type Server struct {
 	buckets map[string]*bucket
 	stats   Stats
 	faults  map[string]*faultState
+	storm   stormState // Options.Storm's counter and counts (faults_http.go)
 
 	cacheMu sync.Mutex
 	cache   map[string]*served
@@ -196,6 +202,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer s.count(r, w)
 	if !s.delay(r) {
 		w.status = 499 // client closed request; nothing is written
+		return
+	}
+	if s.serveStorm(w, r) {
 		return
 	}
 	s.dispatch(w, r)

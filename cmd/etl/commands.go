@@ -25,6 +25,7 @@ import (
 	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/simulator"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
@@ -256,7 +257,7 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 		fmt.Fprintf(e.stderr, "etl %s: --account %q is not an account of %s\n", r.command, r.account, c.File())
 		return pipeline.ExitUsage
 	}
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Account: r.account, Shard: r.shard, Job: r.shardJob}
+	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Now: clock, Account: r.account, Shard: r.shard, Job: r.shardJob}
 	x := &schedule.Exec{Cfg: c, Store: store, Log: log, Metrics: r.metrics, Command: r.command, Job: r.job,
 		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode, ID: pipeline.NewRunID(time.Now())}
 	if r.shard.Active() {
@@ -287,7 +288,10 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 			p.OnUnit = e.status.unit
 		}
 	}
-	x.Work = func(ctx context.Context) (*pipeline.Summary, error) { return work(ctx, p) }
+	x.Work = func(ctx context.Context) (*pipeline.Summary, error) {
+		sweepTemporaries(c, r.lockMode, r.shard.Count > 1, log) // under the lock, before anything is written (sweep.go)
+		return work(ctx, p)
+	}
 	var views *viewsJob
 	if r.views {
 		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
@@ -398,7 +402,8 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("simulate")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
-	seed := fs.Int64("seed", 0, "data seed (default: the config's simulator.seed)")
+	seed := fs.Int64("seed", 0, "data and fault seed (default: the config's simulator.seed)")
+	faults := fs.String("faults", "", `HTTP faults per request, e.g. "500=0.2,429=0.1,reset=0.05,truncate=0.05" (default: the config's simulator.faults)`)
 	payments := fs.String("payments", "", "write the Payments and Financial Reports CSV of this fiscal period (YYYY-MM) to --out and exit")
 	out := fs.String("out", ".", "with --payments: the directory to write it in")
 	if code, ok := parse(fs, args); !ok {
@@ -419,6 +424,13 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 		}
 		return 0
 	}
+	if *faults != "" {
+		if _, err := simulator.ParseStorm(*faults); err != nil {
+			fmt.Fprintln(e.stderr, "etl: --faults:", err)
+			return 2
+		}
+		c.Simulator.Faults = *faults
+	}
 	sim, err := startSimulator(c, *addr)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
@@ -438,6 +450,9 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	if err := writeKey(*keyOut, k.PEM); err != nil {
 		fmt.Fprintln(e.stderr, "etl: write key:", err)
 		return 1
+	}
+	if st := c.SimulatorStorm(); st.Active() {
+		fmt.Fprintf(e.stdout, "faults per request: %s (seed %d)\n", st, c.Simulator.Seed)
 	}
 	fmt.Fprintf(e.stdout, "simulator listening on %s (vendor %s)\nconfigure:\n  api:\n    base_url: %s\n    issuer_id: %s\n    key_id: %s\n    key_path: %s\n",
 		sim.Base, c.VendorNumber, sim.Base, k.Issuer, k.KeyID, *keyOut)

@@ -130,6 +130,9 @@ type Simulator struct {
 	Seed      int64    `yaml:"seed"`
 	RateLimit int      `yaml:"rate_limit"`
 	Latency   Duration `yaml:"latency"`
+	// Faults is a storm of HTTP-level faults injected into every request, e.g.
+	// "500=0.2,429=0.1,reset=0.05,truncate=0.05" (simulator.ParseStorm); "" = none.
+	Faults string `yaml:"faults"`
 }
 
 // Log configures logging.
@@ -312,6 +315,7 @@ func (c *Config) validate() error {
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}
+	c.validateSimulator(add)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -35,6 +35,7 @@ var keyRules = map[string]keyRule{
 	"snapshot_date": ruleDate,
 	"month":         ruleMonth,
 	"fiscal_period": ruleFiscal,
+	"run":           ruleInjected, // reconcile_results: one partition per etl reconcile, ids unbounded
 }
 
 // projection is the TBLPROPERTIES of Athena's partition projection for t, in order.

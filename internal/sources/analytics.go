@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"strings"
@@ -196,6 +197,7 @@ func (w wantedReports) kind(name, category string) *analyticsKind {
 // (analytics.snapshot), once a month. An app whose listing fails is one Failure; the
 // other apps go on.
 func (s *Analytics) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
+	env = patientPlan(env) // one listing that fails is asked for again, not the app skipped
 	var plan engine.Plan
 	apps, fail := s.Apps.List(ctx, env, s.Cfg.AnalyticsApps())
 	if fail != nil {
@@ -237,11 +239,12 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 	}
 	var units []engine.Planned
 	listed := map[string][]engine.Planned{}
+	seen := seenReports(env, app, s.Cfg.Analytics.Granularities)
 	for _, q := range reqs {
 		if q.Access == accessSnapshot && !s.Cfg.Analytics.Snapshot {
 			continue
 		}
-		us, err := s.instances(ctx, env, app, q, want)
+		us, err := s.instances(ctx, env, app, q, want, seen)
 		if err != nil {
 			return units, err
 		}
@@ -253,6 +256,67 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 		}
 	}
 	return units, s.lifecycle(ctx, env, app, reqs, listed)
+}
+
+// anaSeen is what the ledger knows of an app's analytics, to keep the daily listing cheap:
+// each listed report costs one request per request and app (Apple lists about 50, most of
+// them without data for a given app).
+type anaSeen struct {
+	any       bool                       // the app has analytics units at all (not a first run)
+	types     map[string]bool            // report types with at least one unit
+	snapshots map[string]map[string]bool // report type -> granularities with a snapshot instance settled
+	grans     []string                   // the granularities loaded (analytics.granularities)
+	day       int                        // days since the epoch, of the plan's time
+}
+
+// unseenEvery is how often (in days) a report the app never had an instance of is listed
+// after the first run: an instance lives 35 days, so a report that starts having data is
+// loaded within a week, while the daily run does not list ~40 empty reports per app.
+const unseenEvery = 7
+
+func seenReports(env *engine.PlanEnv, app string, grans []string) anaSeen {
+	s := anaSeen{types: map[string]bool{}, snapshots: map[string]map[string]bool{}, grans: grans,
+		day: int(env.Now.Unix() / 86400)}
+	for _, e := range env.Entries {
+		if e.Unit.Family != report.Analytics || e.Unit.Vendor != app || e.Unit.Type == "REPORT_REQUESTS" {
+			continue
+		}
+		s.any, s.types[e.Unit.Type] = true, true
+		if e.Unit.SubType == accessSnapshot && (e.State == load.Loaded || e.State == load.Empty || e.State == load.Expired) {
+			if s.snapshots[e.Unit.Type] == nil {
+				s.snapshots[e.Unit.Type] = map[string]bool{}
+			}
+			s.snapshots[e.Unit.Type][e.Unit.Frequency] = true
+		}
+	}
+	return s
+}
+
+// skip reports whether a report is left out of this run's listing of request q (a
+// backfill lists everything):
+//   - of a ONE_TIME_SNAPSHOT, a report whose snapshot instances are settled for every
+//     granularity loaded: Apple makes one instance per granularity, once;
+//   - one the app has never had an instance of, on all but one day in unseenEvery (spread
+//     by report), once the app has analytics at all.
+func (s anaSeen) skip(k *analyticsKind, q analyticsRequest, env *engine.PlanEnv) bool {
+	if env.Window.Backfill() || !s.any {
+		return false
+	}
+	if q.Access == accessSnapshot && len(s.grans) > 0 {
+		done := true
+		for _, g := range s.grans {
+			done = done && s.snapshots[k.Table.Type][g]
+		}
+		if done {
+			return true
+		}
+	}
+	if s.types[k.Table.Type] {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(k.Table.Type))
+	return (s.day+int(h.Sum32()%unseenEvery))%unseenEvery != 0
 }
 
 // anaInWindow reports whether a processing date lies in a backfill's window (always, for a run).
@@ -329,7 +393,7 @@ func listRequests(ctx context.Context, api engine.API, app string) ([]analyticsR
 }
 
 // instances lists the instances of one request's wanted reports and granularities, as units.
-func (s *Analytics) instances(ctx context.Context, env *engine.PlanEnv, app string, q analyticsRequest, want wantedReports) ([]engine.Planned, error) {
+func (s *Analytics) instances(ctx context.Context, env *engine.PlanEnv, app string, q analyticsRequest, want wantedReports, seen anaSeen) ([]engine.Planned, error) {
 	api := env.API
 	type found struct {
 		id   string
@@ -350,6 +414,9 @@ func (s *Analytics) instances(ctx context.Context, env *engine.PlanEnv, app stri
 					// A report Apple added since schemas.AnalyticsCatalog was written.
 					env.Note(engine.Note{Kind: "analytics report", Table: k.Table.Name, Subject: "new " + k.Name,
 						Detail: fmt.Sprintf("new report %q: loaded into %s, its columns typed by header name", k.Name, k.Table.Name)})
+				}
+				if seen.skip(k, q, env) {
+					return nil
 				}
 				reports = append(reports, found{r.ID, k})
 			}

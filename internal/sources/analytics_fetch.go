@@ -41,10 +41,13 @@ const unverifiedMark = ".unverified"
 // Fetch downloads an instance's segments in Apple's order, each from its pre-signed URL
 // (no Authorization header), checked against sizeInBytes and the MD5 checksum, and puts
 // them as segment-01.csv.gz, segment-02.csv.gz, … (by position: an instance never changes).
-// An expired URL, a failed check or a vanished download is retried with fresh URLs (the
-// segments listed again), up to analytics.max_url_retries times per segment. An instance
+// An expired URL, a failed check, a vanished download or one that failed temporarily after
+// the client's retries (extract.Temporary) is retried with fresh URLs (the segments listed
+// again), up to analytics.max_url_retries times per segment: the other segments are not
+// downloaded again. An instance
 // whose segments hold no data row is Empty; one Apple no longer lists is Gone.
 func (s *Analytics) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if p.Ref == "" {
 		return engine.Fetched{}, fmt.Errorf("analytics unit %s: no instance id", p.Unit.ID())
 	}
@@ -131,8 +134,8 @@ func (s *Analytics) download(ctx context.Context, env *engine.FetchEnv, instance
 			if problem = verifySegment(sg, body); problem == nil {
 				return body, nil, nil
 			}
-		case errors.Is(derr, extract.ErrURLExpired) || downloadStatus(derr) == http.StatusNotFound:
-			problem = derr // a fresh URL, or the news that the instance is gone
+		case errors.Is(derr, extract.ErrURLExpired) || downloadStatus(derr) == http.StatusNotFound || extract.Temporary(derr):
+			problem = derr // a fresh URL, the news that the instance is gone, or another try of this segment only
 		default:
 			return nil, nil, fmt.Errorf("segment %s of instance %s: %w", sg.ID, instance, derr)
 		}

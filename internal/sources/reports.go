@@ -105,7 +105,9 @@ func (s *Sales) setVersion(kind, v string) {
 	s.versions[kind] = v
 }
 
-// Plan walks each configured report kind's periods (periods.go).
+// Plan walks each configured report kind's periods (periods.go). A loaded day is fetched
+// again only once, for late corrections, when it is lookback_days behind the newest loaded
+// one (recheckDue); until then, and after, it is final.
 func (s *Sales) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	var plan engine.Plan
 	for _, r := range s.Cfg.Sales.Reports {
@@ -122,9 +124,16 @@ func (s *Sales) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, err
 		s.setVersion(kind, initVersion(r.Version, combo.Latest(), idx))
 		periods := salesPeriods(env, r.Frequency, s.Cfg.Sales, idx, func(per string) report.Unit { return unit(per) })
 		skipped := 0
-		for _, per := range periods {
+		for i, per := range periods {
 			if combo.Discontinued(per) {
 				skipped++ // Apple no longer generates it: nothing to ask for
+				continue
+			}
+			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per), ReportVersion: s.version(kind),
+				Final: !recheckDue(idx, periods, i, s.Cfg.Sales.LookbackDays)})
+		}
+		for _, per := range failedRechecks(r.Frequency, idx, periods, s.Cfg.Sales.LookbackDays) {
+			if combo.Discontinued(per) {
 				continue
 			}
 			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per), ReportVersion: s.version(kind)})

@@ -248,15 +248,9 @@ func (l *Ledger) read(ctx context.Context, key string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("read %s: %w", key, err)
 	}
-	var e Entry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: %w", key, err)
-	}
-	if got := LedgerKey(e.Unit); got != key {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: it is for unit %s", key, e.Unit.ID())
-	}
-	if !e.State.Valid() {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: unknown state %q", key, e.State)
+	e, err := DecodeEntry(key, data)
+	if err != nil {
+		return Entry{}, fmt.Errorf("read %w", err)
 	}
 	return e, nil
 }

@@ -187,27 +187,19 @@ func Parse(name string, data []byte) (*Config, error) {
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+		return nil, &Error{File: name, Problems: yamlMsg(data, nil, err)}
 	}
 	c.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+		return nil, &Error{File: name, Problems: yamlMsg(data, &root, err)}
 	}
 	c.applyDefaults()
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-func yamlMsg(err error) string {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return strings.Join(te.Errors, "; ")
-	}
-	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
 // File is the path the configuration was read from.
@@ -301,6 +293,7 @@ func (c *Config) validate() error {
 	if c.API.BudgetReserve < 0 {
 		add("api.budget_reserve", "%d must not be negative", c.API.BudgetReserve)
 	}
+	c.validateDurations(add)
 	if _, err := bucketurl.Parse(c.Storage.Bucket); err != nil {
 		add("storage.bucket", "%v (examples: file://./data?metadata=skip, s3://bucket/prefix?region=eu-west-1, gs://bucket, azblob://container)", err)
 	}

@@ -205,7 +205,7 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	return e.execute(ctx, runSpec{command: "import", views: !*noViews, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "import", views: !*noViews, account: *account, progress: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		p.AllowShrink = *allowShrink
 		return p.Import(ctx, fs.Args(), opt)
 	})
@@ -219,7 +219,7 @@ func cmdReparse(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.execute(ctx, runSpec{command: "reparse", views: true, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "reparse", views: true, account: *account, progress: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 		p.AllowShrink = *allowShrink
 		return p.Reparse(ctx, *prefix)
 	})
@@ -230,7 +230,7 @@ type runSpec struct {
 	command  string // run, backfill, import, reparse, schedule:<job>
 	api      bool   // needs the API client
 	views    bool   // rebuild the DuckDB views afterwards
-	progress bool   // progress line on a terminal
+	progress bool   // progress: a bar on a terminal, periodic log records elsewhere
 	families []report.Family
 	from, to time.Time
 	// For etl schedule: the job name, its metrics and the lock mode (wait).
@@ -284,8 +284,12 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 			fmt.Fprintf(e.stderr, "etl: account %s: %v\n", n, err)
 		}
 		x.Stats = func() extract.Stats { return sumStats(clients) }
-		if r.progress && e.status != nil {
+	}
+	if r.progress { // progress.go: a bar on a terminal, a record per tenth elsewhere
+		if e.status != nil {
 			p.OnUnit = e.status.unit
+		} else {
+			p.OnUnit = newProgressLog(log).unit
 		}
 	}
 	x.Work = func(ctx context.Context) (*pipeline.Summary, error) {

@@ -25,13 +25,14 @@ Commands:
                 plus pending and failed units; then rebuild the DuckDB views
   backfill      load every unit in --from..--to (skips loaded ones unless --force)
   schedule      long-running: run each schedule.jobs entry on its cron expression, serve
-                /healthz and Prometheus /metrics (schedule.listen); stops on SIGTERM
+                /healthz, Prometheus /metrics and /dashboard (schedule.listen); stops on SIGTERM
   status        the ledger as a table (per unit state, rows, version, error); --runs: the
                 run manifests, newest first
   import        load Apple report files downloaded by hand, or a raw archive tree:
                 etl import FILE... | etl import data/raw
   reparse       rebuild Parquet from the raw archive without asking Apple again
   views         rebuild the DuckDB views (tables, marts, curated queries) and the marts' Parquet
+  dashboard     one self-contained HTML page of charts drawn from the marts: --out report.html
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   reconcile     compare finance, sales, Payments and analytics with each other; print and store
                 the checks (reconcile_results); exit 3 when one fails
@@ -65,6 +66,7 @@ func init() {
 		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] [--allow-shrink] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
 		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX] [--allow-shrink]"},
 		"views":        {cmdViews, "etl views"},
+		"dashboard":    {cmdDashboard, dashboardHelp},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
 		"reconcile":    {cmdReconcile, reconcileUsage},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},

@@ -259,6 +259,10 @@ func TestScheduleRunsJobsAndServesHealthAndMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// The dashboard is drawn after each run (only sales here: the other charts say "no data").
+	if page := get("/dashboard"); !strings.Contains(page, `id="revenue-daily" viewBox`) || !strings.Contains(page, `data-empty="mart_ratings_weekly has no rows`) {
+		t.Errorf("/dashboard: %.300q", page)
+	}
 	cancel()
 	stopped = true
 	select {

@@ -33,6 +33,7 @@ func cmdSchedule(ctx context.Context, e *env, args []string) int {
 	}
 	log := e.logger(c) // also sets up the terminal line once, before jobs run concurrently
 	m := opsmetrics.New()
+	dash := newDashboardFile(c, log)
 	var jobs []schedule.Job
 	for _, j := range c.Schedule.Jobs {
 		var fams []report.Family
@@ -57,6 +58,9 @@ func cmdSchedule(ctx context.Context, e *env, args []string) int {
 				code := e.execute(ctx, spec, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
 					return p.RunFamilies(ctx, fams)
 				})
+				if code != pipeline.ExitUsage && ctx.Err() == nil {
+					dash.rebuild(ctx) // the views were rebuilt (or kept): draw /dashboard again
+				}
 				if code != pipeline.ExitOK {
 					return fmt.Errorf("exit code %d", code)
 				}
@@ -67,7 +71,8 @@ func cmdSchedule(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "etl: schedule: no job to run (every job's families are disabled)")
 		return 2
 	}
-	s, err := schedule.New(jobs, schedule.Options{Log: log, Metrics: m, Grace: time.Duration(c.Schedule.ShutdownGrace)})
+	s, err := schedule.New(jobs, schedule.Options{Log: log, Metrics: m, Grace: time.Duration(c.Schedule.ShutdownGrace),
+		Dashboard: dash})
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
 		return 2
@@ -79,8 +84,8 @@ func cmdSchedule(ctx context.Context, e *env, args []string) int {
 			fmt.Fprintf(e.stderr, "etl: schedule.listen %s: %v\n", c.Schedule.Listen, err)
 			return 2
 		}
-		log.Info("serving /healthz and /metrics", "addr", ln.Addr().String())
-		fmt.Fprintf(e.stdout, "schedule: /healthz and /metrics on http://%s\n", ln.Addr())
+		log.Info("serving /healthz, /metrics and /dashboard", "addr", ln.Addr().String())
+		fmt.Fprintf(e.stdout, "schedule: /healthz, /metrics and /dashboard on http://%s\n", ln.Addr())
 		go func() { served <- s.Serve(ctx, ln) }()
 	} else {
 		served <- nil

@@ -18,17 +18,29 @@ type UnitDone struct {
 	Dur           time.Duration
 	FamilyDone    int // units of the family finished so far, this one included
 	FamilyPlanned int // units of the family planned (at least FamilyDone)
+	// Done and Planned are the same for the whole pass (every family): a progress bar's
+	// total is known from the first unit on.
+	Done, Planned int
 }
 
 func (s *Summary) unitDone(o outcome, f *TableSummary) UnitDone {
-	done := f.Loaded + f.Unchanged + f.Deferred + f.Empty + f.Pending + f.Failed + f.Expired
+	done := f.finished()
 	planned := max(s.FamilyPlanned[o.Unit.Family], done)
+	all := 0
+	for _, t := range s.Families {
+		all += t.finished()
+	}
 	state := o.State
 	if o.Err != nil && o.State != load.Pending {
 		state = load.Failed
 	}
 	return UnitDone{Unit: o.Unit, State: state, Err: o.Err, Rows: o.Rows, Bytes: o.Bytes, Dur: o.Dur,
-		FamilyDone: done, FamilyPlanned: planned}
+		FamilyDone: done, FamilyPlanned: planned, Done: all, Planned: max(s.Planned, all)}
+}
+
+// finished is how many units the counts hold.
+func (t *TableSummary) finished() int {
+	return t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Pending + t.Failed + t.Expired
 }
 
 // DueAt is when a unit still pending becomes late under cfg's freshness rules: Apple's

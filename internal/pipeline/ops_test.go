@@ -83,6 +83,7 @@ func TestManifestCountsPerFamilyAndListsNewestFirst(t *testing.T) {
 	p := h.pipeline()
 	var mu sync.Mutex
 	last := map[report.Family]UnitDone{}
+	var whole UnitDone
 	p.OnUnit = func(d UnitDone) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -92,12 +93,20 @@ func TestManifestCountsPerFamilyAndListsNewestFirst(t *testing.T) {
 		if d.FamilyDone > d.FamilyPlanned {
 			t.Errorf("%s: done %d of %d", d.Unit.Family, d.FamilyDone, d.FamilyPlanned)
 		}
+		// The pass's totals: one more unit each time, of a total known from the start.
+		if d.Done != whole.Done+1 || whole.Planned != 0 && d.Planned != whole.Planned {
+			t.Errorf("pass: %d of %d after %d of %d", d.Done, d.Planned, whole.Done, whole.Planned)
+		}
+		whole = d
 		last[d.Unit.Family] = d
 	}
 	ctx := context.Background()
 	sum, err := p.Run(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if whole.Done != whole.Planned || whole.Planned != sum.Planned {
+		t.Errorf("progress ended at %d of %d, %d planned", whole.Done, whole.Planned, sum.Planned)
 	}
 	for _, f := range []report.Family{report.Sales, report.Finance} {
 		fs := sum.Families[f]

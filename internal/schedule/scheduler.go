@@ -37,6 +37,8 @@ type Options struct {
 	// Grace is how long running jobs may continue after shutdown begins before their
 	// context is cancelled.
 	Grace time.Duration
+	// Dashboard, when set, serves /dashboard (etl dashboard's page).
+	Dashboard http.Handler
 }
 
 // Scheduler runs jobs on their schedules.
@@ -189,7 +191,8 @@ func (s *Scheduler) Status() []JobStatus {
 	return out
 }
 
-// Handler serves /healthz (200 and the jobs' state as JSON) and /metrics.
+// Handler serves /healthz (200 and the jobs' state as JSON), /metrics and, with
+// Options.Dashboard, /dashboard.
 func (s *Scheduler) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -198,6 +201,9 @@ func (s *Scheduler) Handler() http.Handler {
 	})
 	if s.opt.Metrics != nil {
 		mux.Handle("/metrics", s.opt.Metrics.Handler())
+	}
+	if s.opt.Dashboard != nil {
+		mux.Handle("/dashboard", s.opt.Dashboard)
 	}
 	return mux
 }

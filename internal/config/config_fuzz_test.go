@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -87,7 +86,7 @@ func checkConfigError(t *testing.T, file string, data []byte, err error) {
 	if ce.File != file || len(ce.Problems) == 0 {
 		t.Fatalf("error names file %q with %d problems: %v", ce.File, len(ce.Problems), err)
 	}
-	lines := bytes.Count(data, []byte("\n")) + 1
+	lines := yamlBreaks(data) + 1
 	for _, p := range ce.Problems {
 		m := problemRE.FindStringSubmatch(p)
 		if m == nil {

@@ -45,7 +45,7 @@ func withLine(data []byte, root *yaml.Node, msg string) string {
 // yamlErrLine is the line a message without one is about (1 when nothing better is known:
 // yaml.v3 leaves the line out for errors on the first line).
 func yamlErrLine(data []byte, root *yaml.Node, msg string) int {
-	lineAt := func(i int) int { return 1 + bytes.Count(data[:i], []byte("\n")) }
+	lineAt := func(i int) int { return 1 + yamlBreaks(data[:i]) }
 	switch {
 	case strings.Contains(msg, "UTF-8") || strings.Contains(msg, "control characters") || strings.Contains(msg, "Unicode character"):
 		if i := unreadable(data); i >= 0 {
@@ -121,4 +121,29 @@ func (c *Config) validateDurations(add func(string, string, ...any)) {
 	if c.Simulator.Latency < 0 {
 		add("simulator.latency", "%s must not be negative", time.Duration(c.Simulator.Latency))
 	}
+}
+
+// yamlBreaks counts the line breaks in b the way yaml.v3 numbers lines: CR LF is one, and a
+// lone CR, LF, NEL (U+0085), LS (U+2028) or PS (U+2029) is one each (a file saved with bare
+// CRs has as many lines as its editor shows).
+func yamlBreaks(b []byte) int {
+	n := 0
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == '\r':
+			if i+1 < len(b) && b[i+1] == '\n' {
+				i++
+			}
+			n++
+		case b[i] == '\n':
+			n++
+		case b[i] == 0xc2 && i+1 < len(b) && b[i+1] == 0x85:
+			i++
+			n++
+		case b[i] == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9):
+			i += 2
+			n++
+		}
+	}
+	return n
 }

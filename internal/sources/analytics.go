@@ -250,7 +250,10 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 		}
 		listed[q.ID] = us
 		for _, u := range us {
-			if anaInWindow(env.Window, u.Unit.Period) {
+			// A snapshot instance holds the report's history whatever its processing
+			// date, so a backfill over days older than the ONGOING instances (35 days)
+			// takes it; once loaded it is not fetched again (unless --force).
+			if q.Access == accessSnapshot || anaInWindow(env.Window, u.Unit.Period) {
 				units = append(units, u)
 			}
 		}

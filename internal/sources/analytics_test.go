@@ -492,3 +492,48 @@ func TestAnalyticsHeaderOnlyInstanceEmpty(t *testing.T) {
 		t.Errorf("empty instances downloaded again: %d", d)
 	}
 }
+
+// `etl backfill` over days older than Apple keeps ONGOING instances (35 days) loads them
+// through the ONE_TIME_SNAPSHOT: its instance holds the history whatever its processing
+// date, so a backfill takes it (once: a loaded snapshot is not fetched again).
+func TestAnalyticsBackfillTakesSnapshot(t *testing.T) {
+	h := newAnalyticsHarness(t, simulator.Options{AnalyticsSince: 10 * 24 * time.Hour, AnalyticsSnapshot: true},
+		func(c *config.Config) {
+			c.Analytics.Reports = []string{"App Downloads Standard"}
+			c.Analytics.Snapshot = true
+		})
+	now := h.Clock.Now().UTC()
+	from := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, -200)
+	to := from.AddDate(0, 0, 30)
+	sum, err := h.Runner().Run(context.Background(), engine.Window{From: from, To: to})
+	if err != nil || sum.ExitCode() != engine.ExitOK {
+		t.Fatalf("backfill: %v\n%s", err, enginetest.Printed(sum))
+	}
+	snapshots := 0
+	for _, e := range h.Entries("analytics/") {
+		if e.Unit.SubType != "ONE_TIME_SNAPSHOT" {
+			t.Errorf("%s: an ONGOING instance outside the window", e.Unit.ID())
+		} else if e.State == load.Loaded {
+			snapshots++
+		}
+	}
+	if snapshots != len(h.Cfg.AnalyticsApps()) {
+		t.Fatalf("%d snapshot instances loaded, want one per app", snapshots)
+	}
+	inWindow := 0
+	for _, app := range h.Cfg.AnalyticsApps() {
+		for gd := range h.loadedDates("analytics_app_downloads_standard", app) {
+			day := strings.TrimPrefix(gd, "DAILY/")
+			if day >= from.Format(time.DateOnly) && day <= to.Format(time.DateOnly) {
+				inWindow++
+			}
+		}
+	}
+	if inWindow < 2*31 {
+		t.Errorf("%d app-days of the window loaded, want all 31 of both apps", inWindow)
+	}
+	sum, err = h.Runner().Run(context.Background(), engine.Window{From: from, To: to})
+	if err != nil || sum.Totals().Loaded != 0 {
+		t.Errorf("a second backfill loaded again: %v\n%s", err, enginetest.Printed(sum))
+	}
+}

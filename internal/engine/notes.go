@@ -38,9 +38,9 @@ type notes struct {
 	m  map[[3]string]*NoteCount
 }
 
-func (ns *notes) add(n Note) {
-	ns.mu.Lock()
-	defer ns.mu.Unlock()
+// key is what makes two notices one: kind, table and subject (the detail without one).
+// It initialises the map; the caller holds the lock.
+func (ns *notes) key(n Note) [3]string {
 	if ns.m == nil {
 		ns.m = map[[3]string]*NoteCount{}
 	}
@@ -48,6 +48,13 @@ func (ns *notes) add(n Note) {
 	if n.Subject == "" {
 		k[2] = n.Detail
 	}
+	return k
+}
+
+func (ns *notes) add(n Note) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	k := ns.key(n)
 	c := ns.m[k]
 	if c == nil {
 		c = &NoteCount{Note: n, First: n.Unit}
@@ -67,13 +74,7 @@ func (ns *notes) add(n Note) {
 func (ns *notes) addCount(n NoteCount) {
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	if ns.m == nil {
-		ns.m = map[[3]string]*NoteCount{}
-	}
-	k := [3]string{n.Kind, n.Table, n.Subject}
-	if n.Subject == "" {
-		k[2] = n.Detail
-	}
+	k := ns.key(n.Note)
 	c := ns.m[k]
 	if c == nil {
 		cp := n

@@ -106,18 +106,7 @@ func longLayout(header []string) (bool, map[string]int) {
 
 func readLong(name string, cr *csv.Reader, cols map[string]int) ([]rateLine, error) {
 	var out []rateLine
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, csvErr(err))
-		}
-		line, _ := cr.FieldPos(0)
-		if blankRecord(rec) {
-			continue
-		}
+	err := eachRecord(name, cr, func(rec []string, line int) error {
 		cell := func(col string) (string, int) {
 			i, ok := cols[col]
 			if !ok || i >= len(rec) {
@@ -126,25 +115,28 @@ func readLong(name string, cr *csv.Reader, cols map[string]int) ([]rateLine, err
 			return strings.TrimSpace(rec[i]), i + 1
 		}
 		l := rateLine{line: line}
+		var err error
 		ds, dc := cell("date")
 		if l.from, l.to, l.month, err = parseRateDate(ds); err != nil {
-			return nil, fmt.Errorf("%s:%d: column %d (date): %v", name, line, dc, err)
+			return fmt.Errorf("%s:%d: column %d (date): %v", name, line, dc, err)
 		}
 		cs, cc := cell("currency")
 		if l.currency = strings.ToUpper(cs); !currencyRE.MatchString(l.currency) {
-			return nil, fmt.Errorf("%s:%d: column %d (currency): %q is not a currency code (3 letters)", name, line, cc, cs)
+			return fmt.Errorf("%s:%d: column %d (currency): %q is not a currency code (3 letters)", name, line, cc, cs)
 		}
 		rs, rcol := cell("rate")
 		if l.rate, err = parseRate(rs); err != nil {
-			return nil, fmt.Errorf("%s:%d: column %d (rate): %v", name, line, rcol, err)
+			return fmt.Errorf("%s:%d: column %d (rate): %v", name, line, rcol, err)
 		}
 		if bs, bc := cell("base"); bs != "" {
 			if l.base = strings.ToUpper(bs); !currencyRE.MatchString(l.base) {
-				return nil, fmt.Errorf("%s:%d: column %d (base): %q is not a currency code (3 letters)", name, line, bc, bs)
+				return fmt.Errorf("%s:%d: column %d (base): %q is not a currency code (3 letters)", name, line, bc, bs)
 			}
 		}
 		out = append(out, l)
-	}
+		return nil
+	})
+	return out, err
 }
 
 func readECB(name string, cr *csv.Reader, header []string) ([]rateLine, error) {
@@ -160,21 +152,10 @@ func readECB(name string, cr *csv.Reader, header []string) ([]rateLine, error) {
 		curs[i+1] = h
 	}
 	var out []rateLine
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, csvErr(err))
-		}
-		line, _ := cr.FieldPos(0)
-		if blankRecord(rec) {
-			continue
-		}
+	err := eachRecord(name, cr, func(rec []string, line int) error {
 		from, to, month, err := parseRateDate(strings.TrimSpace(rec[0]))
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: column 1 (Date): %v", name, line, err)
+			return fmt.Errorf("%s:%d: column 1 (Date): %v", name, line, err)
 		}
 		out = append(out, rateLine{line: line, from: from, to: to, month: month, currency: "EUR", base: "EUR", rate: 1})
 		for i := 1; i < len(rec) && i < len(curs); i++ {
@@ -184,9 +165,32 @@ func readECB(name string, cr *csv.Reader, header []string) ([]rateLine, error) {
 			}
 			perEUR, err := parseRate(v)
 			if err != nil {
-				return nil, fmt.Errorf("%s:%d: column %d (%s): %v", name, line, i+1, curs[i], err)
+				return fmt.Errorf("%s:%d: column %d (%s): %v", name, line, i+1, curs[i], err)
 			}
 			out = append(out, rateLine{line: line, from: from, to: to, month: month, currency: curs[i], base: "EUR", rate: 1 / perEUR})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eachRecord calls fn with every record that is not blank and its line, and names the
+// file in a CSV error.
+func eachRecord(name string, cr *csv.Reader, fn func(rec []string, line int) error) error {
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, csvErr(err))
+		}
+		line, _ := cr.FieldPos(0)
+		if blankRecord(rec) {
+			continue
+		}
+		if err := fn(rec, line); err != nil {
+			return err
 		}
 	}
 }

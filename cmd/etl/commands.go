@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,7 +20,6 @@ import (
 	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
-	"github.com/ascetl/etl/simulator"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
@@ -400,172 +394,4 @@ func cmdViews(ctx context.Context, e *env, args []string) int {
 		return 1
 	}
 	return 0
-}
-
-func cmdSimulate(ctx context.Context, e *env, args []string) int {
-	fs := e.flags("simulate")
-	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
-	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
-	seed := fs.Int64("seed", 0, "data and fault seed (default: the config's simulator.seed)")
-	faults := fs.String("faults", "", `HTTP faults per request, e.g. "500=0.2,429=0.1,reset=0.05,truncate=0.05" (default: the config's simulator.faults)`)
-	payments := fs.String("payments", "", "write the Payments and Financial Reports CSV of this fiscal period (YYYY-MM) to --out and exit")
-	out := fs.String("out", ".", "with --payments: the directory to write it in")
-	if code, ok := parse(fs, args); !ok {
-		return code
-	}
-	c, err := e.loadConfig()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
-	}
-	if *seed != 0 {
-		c.Simulator.Seed = *seed
-	}
-	if *payments != "" {
-		if err := writeSimPayments(c, *payments, *out, e.stdout); err != nil {
-			fmt.Fprintln(e.stderr, "etl:", err)
-			return 1
-		}
-		return 0
-	}
-	if *faults != "" {
-		if _, err := simulator.ParseStorm(*faults); err != nil {
-			fmt.Fprintln(e.stderr, "etl: --faults:", err)
-			return 2
-		}
-		c.Simulator.Faults = *faults
-	}
-	sim, err := startSimulator(c, *addr)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 1
-	}
-	defer sim.Stop()
-	writeKey := func(path string, pem []byte) error { return os.WriteFile(path, pem, 0o600) }
-	if c.MultiAccount() {
-		if err := simulateAccounts(e.stdout, sim, c, *keyOut, writeKey); err != nil {
-			fmt.Fprintln(e.stderr, "etl: write key:", err)
-			return 1
-		}
-		<-ctx.Done()
-		return 0
-	}
-	k := sim.Accounts[config.DefaultAccount]
-	if err := writeKey(*keyOut, k.PEM); err != nil {
-		fmt.Fprintln(e.stderr, "etl: write key:", err)
-		return 1
-	}
-	if st := c.SimulatorStorm(); st.Active() {
-		fmt.Fprintf(e.stdout, "faults per request: %s (seed %d)\n", st, c.Simulator.Seed)
-	}
-	fmt.Fprintf(e.stdout, "simulator listening on %s (vendor %s)\nconfigure:\n  api:\n    base_url: %s\n    issuer_id: %s\n    key_id: %s\n    key_path: %s\n",
-		sim.Base, c.VendorNumber, sim.Base, k.Issuer, k.KeyID, *keyOut)
-	<-ctx.Done()
-	return 0
-}
-
-func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
-	fs := e.flags("check-config")
-	online := fs.Bool("online", false, "also make one cheap authenticated request (GET /v1/apps?limit=1), so a wrong key is caught before a run")
-	if code, ok := parse(fs, args); !ok {
-		return code
-	}
-	c, err := e.loadConfig()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
-	}
-	if !c.UsesSimulator() {
-		for _, a := range c.AccountList() {
-			if _, err := loadAccountKey(c, a); err != nil {
-				fmt.Fprintln(e.stderr, "etl:", err)
-				return 2
-			}
-		}
-	}
-	b, err := openBucket(ctx, c.Storage.Bucket)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
-	}
-	b.Close()
-	vendors := "vendor " + c.VendorNumber
-	if c.MultiAccount() {
-		var as []string
-		for _, a := range c.Accounts {
-			as = append(as, fmt.Sprintf("%s [%s]", a.Name, strings.Join(a.VendorNumbers, " ")))
-		}
-		vendors = fmt.Sprintf("%d accounts: %s", len(as), strings.Join(as, ", "))
-	}
-	fmt.Fprintf(e.stdout, "%s: ok (%s, %s, %d sales report(s), finance %v)\n",
-		c.File(), apiName(c), vendors, len(c.Sales.Reports), c.Finance.Enabled)
-	if *online {
-		return e.checkOnline(ctx, c)
-	}
-	return 0
-}
-
-// checkOnline makes one authenticated request: a key that parses but that Apple does not
-// accept (another team's, revoked, a wrong key id or issuer) fails here, not on every unit
-// of a run. Exit 2 when Apple refuses the credentials, 1 when the API cannot be reached.
-func (e *env) checkOnline(ctx context.Context, c *config.Config) int {
-	clients, errs, stop, err := apiClients(c, slog.New(slog.DiscardHandler), 0)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
-	}
-	defer stop()
-	code := 0
-	for _, a := range c.AccountList() {
-		if err := errs[a.Name]; err != nil {
-			fmt.Fprintf(e.stderr, "etl: account %s: %v\n", a.Name, err)
-			code = 2
-			continue
-		}
-		if ac := e.checkOnlineKey(ctx, c, a, clients[a.Name]); ac > code {
-			code = ac
-		}
-	}
-	return code
-}
-
-// checkOnlineKey asks the API once with one account's client.
-func (e *env) checkOnlineKey(ctx context.Context, c *config.Config, a config.Account, client *extract.Client) int {
-	who, fields := apiName(c), "api.issuer_id, api.key_id and the .p8 key"
-	if c.MultiAccount() {
-		who, fields = apiName(c)+": account "+a.Name, "the account's issuer_id, key_id and .p8 key"
-	}
-	body, err := client.GetJSON(ctx, "/v1/apps", url.Values{"limit": {"1"}})
-	var ae *extract.APIError
-	switch {
-	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
-		fmt.Fprintf(e.stderr, "etl: %s: the API refused the credentials (%v): check %s "+
-			"(a key of another team, or a revoked one, looks valid until Apple answers)\n", who, err, fields)
-		return 2
-	case err != nil:
-		fmt.Fprintf(e.stderr, "etl: %s: the API could not be asked: %v\n", who, err)
-		return 1
-	}
-	var doc struct {
-		Meta struct {
-			Paging struct{ Total int } `json:"paging"`
-		} `json:"meta"`
-	}
-	_ = json.Unmarshal(body, &doc)
-	key := "key " + a.KeyID
-	if c.UsesSimulator() {
-		key = "the simulator's key"
-	}
-	if c.MultiAccount() {
-		key = "account " + a.Name + "'s " + strings.TrimPrefix(key, "the ")
-	}
-	fmt.Fprintf(e.stdout, "online: ok (GET /v1/apps answered with %s; %d app(s) visible)\n", key, doc.Meta.Paging.Total)
-	return 0
-}
-
-func apiName(c *config.Config) string {
-	if c.UsesSimulator() {
-		return "embedded simulator"
-	}
-	return c.API.BaseURL
 }

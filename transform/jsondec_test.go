@@ -21,8 +21,10 @@ func checkJSONError(t *testing.T, key string, err error) {
 	if je.Err == nil {
 		t.Fatalf("error %q has no reason", err)
 	}
-	// Only a payload that is not a JSON object at all may name no field.
-	whole := errors.Is(err, ErrInvalidJSON) && (strings.HasPrefix(je.Detail, "invalid JSON: ") || strings.HasPrefix(je.Detail, "want a JSON object"))
+	// Only a payload that is not a JSON object at all may name no field; a syntax error
+	// names its line and column instead (syntaxDetail).
+	whole := errors.Is(err, ErrInvalidJSON) && (strings.HasPrefix(je.Detail, "invalid JSON: ") ||
+		strings.HasPrefix(je.Detail, "invalid JSON at line ") || strings.HasPrefix(je.Detail, "want a JSON object"))
 	if je.Path == "" && je.Where == "" && !whole {
 		t.Fatalf("error %q names no field", err)
 	}

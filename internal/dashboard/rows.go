@@ -81,7 +81,11 @@ func (c *Chart) renderRows() string {
 		if i < len(c.RowNotes) {
 			body.f(`<text class="total" x="%s" y="%s">%s</text>`, num(xs.at(pos[i], left, left+pw)+7), num(y+rowHeight/2+4), esc(c.RowNotes[i]))
 		} else if total := pos[i] + neg[i]; total != 0 {
-			body.f(`<text class="total" x="%s" y="%s">%s</text>`, num(xs.at(pos[i], left, left+pw)+4), num(y+rowHeight/2+4), esc(compact(total, math.Abs(total)/100, math.Abs(total))))
+			step := math.Abs(total) / 100 // three significant digits
+			if total == math.Trunc(total) {
+				step = math.Max(step, 1) // a count: "6", not "6.00"
+			}
+			body.f(`<text class="total" x="%s" y="%s">%s</text>`, num(xs.at(pos[i], left, left+pw)+4), num(y+rowHeight/2+4), esc(compact(total, step, math.Abs(total))))
 		}
 	}
 	body.WriteString(`</g>`)

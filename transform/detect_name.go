@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/schemas"
 )
 
 // What a report's file name says. Apple's names, as downloaded from App Store Connect or
@@ -137,4 +138,34 @@ func namePeriod(freq, s string) string {
 		return report.PeriodFor(freq, d)
 	}
 	return ""
+}
+
+// DetectName is what a Sales and Trends file's name alone says, for a file whose content
+// cannot be read (a corrupt gzip stream): ok only when the name picks exactly one table
+// and its period. The subtype a name leaves out is SUMMARY, as in Apple's S_D_… names.
+// Finance names are not read: their period needs the rows.
+func DetectName(fileName string) (Detected, bool) {
+	ni := parseName(fileName)
+	if ni.typ == "" || ni.freq == "" {
+		return Detected{}, false
+	}
+	sub := ni.sub
+	if sub == "" {
+		sub = "SUMMARY"
+	}
+	var found *schemas.Table
+	for _, t := range schemas.All() {
+		if t.Family != report.Sales || t.Type != ni.typ || t.SubType != sub || t.Frequency() != ni.freq {
+			continue
+		}
+		if found != nil {
+			return Detected{}, false
+		}
+		found = t
+	}
+	if found == nil {
+		return Detected{}, false
+	}
+	d := Detected{Table: found, Vendor: ni.vendor, Period: namePeriod(ni.freq, ni.digits)}
+	return d, d.Period != "" && d.Vendor != ""
 }

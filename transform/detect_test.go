@@ -102,3 +102,30 @@ func TestDetectRejects(t *testing.T) {
 		}
 	}
 }
+
+// DetectName: the name alone gives the table and period of a Sales and Trends file, or
+// nothing when it is ambiguous or not a sales name.
+func TestDetectName(t *testing.T) {
+	for _, tc := range []struct {
+		name, table, period string
+		ok                  bool
+	}{
+		{"S_D_85012345_20261126.txt.gz", "sales_summary_daily", "2026-11-26", true},
+		{"S_W_85012345_20261122.txt", "sales_summary_weekly", "2026-11-22", true},
+		{"S_M_85012345_202611.txt", "sales_summary_monthly", "2026-11", true},
+		{"85012345_1126_US.txt", "", "", false}, // finance: the period needs the rows
+		{"notes.txt", "", "", false},
+	} {
+		d, ok := DetectName(tc.name)
+		if ok != tc.ok || (ok && (d.Table.Name != tc.table || d.Period != tc.period || d.Vendor != "85012345")) {
+			t.Errorf("DetectName(%s) = %s %s %s %v, want %s %s %v", tc.name, tableName(d), d.Period, d.Vendor, ok, tc.table, tc.period, tc.ok)
+		}
+	}
+}
+
+func tableName(d Detected) string {
+	if d.Table == nil {
+		return ""
+	}
+	return d.Table.Name
+}

@@ -256,11 +256,17 @@ func (r *Runner) importFiles(ctx context.Context, sum *Summary, files []string, 
 
 // detect asks every Detector about a file.
 func (r *Runner) detect(path string, hints ImportHints) (job, error) {
+	name := filepath.Base(path)
 	head, err := readHead(path)
 	if err != nil {
+		// A file that cannot be read (a corrupt gzip stream) may still name its unit:
+		// then the unit is tried and fails with this error, so its ledger entry notes
+		// the failed attempt and keeps what it loaded.
+		if j, ok := r.detectByName(path, name, hints); ok {
+			return j, nil
+		}
 		return job{}, fmt.Errorf("%s: %w", path, err)
 	}
-	name := filepath.Base(path)
 	var firstErr error
 	for _, src := range r.Sources {
 		d, ok := src.(Detector)
@@ -282,6 +288,18 @@ func (r *Runner) detect(path string, hints ImportHints) (job, error) {
 		return job{}, fmt.Errorf("%s: %w", path, firstErr)
 	}
 	return job{}, fmt.Errorf("%s: not a report file etl knows (no family recognised its name and header)", path)
+}
+
+// detectByName asks the Detectors about a file's name alone (an empty head).
+func (r *Runner) detectByName(path, name string, hints ImportHints) (job, bool) {
+	for _, src := range r.Sources {
+		if d, ok := src.(Detector); ok {
+			if p, ok, err := d.Detect(name, nil, hints); ok && err == nil && p.Unit.Validate() == nil {
+				return job{src: &fileSource{Source: src, path: path}, p: p, reload: true, origin: "import:" + name}, true
+			}
+		}
+	}
+	return job{}, false
 }
 
 // readHead returns up to 64 KiB of the decompressed start of a file.

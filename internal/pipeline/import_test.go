@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
@@ -263,6 +264,31 @@ func TestImportCorruptCopyKeepsLoadedData(t *testing.T) {
 		t.Errorf("ledger after the corrupt import: state %s error %q loaded %s (was %s), %d versions (was %d)",
 			e2.State, e2.Error, e2.Loaded, e.Loaded, len(e2.Versions), len(e.Versions))
 	}
+	// A gzip copy whose stream is corrupt cannot be read at all: its name still names the
+	// unit, which fails the same way and keeps its data.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(good)
+	zw.Close()
+	broken := gz.Bytes()
+	copy(broken[40:], "garbage")
+	badGz := filepath.Join(t.TempDir(), "S_D_"+h.cfg.VendorNumber+"_20261119.txt.gz")
+	os.WriteFile(badGz, broken, 0o644)
+	sum, err = h.pipeline().Import(ctx, []string{badGz}, ImportOptions{})
+	if err != nil || sum.ExitCode() == ExitOK {
+		t.Fatalf("corrupt gzip import: %v, exit %d", err, sum.ExitCode())
+	}
+	e3, _, _ := h.store.Ledger().Get(ctx, u)
+	if e3.State != load.Loaded || !strings.Contains(e3.Error, "corrupt input") || e3.Loaded != e.Loaded || e3.Attempts <= e2.Attempts {
+		t.Errorf("ledger after the corrupt gzip: state %s error %q loaded %s (was %s), attempts %d (was %d)",
+			e3.State, e3.Error, e3.Loaded, e.Loaded, e3.Attempts, e2.Attempts)
+	}
+	for k, v := range before {
+		if strings.HasPrefix(k, "parquet/") && h.snapshot()[k] != v {
+			t.Errorf("corrupt gzip import changed %s", k)
+		}
+	}
+
 	// The good file imported again clears the note and rewrites nothing.
 	goodFile := filepath.Join(t.TempDir(), "S_D_"+h.cfg.VendorNumber+"_20261119.txt")
 	os.WriteFile(goodFile, good, 0o644)

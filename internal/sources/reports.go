@@ -284,9 +284,19 @@ func (s *Sales) Detect(name string, head []byte, hints engine.ImportHints) (engi
 
 // detectReport asks transform.Detect what a file is; ok only for the family's files.
 func detectReport(f report.Family, vendor, name string, head []byte, hints engine.ImportHints) (engine.Planned, bool, error) {
-	det, err := transform.Detect(name, head)
-	if err != nil {
-		return engine.Planned{}, false, err // not ours, but says why no family took it
+	var det transform.Detected
+	if head == nil { // the content is unreadable: the name alone (engine.Runner.detectByName)
+		d, ok := transform.DetectName(name)
+		if !ok {
+			return engine.Planned{}, false, nil
+		}
+		det = d
+	} else {
+		d, err := transform.Detect(name, head)
+		if err != nil {
+			return engine.Planned{}, false, err // not ours, but says why no family took it
+		}
+		det = d
 	}
 	if det.Table.Family != f {
 		return engine.Planned{}, false, nil

@@ -64,11 +64,13 @@ func FuzzDetect(f *testing.F) {
 	})
 }
 
-// importable are the tables a TSV file is read into (sales and finance).
+// importable are the tables a TSV file is read into (sales and finance; not the side
+// tables built from a file's summary or footer, nor the Payments CSV: NewReader refuses
+// those by design).
 func importable() []*schemas.Table {
 	var out []*schemas.Table
 	for _, t := range schemas.All() {
-		if t.Family == report.Sales || t.Family == report.Finance {
+		if (t.Family == report.Sales || t.Family == report.Finance) && t.Layout != schemas.Derived && t.Layout != schemas.PaymentsCSV {
 			out = append(out, t)
 		}
 	}
@@ -84,7 +86,7 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
 		tb := tables[int(which)%len(tables)]
-		if d, err := Detect("x.txt", data); err == nil && which%2 == 0 {
+		if d, err := Detect("x.txt", data); err == nil && which%2 == 0 && slices.Contains(tables, d.Table) {
 			tb = d.Table // half the time the table the data looks like, to get past the header
 		}
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

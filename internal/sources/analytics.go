@@ -265,7 +265,7 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 // each listed report costs one request per request and app (Apple lists about 50, most of
 // them without data for a given app).
 type anaSeen struct {
-	any       bool                       // the app has analytics units at all (not a first run)
+	any       bool                       // the app has a settled analytics instance (a whole listing was recorded)
 	types     map[string]bool            // report types with at least one unit
 	snapshots map[string]map[string]bool // report type -> granularities with a snapshot instance settled
 	grans     []string                   // the granularities loaded (analytics.granularities)
@@ -284,8 +284,13 @@ func seenReports(env *engine.PlanEnv, app string, grans []string) anaSeen {
 		if e.Unit.Family != report.Analytics || e.Unit.Vendor != app || e.Unit.Type == "REPORT_REQUESTS" {
 			continue
 		}
-		s.any, s.types[e.Unit.Type] = true, true
-		if e.Unit.SubType == accessSnapshot && (e.State == load.Loaded || e.State == load.Empty || e.State == load.Expired) {
+		s.types[e.Unit.Type] = true
+		settled := e.State == load.Loaded || e.State == load.Empty || e.State == load.Expired
+		// Only a settled instance proves a whole listing was recorded: a pass records
+		// every planned unit before it fetches any (engine markPlanned), and one killed
+		// while recording leaves some pending entries only.
+		s.any = s.any || settled
+		if e.Unit.SubType == accessSnapshot && settled {
 			if s.snapshots[e.Unit.Type] == nil {
 				s.snapshots[e.Unit.Type] = map[string]bool{}
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"gocloud.dev/blob"
@@ -78,27 +77,6 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	if schema == nil {
 		return WriteInfo{}, fmt.Errorf("write %s: record reader has no schema", key)
 	}
-	mem := opt.Alloc
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	rgRows := opt.RowGroupRows
-	if rgRows <= 0 {
-		rgRows = DefaultRowGroupRows
-	}
-	props := parquet.NewWriterProperties(
-		parquet.WithAllocator(mem),
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(rgRows),
-		parquet.WithStoreDecimalAsInteger(true),
-		parquet.WithCreatedBy("ascetl"),
-	)
-	arrProps := pqarrow.NewArrowWriterProperties(
-		pqarrow.WithAllocator(mem),
-		pqarrow.WithStoreSchema(),
-	)
 	wopts := &blob.WriterOptions{
 		ContentType: "application/vnd.apache.parquet",
 		BufferSize:  parquetBufferSize,
@@ -106,12 +84,11 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	var rows int64
 	n, err := s.write(ctx, key, wopts, func(w *countingWriter) error {
 		w.swallow = true
-		fw, err := pqarrow.NewFileWriter(schema, w, props, arrProps)
+		fw, err := newPQWriter(w, schema, opt, nil)
 		if err != nil {
 			return err
 		}
-		// fw.Close flushes the footer and closes w, which has no Close: the blob is
-		// committed or aborted by s.write, never by pqarrow.
+		// The blob is committed or aborted by s.write, never by the Parquet writer.
 		if err := writeBatches(ctx, fw, rr, &rows); err != nil {
 			w.discard = true // let Close free its buffers without uploading more
 			_ = fw.Close()
@@ -134,7 +111,7 @@ func (e *StreamError) Error() string { return e.Err.Error() }
 func (e *StreamError) Unwrap() error { return e.Err }
 
 // writeBatches copies rr into fw, checking ctx between batches.
-func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, rows *int64) error {
+func writeBatches(ctx context.Context, fw *pqWriter, rr RecordReader, rows *int64) error {
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -143,9 +120,7 @@ func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, 
 		if rec == nil || rec.NumRows() == 0 {
 			continue
 		}
-		// WriteBuffered fills row groups up to the max length across batches (Write
-		// would start a row group per batch, giving tiny groups for small batches).
-		if err := fw.WriteBuffered(rec); err != nil {
+		if err := fw.Write(rec); err != nil {
 			return err
 		}
 		*rows += rec.NumRows()

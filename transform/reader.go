@@ -52,6 +52,9 @@ type Drift struct {
 // builder is one output column with its typed Arrow builder.
 type builder struct {
 	kind schemas.Kind
+	// dataLen is the string bytes of the previous batch: the next one reserves as much, so
+	// the values buffer does not grow (and get copied and cleared) by doubling.
+	dataLen int
 	sb   *array.StringBuilder
 	ib   *array.Int64Builder
 	db   *array.Decimal128Builder
@@ -102,12 +105,11 @@ type Reader struct {
 	text       textDecoder // Windows-1252 lines transcoded (encoding.go)
 
 	schema  *arrow.Schema
-	rb      *array.RecordBuilder
-	linKey  *array.StringBuilder
+	rb      *array.RecordBuilder // the columns that vary by row: data and _source_line
 	linLine *array.Int64Builder
-	linVer  *array.StringBuilder
-	linAt   *array.TimestampBuilder
+	consts  *constColumns // _source_key, _report_version, _extracted_at
 
+	outs    []*builder
 	fields  [][]byte
 	pending int
 	rows    int64
@@ -183,6 +185,7 @@ func (r *Reader) Release() {
 		r.rb.Release()
 		r.rb = nil
 	}
+	r.consts.release()
 	r.done = true
 }
 
@@ -218,7 +221,12 @@ func (r *Reader) Next() bool {
 	if r.pending == 0 {
 		return false
 	}
-	r.rec = r.rb.NewRecordBatch()
+	for _, b := range r.outs {
+		if b.sb != nil {
+			b.dataLen = b.sb.DataLen()
+		}
+	}
+	r.rec = r.batchOf(r.rb.NewRecordBatch())
 	r.rows += int64(r.pending)
 	r.pending = 0
 	r.batch = r.opt.BatchRows
@@ -318,7 +326,11 @@ func (r *Reader) setup(line []byte) error {
 	}
 
 	r.schema = t.ArrowSchema(extra)
-	r.rb = array.NewRecordBuilder(r.opt.Alloc, r.schema)
+	// The builders fill the columns that vary by row; the lineage constants (key,
+	// version, extraction time) are shared arrays attached to each batch (constcols.go).
+	fs := r.schema.Fields()
+	nData := len(t.Columns) + len(extra)
+	r.rb = array.NewRecordBuilder(r.opt.Alloc, arrow.NewSchema(append(fs[:nData:nData], fs[nData+1]), nil))
 	outs := make([]*builder, len(t.Columns)+len(extra))
 	for j := range outs {
 		k := schemas.String
@@ -338,6 +350,7 @@ func (r *Reader) setup(line []byte) error {
 		}
 		outs[j] = b
 	}
+	r.outs = outs
 	for i := range r.cells {
 		r.cells[i].out = outs[r.cells[i].col]
 	}
@@ -346,12 +359,20 @@ func (r *Reader) setup(line []byte) error {
 			r.missing = append(r.missing, outs[i])
 		}
 	}
-	n := len(outs)
-	r.linKey = r.rb.Field(n).(*array.StringBuilder)
-	r.linLine = r.rb.Field(n + 1).(*array.Int64Builder)
-	r.linVer = r.rb.Field(n + 2).(*array.StringBuilder)
-	r.linAt = r.rb.Field(n + 3).(*array.TimestampBuilder)
+	r.linLine = r.rb.Field(len(outs)).(*array.Int64Builder)
+	r.consts = newConstColumns(r.opt.Alloc, string(r.key), string(r.ver), r.at)
 	return nil
+}
+
+// reserve prepares the builders for a batch: r.batch rows, and for each string column
+// the bytes its previous batch took (plus an eighth).
+func (r *Reader) reserve() {
+	r.rb.Reserve(r.batch)
+	for _, b := range r.outs {
+		if b.sb != nil && b.dataLen > 0 {
+			b.sb.ReserveData(b.dataLen + b.dataLen/8)
+		}
+	}
 }
 
 // handle dispatches one line after the header.
@@ -399,7 +420,7 @@ func (r *Reader) row(line []byte) error {
 		}
 	}
 	if r.pending == 0 {
-		r.rb.Reserve(r.batch)
+		r.reserve()
 	}
 	for i := 0; i < nh; i++ {
 		c := &r.cells[i]
@@ -440,10 +461,7 @@ func (r *Reader) row(line []byte) error {
 	for _, b := range r.missing {
 		b.appendNull()
 	}
-	r.linKey.BinaryBuilder.Append(r.key)
 	r.linLine.Append(int64(r.line))
-	r.linVer.BinaryBuilder.Append(r.ver)
-	r.linAt.Append(r.at)
 	r.pending++
 	return nil
 }

@@ -1,0 +1,487 @@
+package load
+
+// The Parquet encoder behind WriteParquet (BENCHMARKS.md, "Where the time goes"):
+//
+//   - Columns are encoded in parallel: a row group is buffered per column (arrow-go's
+//     buffered row group writer), and the columns of each batch are encoded by a small pool
+//     of goroutines, one column per goroutine at a time. Columns are independent until
+//     the row group is closed, which writes them out in order, so the bytes do not depend
+//     on the scheduling.
+//   - String columns are dictionary-encoded by our own memo (a Go map per column, reset
+//     per row group, with a last-value shortcut), not arrow-go's: its BinaryMemoTable takes
+//     each value as an interface{} and allocates for every value it is given. The row
+//     group's indices are collected and written once, as one Arrow dictionary array, when
+//     the row group closes (arrow-go writes a dictionary array's dictionary page and its
+//     indices directly, without hashing the values again). A column whose distinct values
+//     outgrow the dictionary page limit falls back to plain encoding, like arrow-go's own.
+//   - _source_line (a row number: unique and increasing) is written plain: a dictionary
+//     of it would only grow until the fallback. (DELTA_BINARY_PACKED would be smaller,
+//     but arrow-go v18.8's delta decoder leaks buffers on read.)
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"maps"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/ascetl/etl/schemas"
+)
+
+// dictPageLimit is the most bytes of distinct values a string column's dictionary holds in
+// one row group before the column falls back to plain encoding (arrow-go's default).
+const dictPageLimit = 1 << 20
+
+// pqWriter writes record batches of one schema as a Parquet file.
+type pqWriter struct {
+	schema  *arrow.Schema
+	w       *file.Writer
+	mem     memory.Allocator
+	maxRows int64
+	rg      file.BufferedRowGroupWriter
+	rgRows  int64
+	cols    []*pqColumn
+	par     int
+}
+
+// pqColumn is one column's encoding state.
+type pqColumn struct {
+	i        int
+	nullable bool
+	ctx      context.Context // pqarrow's per-writer buffers: one per column, never shared
+	memo     *strMemo        // string columns while dictionary-encoded by us
+	plain    bool            // a string column with too many distinct values: plain from the next row group on
+	rgPlain  bool            // fell back to plain in the current row group
+	cw       file.ColumnChunkWriter
+	levels   []int16
+}
+
+// writerProps are the Parquet properties of every object (zstd, dictionary, statistics).
+func writerProps(mem memory.Allocator, rgRows int64) *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithAllocator(mem),
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithDictionaryDefault(true),
+		parquet.WithDictionaryFor(schemas.LineageSourceLine, false),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(rgRows),
+		parquet.WithStoreDecimalAsInteger(true),
+		parquet.WithCreatedBy("ascetl"),
+	)
+}
+
+// newPQWriter starts a Parquet file on w. The Arrow schema is stored in the file (as
+// pqarrow.WithStoreSchema does), so readers get the types back exactly.
+func newPQWriter(w io.Writer, schema *arrow.Schema, opt ParquetOptions, meta map[string]string) (*pqWriter, error) {
+	mem := opt.Alloc
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	rgRows := opt.RowGroupRows
+	if rgRows <= 0 {
+		rgRows = DefaultRowGroupRows
+	}
+	for _, f := range schema.Fields() {
+		if nested(f.Type) {
+			return nil, fmt.Errorf("column %s: nested type %s is not supported", f.Name, f.Type)
+		}
+	}
+	props := writerProps(mem, rgRows)
+	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema())
+	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
+	if err != nil {
+		return nil, err
+	}
+	kv := make(metadata.KeyValueMetadata, 0, 1+len(meta))
+	md := schema.Metadata()
+	for i, k := range md.Keys() {
+		kv.Append(k, md.Values()[i])
+	}
+	var ser bytes.Buffer
+	iw := ipc.NewWriter(&ser, ipc.WithSchema(schema), ipc.WithAllocator(mem))
+	if err := iw.Close(); err != nil {
+		return nil, err
+	}
+	kv.Append("ARROW:schema", base64.StdEncoding.EncodeToString(ser.Bytes()))
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		kv.Append(k, meta[k])
+	}
+	fw, err := file.NewParquetWriterWithError(w, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(kv))
+	if err != nil {
+		return nil, err
+	}
+	pw := &pqWriter{schema: schema, w: fw, mem: mem, maxRows: rgRows, par: min(runtime.GOMAXPROCS(0), 4)}
+	for i, f := range schema.Fields() {
+		c := &pqColumn{i: i, nullable: f.Nullable, ctx: pqarrow.NewArrowWriteContext(context.Background(), &arrProps)}
+		if f.Type.ID() == arrow.STRING {
+			c.memo = newStrMemo()
+		}
+		pw.cols = append(pw.cols, c)
+	}
+	return pw, nil
+}
+
+func nested(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.LIST, arrow.LARGE_LIST, arrow.STRUCT, arrow.MAP, arrow.FIXED_SIZE_LIST, arrow.DICTIONARY,
+		arrow.DENSE_UNION, arrow.SPARSE_UNION, arrow.LIST_VIEW, arrow.LARGE_LIST_VIEW, arrow.RUN_END_ENCODED:
+		return true
+	}
+	return false
+}
+
+// Write appends rec, filling row groups up to the maximum length across batches.
+func (pw *pqWriter) Write(rec arrow.RecordBatch) error {
+	if !rec.Schema().Equal(pw.schema) {
+		return fmt.Errorf("record schema does not match the writer's:\nrecord: %s\nwriter: %s", rec.Schema(), pw.schema)
+	}
+	n := rec.NumRows()
+	for off := int64(0); off < n; {
+		if pw.rg == nil {
+			if err := pw.newRowGroup(); err != nil {
+				return err
+			}
+		}
+		take := min(n-off, pw.maxRows-pw.rgRows)
+		part := rec
+		if take != n {
+			part = rec.NewSlice(off, off+take)
+		}
+		err := pw.encode(part)
+		if part != rec {
+			part.Release()
+		}
+		if err != nil {
+			return err
+		}
+		pw.rgRows += take
+		off += take
+		if pw.rgRows >= pw.maxRows {
+			if err := pw.EndRowGroup(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (pw *pqWriter) newRowGroup() error {
+	rg, err := pw.w.AppendBufferedRowGroupChecked()
+	if err != nil {
+		return err
+	}
+	pw.rg, pw.rgRows = rg, 0
+	for _, c := range pw.cols {
+		if c.cw, err = rg.Column(c.i); err != nil {
+			return err
+		}
+		c.rgPlain = c.memo == nil || c.plain
+		if c.memo != nil && c.plain {
+			c.cw.FallbackToPlain() // nothing written yet: no dictionary page at all
+		}
+	}
+	return nil
+}
+
+// EndRowGroup closes the current row group (if it has rows): the next Write starts a new
+// one. Compaction uses it to keep each day in its own row groups.
+func (pw *pqWriter) EndRowGroup() error {
+	if pw.rg == nil {
+		return nil
+	}
+	err := pw.each(func(c *pqColumn) error { return c.flushDict() })
+	if cerr := pw.rg.Close(); err == nil {
+		err = cerr
+	}
+	pw.rg = nil
+	return err
+}
+
+// AppendKeyValue adds a key/value pair to the file's footer metadata.
+func (pw *pqWriter) AppendKeyValue(k, v string) error { return pw.w.AppendKeyValueMetadata(k, v) }
+
+// Close finishes the file (a file with no rows has no row group, and the schema).
+func (pw *pqWriter) Close() error {
+	err := pw.EndRowGroup()
+	if cerr := pw.w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// encode writes one batch (within one row group) column by column, in parallel.
+func (pw *pqWriter) encode(rec arrow.RecordBatch) error {
+	return pw.each(func(c *pqColumn) error { return c.write(rec.Column(c.i)) })
+}
+
+// each runs fn for every column on up to pw.par goroutines and returns the first error.
+func (pw *pqWriter) each(fn func(*pqColumn) error) error {
+	if pw.par <= 1 {
+		for _, c := range pw.cols {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var next atomic.Int64
+	errs := make([]error, len(pw.cols))
+	var wg sync.WaitGroup
+	for g := 0; g < min(pw.par, len(pw.cols)); g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(pw.cols) {
+					return
+				}
+				errs[i] = fn(pw.cols[i])
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("column %s: %w", pw.schema.Field(i).Name, err)
+		}
+	}
+	return nil
+}
+
+// write encodes one column slice.
+func (c *pqColumn) write(arr arrow.Array) error {
+	if !c.rgPlain {
+		if str, ok := arr.(*array.String); ok {
+			c.memo.add(str)
+			if c.memo.bytes <= dictPageLimit {
+				return nil
+			}
+			// Too many distinct values: write what the memo holds, then plain.
+			if err := c.flushDict(); err != nil {
+				return err
+			}
+			c.cw.FallbackToPlain()
+			c.rgPlain, c.plain = true, true
+			return nil
+		}
+	}
+	return pqarrow.WriteArrowToColumn(c.ctx, c.cw, arr, c.defLevels(arr), nil, c.nullable)
+}
+
+// flushDict writes the row group's memoised values as one dictionary array.
+func (c *pqColumn) flushDict() error {
+	if c.memo == nil || c.memo.rows() == 0 {
+		return nil
+	}
+	arr := c.memo.dictArray()
+	defer arr.Release()
+	defer c.memo.reset()
+	lv := c.defLevels(arr)
+	done, err := writeDict(c.cw, arr, lv)
+	if err != nil || done {
+		return err
+	}
+	// The column writer does not take a dictionary (none of ours): the values, plain.
+	dense := c.memo.dense()
+	defer dense.Release()
+	return pqarrow.WriteArrowToColumn(c.ctx, c.cw, dense, lv, nil, c.nullable)
+}
+
+// dictSeeder is what arrow-go's dictionary encoders offer for a dictionary known up
+// front (an interface of our own: their types live in an internal package).
+type dictSeeder interface {
+	PutDictionary(arrow.Array) error
+	NumEntries() int
+}
+
+// writeDict writes a dictionary array into a dictionary-encoding column writer: the
+// dictionary is put into the encoder as is, then the indices. It is pqarrow's own path
+// for dictionary arrays minus one step: pqarrow first computes the distinct indices (to
+// keep statistics to the values referenced), which costs a hash per row; every value of
+// our dictionaries is referenced, so the statistics are the dictionary's. done is false
+// when the writer does not encode with a dictionary (then nothing was written).
+func writeDict(cw file.ColumnChunkWriter, d *array.Dictionary, defLevels []int16) (done bool, err error) {
+	enc := cw.CurrentEncoder()
+	seed, ok := enc.(dictSeeder)
+	if !ok || enc.Encoding() != parquet.Encodings.PlainDict {
+		return false, nil
+	}
+	dict := d.Dictionary()
+	if err := seed.PutDictionary(dict); err != nil {
+		return false, err
+	}
+	if seed.NumEntries() != dict.Len() { // duplicate values: cannot happen with strMemo
+		cw.FallbackToPlain()
+		return false, nil
+	}
+	if st := cw.PageStatistics(); st != nil {
+		st.IncNulls(int64(d.NullN()))
+		st.IncNumValues(int64(d.Len() - d.NullN()))
+		if err := st.UpdateFromArrow(dict, false); err != nil {
+			return false, err
+		}
+	}
+	return true, cw.WriteDictIndices(d.Indices(), defLevels, nil)
+}
+
+// defLevels are the Parquet definition levels of a flat column: 1 for a value, 0 for a
+// null; none for a required column.
+func (c *pqColumn) defLevels(arr arrow.Array) []int16 {
+	if !c.nullable {
+		return nil
+	}
+	n := arr.Len()
+	if cap(c.levels) < n {
+		c.levels = make([]int16, n)
+	}
+	lv := c.levels[:n]
+	if arr.NullN() == 0 {
+		for i := range lv {
+			lv[i] = 1
+		}
+		return lv
+	}
+	for i := range lv {
+		if arr.IsValid(i) {
+			lv[i] = 1
+		} else {
+			lv[i] = 0
+		}
+	}
+	return lv
+}
+
+// strMemo dictionary-encodes one string column for one row group: the distinct values in
+// order of first appearance, and an index per row (nulls have index 0 and a clear bit).
+type strMemo struct {
+	ids     map[string]int32
+	data    []byte  // distinct values, concatenated
+	offsets []int32 // len = distinct + 1
+	bytes   int
+	ind     []int32
+	valid   []byte // validity bitmap of ind, kept once a null was seen
+	nulls   int
+	last    []byte // the previous value, for runs
+	lastID  int32
+}
+
+func newStrMemo() *strMemo {
+	return &strMemo{ids: make(map[string]int32), offsets: []int32{0}, lastID: -1}
+}
+
+func (m *strMemo) rows() int { return len(m.ind) }
+
+func (m *strMemo) reset() {
+	clear(m.ids)
+	m.data, m.offsets, m.bytes = m.data[:0], m.offsets[:1], 0
+	m.ind, m.valid, m.nulls = m.ind[:0], m.valid[:0], 0
+	m.last, m.lastID = nil, -1
+}
+
+// add memoises every value of a.
+func (m *strMemo) add(a *array.String) {
+	offs := a.ValueOffsets() // absolute positions in the values buffer
+	var data []byte
+	if b := a.Data().Buffers()[2]; b != nil {
+		data = b.Bytes()
+	}
+	base := len(m.ind)
+	hasNulls := a.NullN() > 0
+	for i := 0; i < a.Len(); i++ {
+		if hasNulls && a.IsNull(i) {
+			m.ind = append(m.ind, 0)
+			continue
+		}
+		v := data[offs[i]:offs[i+1]]
+		if m.lastID >= 0 && bytes.Equal(v, m.last) {
+			m.ind = append(m.ind, m.lastID)
+			continue
+		}
+		id, ok := m.ids[string(v)]
+		if !ok {
+			id = int32(len(m.offsets) - 1)
+			m.ids[string(v)] = id
+			m.data = append(m.data, v...)
+			m.offsets = append(m.offsets, int32(len(m.data)))
+			m.bytes += len(v)
+		}
+		m.ind = append(m.ind, id)
+		m.last, m.lastID = m.data[m.offsets[id]:m.offsets[id+1]], id
+	}
+	if hasNulls || m.nulls > 0 {
+		m.setValid(base, a)
+	}
+	m.nulls += a.NullN()
+}
+
+// setValid extends the validity bitmap over the rows [base, base+a.Len()) just added
+// from a; rows before the first null are all valid.
+func (m *strMemo) setValid(base int, a *array.String) {
+	need := int(bitutil.BytesForBits(int64(len(m.ind))))
+	if m.nulls == 0 { // the first nulls of the row group: every earlier row was valid
+		m.valid = m.valid[:0]
+		for len(m.valid) < need {
+			m.valid = append(m.valid, 0)
+		}
+		bitutil.SetBitsTo(m.valid, 0, int64(base), true)
+	}
+	for len(m.valid) < need {
+		m.valid = append(m.valid, 0)
+	}
+	if a.NullN() == 0 {
+		bitutil.SetBitsTo(m.valid, int64(base), int64(a.Len()), true)
+		return
+	}
+	bitutil.CopyBitmap(a.NullBitmapBytes(), a.Data().Offset(), a.Len(), m.valid, base)
+}
+
+// dense is the memoised row group as a plain utf8 array.
+func (m *strMemo) dense() arrow.Array {
+	b := array.NewStringBuilder(memory.DefaultAllocator)
+	defer b.Release()
+	b.Reserve(len(m.ind))
+	for i, id := range m.ind {
+		if m.nulls > 0 && !bitutil.BitIsSet(m.valid, i) {
+			b.AppendNull()
+			continue
+		}
+		b.BinaryBuilder.Append(m.data[m.offsets[id]:m.offsets[id+1]])
+	}
+	return b.NewArray()
+}
+
+// dictArray is the memoised row group as a dictionary<int32, utf8> array.
+func (m *strMemo) dictArray() *array.Dictionary {
+	dict := array.NewData(arrow.BinaryTypes.String, len(m.offsets)-1,
+		[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(m.offsets)), memory.NewBufferBytes(m.data)}, nil, 0, 0)
+	defer dict.Release()
+	var validity *memory.Buffer
+	if m.nulls > 0 {
+		validity = memory.NewBufferBytes(m.valid)
+	}
+	ind := array.NewData(arrow.PrimitiveTypes.Int32, len(m.ind),
+		[]*memory.Buffer{validity, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(m.ind))}, nil, m.nulls, 0)
+	defer ind.Release()
+	typ := &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+	data := array.NewData(typ, len(m.ind), ind.Buffers(), nil, m.nulls, 0)
+	data.SetDictionary(dict)
+	defer data.Release()
+	return array.NewDictionaryData(data)
+}

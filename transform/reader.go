@@ -55,10 +55,10 @@ type builder struct {
 	// dataLen is the string bytes of the previous batch: the next one reserves as much, so
 	// the values buffer does not grow (and get copied and cleared) by doubling.
 	dataLen int
-	sb   *array.StringBuilder
-	ib   *array.Int64Builder
-	db   *array.Decimal128Builder
-	dt   *array.Date32Builder
+	sb      *array.StringBuilder
+	ib      *array.Int64Builder
+	db      *array.Decimal128Builder
+	dt      *array.Date32Builder
 }
 
 func (b *builder) appendNull() {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +9,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
@@ -22,13 +23,65 @@ const spoolMemory = 16 << 20
 // spool holds one fetch's payloads until the fetch is complete and its digest known: a
 // version is archived only when it differs from every version the unit already has, so
 // re-fetching an unchanged report writes nothing. Payloads are kept as they will be
-// stored (gzip), in memory up to spoolMemory and in a temporary file beyond.
+// stored (gzip), in memory up to spoolMemory and in a temporary file beyond; a gzip
+// payload read from a local file (`etl import` of a hand-downloaded report) is not copied
+// at all: the spool refers to the file, which is read again by the archive and the parse.
+//
+// Each payload is read once: its content checksum is computed while its bytes are stored
+// (spool_hash.go), not by a second pass over them (BENCHMARKS.md, "The spool").
 type spool struct {
 	payloads []load.Payload
-	spans    [][2]int64 // offset and length of each stored payload in buf or file
+	spans    []span // where each stored payload is
 	buf      bytes.Buffer
 	file     *os.File
 	size     int64
+	opened   []*os.File // referenced files opened by open, closed by close
+}
+
+// span is one stored payload: bytes [off, off+n) of buf or file, or the local file ref.
+type span struct {
+	off, n int64
+	ref    *fileRef
+}
+
+// fileRef is a local file the spool refers to instead of copying it.
+type fileRef struct {
+	path  string
+	size  int64
+	mtime time.Time
+}
+
+// localFile describes body if it is a regular file read from its start.
+func localFile(body io.Reader) *fileRef {
+	f, ok := body.(*os.File)
+	if !ok {
+		return nil
+	}
+	if off, err := f.Seek(0, io.SeekCurrent); err != nil || off != 0 {
+		return nil
+	}
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	return &fileRef{path: f.Name(), size: st.Size(), mtime: st.ModTime()}
+}
+
+// open opens the referenced file, failing if it changed since it was spooled.
+func (f *fileRef) open() (*os.File, error) {
+	fh, err := os.Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err == nil && (st.Size() != f.size || !st.ModTime().Equal(f.mtime)) {
+		err = fmt.Errorf("%s changed while it was being imported", f.path)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return fh, nil
 }
 
 // put reads one payload to EOF. Bytes that are already gzip (Apple's reports and
@@ -36,56 +89,52 @@ type spool struct {
 // its content (decompressed), so the same report arriving gzipped from the API and plain
 // from a hand download is recognised as the same version.
 func (s *spool) put(name string, body io.Reader) error {
-	h := sha256.New()
+	ref := localFile(body)
 	br := newPeekReader(body)
 	magic, _ := br.peek(2)
 	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
 	start := s.size
 	w := &spoolWriter{s: s}
 	var n int64
+	var sum string
 	var err error
 	if gz {
-		n, err = io.Copy(w, br)
+		ch := newContentHasher()
+		dst := io.Writer(ch)
+		if ref == nil {
+			dst = io.MultiWriter(w, ch)
+		}
+		n, err = io.Copy(dst, br)
+		if err == nil {
+			err = w.err
+		}
+		sum = ch.finish(err)
+		if err == nil && ref != nil && n != ref.size {
+			err = fmt.Errorf("%s changed while it was being imported", ref.path)
+		}
 	} else {
+		ref = nil
+		h := sha256.New()
 		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 		n, err = io.Copy(io.MultiWriter(zw, h), br)
 		if err == nil {
 			err = zw.Close()
 		}
-	}
-	if err == nil {
-		err = w.err
+		if err == nil {
+			err = w.err
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
 	}
 	if err != nil {
 		return fmt.Errorf("payload %s: %w", name, err)
 	}
-	s.spans = append(s.spans, [2]int64{start, s.size - start})
-	sum := ""
-	if gz {
-		sum = s.contentSum(len(s.spans) - 1)
-	} else {
-		sum = hex.EncodeToString(h.Sum(nil))
+	sp := span{off: start, n: s.size - start}
+	if ref != nil {
+		sp = span{n: n, ref: ref}
 	}
+	s.spans = append(s.spans, sp)
 	s.payloads = append(s.payloads, load.Payload{Name: name, Bytes: n, SHA256: sum, Gzipped: !gz})
 	return nil
-}
-
-// contentSum is the sha256 of the i-th (gzip) payload's content, or "gzip:" and the sha256
-// of its bytes when they do not decompress (a truncated download: it fails to parse later).
-func (s *spool) contentSum(i int) string {
-	r, _ := s.open(i)
-	h := sha256.New()
-	zr, err := gzip.NewReader(r)
-	if err == nil {
-		_, err = io.Copy(h, zr)
-	}
-	if err == nil {
-		return hex.EncodeToString(h.Sum(nil))
-	}
-	r, _ = s.open(i)
-	h.Reset()
-	io.Copy(h, r)
-	return "gzip:" + hex.EncodeToString(h.Sum(nil))
 }
 
 type spoolWriter struct {
@@ -145,11 +194,19 @@ func (s *spool) version(u report.Unit, ref string, at time.Time, f Fetched, orig
 
 // open returns the i-th payload as stored.
 func (s *spool) open(i int) (io.Reader, error) {
-	off, n := s.spans[i][0], s.spans[i][1]
-	if s.file != nil {
-		return io.NewSectionReader(s.file, off, n), nil
+	sp := s.spans[i]
+	if sp.ref != nil {
+		f, err := sp.ref.open()
+		if err != nil {
+			return nil, err
+		}
+		s.opened = append(s.opened, f)
+		return f, nil
 	}
-	return bytes.NewReader(s.buf.Bytes()[off : off+n]), nil
+	if s.file != nil {
+		return io.NewSectionReader(s.file, sp.off, sp.n), nil
+	}
+	return bytes.NewReader(s.buf.Bytes()[sp.off : sp.off+sp.n]), nil
 }
 
 // content returns the i-th payload decompressed (for parsing a version not archived yet).
@@ -165,6 +222,10 @@ func (s *spool) close() {
 	if s.file != nil {
 		s.file.Close()
 	}
+	for _, f := range s.opened {
+		f.Close()
+	}
+	s.opened = nil
 }
 
 // archive writes the spooled payloads as version v.

@@ -70,6 +70,7 @@ type pqColumn struct {
 	rgPlain  bool            // fell back to plain in the current row group
 	cw       file.ColumnChunkWriter
 	levels   []int16
+	dense    []arrow.Array // the row group's values to encode as they are, retained
 }
 
 // writerProps are the Parquet properties of every object (zstd, dictionary, statistics).
@@ -205,7 +206,7 @@ func (pw *pqWriter) EndRowGroup() error {
 	if pw.rg == nil {
 		return nil
 	}
-	err := pw.each(func(c *pqColumn) error { return c.flushDict() })
+	err := pw.each(func(c *pqColumn) error { return c.endRowGroup(pw.mem) })
 	if cerr := pw.rg.Close(); err == nil {
 		err = cerr
 	}
@@ -265,22 +266,56 @@ func (pw *pqWriter) each(fn func(*pqColumn) error) error {
 	return nil
 }
 
-// write encodes one column slice.
+// write takes one column slice of the current row group: string values go into the
+// memo, everything else is kept (retained) and encoded when the row group ends, in one
+// piece. So the bytes of a row group depend on its rows only, never on how the rows
+// arrived in batches: the same rows written in other batches give the same file, which
+// compaction relies on (a day's row groups are the same in its daily object and in its
+// month's object).
 func (c *pqColumn) write(arr arrow.Array) error {
 	if !c.rgPlain {
 		if str, ok := arr.(*array.String); ok {
-			c.memo.add(str)
-			if c.memo.bytes <= dictPageLimit {
+			k := c.memo.add(str, dictPageLimit)
+			if k == arr.Len() {
 				return nil
 			}
-			// Too many distinct values: write what the memo holds, then plain.
+			// Too many distinct values: what the memo holds is written with its
+			// dictionary, the rest of the row group plain.
 			if err := c.flushDict(); err != nil {
 				return err
 			}
 			c.cw.FallbackToPlain()
 			c.rgPlain, c.plain = true, true
+			c.dense = append(c.dense, array.NewSlice(arr, int64(k), int64(arr.Len())))
 			return nil
 		}
+	}
+	arr.Retain()
+	c.dense = append(c.dense, arr)
+	return nil
+}
+
+// endRowGroup encodes what the column holds of the row group.
+func (c *pqColumn) endRowGroup(mem memory.Allocator) error {
+	if err := c.flushDict(); err != nil {
+		return err
+	}
+	if len(c.dense) == 0 {
+		return nil
+	}
+	defer func() {
+		for _, a := range c.dense {
+			a.Release()
+		}
+		c.dense = c.dense[:0]
+	}()
+	arr := c.dense[0]
+	if len(c.dense) > 1 {
+		var err error
+		if arr, err = array.Concatenate(c.dense, mem); err != nil {
+			return err
+		}
+		defer arr.Release()
 	}
 	return pqarrow.WriteArrowToColumn(c.ctx, c.cw, arr, c.defLevels(arr), nil, c.nullable)
 }
@@ -334,7 +369,7 @@ func writeDict(cw file.ColumnChunkWriter, d *array.Dictionary, defLevels []int16
 	if st := cw.PageStatistics(); st != nil {
 		st.IncNulls(int64(d.NullN()))
 		st.IncNumValues(int64(d.Len() - d.NullN()))
-		if err := st.UpdateFromArrow(dict, false); err != nil {
+		if err := dictMinMax(st, dict.(*array.String)); err != nil {
 			return false, err
 		}
 	}
@@ -395,8 +430,9 @@ func (m *strMemo) reset() {
 	m.last, m.lastID = nil, -1
 }
 
-// add memoises every value of a.
-func (m *strMemo) add(a *array.String) {
+// add memoises the values of a until a new value would take the distinct values past
+// limit bytes, and returns how many rows it took (a.Len() unless it stopped).
+func (m *strMemo) add(a *array.String, limit int) int {
 	offs := a.ValueOffsets() // absolute positions in the values buffer
 	var data []byte
 	if b := a.Data().Buffers()[2]; b != nil {
@@ -404,18 +440,22 @@ func (m *strMemo) add(a *array.String) {
 	}
 	base := len(m.ind)
 	hasNulls := a.NullN() > 0
-	for i := 0; i < a.Len(); i++ {
-		if hasNulls && a.IsNull(i) {
+	k := 0
+	for ; k < a.Len(); k++ {
+		if hasNulls && a.IsNull(k) {
 			m.ind = append(m.ind, 0)
 			continue
 		}
-		v := data[offs[i]:offs[i+1]]
+		v := data[offs[k]:offs[k+1]]
 		if m.lastID >= 0 && bytes.Equal(v, m.last) {
 			m.ind = append(m.ind, m.lastID)
 			continue
 		}
 		id, ok := m.ids[string(v)]
 		if !ok {
+			if m.bytes+len(v) > limit {
+				break
+			}
 			id = int32(len(m.offsets) - 1)
 			m.ids[string(v)] = id
 			m.data = append(m.data, v...)
@@ -426,14 +466,14 @@ func (m *strMemo) add(a *array.String) {
 		m.last, m.lastID = m.data[m.offsets[id]:m.offsets[id+1]], id
 	}
 	if hasNulls || m.nulls > 0 {
-		m.setValid(base, a)
+		m.setValid(base, a, k)
 	}
-	m.nulls += a.NullN()
+	return k
 }
 
-// setValid extends the validity bitmap over the rows [base, base+a.Len()) just added
-// from a; rows before the first null are all valid.
-func (m *strMemo) setValid(base int, a *array.String) {
+// setValid extends the validity bitmap over the rows [base, base+k) just added from a's
+// first k rows; rows before the row group's first null are all valid.
+func (m *strMemo) setValid(base int, a *array.String, k int) {
 	need := int(bitutil.BytesForBits(int64(len(m.ind))))
 	if m.nulls == 0 { // the first nulls of the row group: every earlier row was valid
 		m.valid = m.valid[:0]
@@ -445,11 +485,34 @@ func (m *strMemo) setValid(base int, a *array.String) {
 	for len(m.valid) < need {
 		m.valid = append(m.valid, 0)
 	}
+	nulls := 0
 	if a.NullN() == 0 {
-		bitutil.SetBitsTo(m.valid, int64(base), int64(a.Len()), true)
-		return
+		bitutil.SetBitsTo(m.valid, int64(base), int64(k), true)
+	} else {
+		bitutil.CopyBitmap(a.NullBitmapBytes(), a.Data().Offset(), k, m.valid, base)
+		nulls = k - bitutil.CountSetBits(m.valid, base, k)
 	}
-	bitutil.CopyBitmap(a.NullBitmapBytes(), a.Data().Offset(), a.Len(), m.valid, base)
+	m.nulls += nulls
+}
+
+// dictMinMax sets the statistics' min and max from the dictionary's values (all of which
+// the row group references). Not UpdateFromArrow: it skips empty strings, so a column
+// holding "" would get a min above it and readers would prune row groups they need.
+func dictMinMax(st metadata.TypedStatistics, dict *array.String) error {
+	bs, ok := st.(*metadata.ByteArrayStatistics)
+	if !ok {
+		return st.UpdateFromArrow(dict, false)
+	}
+	if dict.Len() == 0 {
+		return nil
+	}
+	lo, hi := dict.Value(0), dict.Value(0)
+	for i := 1; i < dict.Len(); i++ {
+		v := dict.Value(i)
+		lo, hi = min(lo, v), max(hi, v) // byte-wise, as Parquet orders UTF8
+	}
+	bs.SetMinMax(parquet.ByteArray(append([]byte{}, lo...)), parquet.ByteArray(append([]byte{}, hi...)))
+	return nil
 }
 
 // dense is the memoised row group as a plain utf8 array.

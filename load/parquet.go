@@ -15,6 +15,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/schemas"
 )
 
 // ParquetKey is the object key of one table partition:
@@ -23,12 +24,21 @@ func ParquetKey(table, partition string) string {
 	return "parquet/" + table + "/" + partition + "/data.parquet"
 }
 
-// UnitParquetKey is ParquetKey for the unit's table and partition; it fails for an
+// UnitParquetKey is the object of the unit's partition: ParquetKey, or for a table stored
+// by month (schemas.Table.PeriodColumn) the unit's own period object while its month is
+// open (PeriodKey; a compacted month is ParquetKey of the partition). It fails for an
 // invalid unit.
 func UnitParquetKey(u report.Unit) (string, error) {
 	p, err := u.Partition()
 	if err != nil {
 		return "", err
+	}
+	if t, err := schemas.ForUnit(u); err == nil && t.PeriodColumn != "" {
+		start, _, err := u.Bounds()
+		if err != nil {
+			return "", err
+		}
+		return PeriodKey(u.Table(), p, start), nil
 	}
 	return ParquetKey(u.Table(), p), nil
 }
@@ -77,29 +87,34 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	if schema == nil {
 		return WriteInfo{}, fmt.Errorf("write %s: record reader has no schema", key)
 	}
-	wopts := &blob.WriterOptions{
-		ContentType: "application/vnd.apache.parquet",
-		BufferSize:  parquetBufferSize,
-	}
 	var rows int64
-	n, err := s.write(ctx, key, wopts, func(w *countingWriter) error {
-		w.swallow = true
-		fw, err := newPQWriter(w, schema, opt, nil)
-		if err != nil {
-			return err
-		}
-		// The blob is committed or aborted by s.write, never by the Parquet writer.
-		if err := writeBatches(ctx, fw, rr, &rows); err != nil {
-			w.discard = true // let Close free its buffers without uploading more
-			_ = fw.Close()
-			return err
-		}
-		return fw.Close()
+	n, err := s.writeParquet(ctx, key, schema, opt, func(fw *pqWriter) error {
+		return writeBatches(ctx, fw, rr, &rows)
 	})
 	if err != nil {
 		return WriteInfo{}, fmt.Errorf("write %s: %w", key, err)
 	}
 	return WriteInfo{Key: key, Rows: rows, Bytes: n}, nil
+}
+
+// writeParquet writes a Parquet object of schema at key, its rows written by fill, and
+// commits it only if fill and the footer succeed (s.write): an error leaves key as it was.
+func (s *Store) writeParquet(ctx context.Context, key string, schema *arrow.Schema, opt ParquetOptions, fill func(*pqWriter) error) (int64, error) {
+	wopts := &blob.WriterOptions{ContentType: "application/vnd.apache.parquet", BufferSize: parquetBufferSize}
+	return s.write(ctx, key, wopts, func(w *countingWriter) error {
+		w.swallow = true
+		pw, err := newPQWriter(w, schema, opt, nil)
+		if err != nil {
+			return err
+		}
+		// The blob is committed or aborted by s.write, never by the Parquet writer.
+		if err := fill(pw); err != nil {
+			w.discard = true // let Close free its buffers without uploading more
+			_ = pw.Close()
+			return err
+		}
+		return pw.Close()
+	})
 }
 
 // StreamError is the error of the record reader a write consumed (a bad row of the

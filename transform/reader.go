@@ -41,6 +41,9 @@ type Options struct {
 	ExtractedAt time.Time // when the payload was downloaded
 	Alloc       memory.Allocator
 	BatchRows   int // rows per record batch; DefaultBatchRows if 0
+	// ReportDate is the value of the table's PeriodColumn (sales: report_date, the first
+	// day the report covers) in every row; null when zero.
+	ReportDate time.Time
 }
 
 // Drift is how the file's header differs from the table.
@@ -330,7 +333,8 @@ func (r *Reader) setup(line []byte) error {
 	// version, extraction time) are shared arrays attached to each batch (constcols.go).
 	fs := r.schema.Fields()
 	nData := len(t.Columns) + len(extra)
-	r.rb = array.NewRecordBuilder(r.opt.Alloc, arrow.NewSchema(append(fs[:nData:nData], fs[nData+1]), nil))
+	lineCol := r.schema.FieldIndices(schemas.LineageSourceLine)[0]
+	r.rb = array.NewRecordBuilder(r.opt.Alloc, arrow.NewSchema(append(fs[:nData:nData], fs[lineCol]), nil))
 	outs := make([]*builder, len(t.Columns)+len(extra))
 	for j := range outs {
 		k := schemas.String
@@ -360,7 +364,7 @@ func (r *Reader) setup(line []byte) error {
 		}
 	}
 	r.linLine = r.rb.Field(len(outs)).(*array.Int64Builder)
-	r.consts = newConstColumns(r.opt.Alloc, string(r.key), string(r.ver), r.at)
+	r.consts = newConstColumns(string(r.key), string(r.ver), r.at, t.PeriodColumn != "", r.opt.ReportDate)
 	return nil
 }
 

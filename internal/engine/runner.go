@@ -31,7 +31,8 @@ type Runner struct {
 	// Workers bounds units in flight (default: api.max_concurrency).
 	Workers int
 
-	notes notes
+	notes   notes
+	touched monthTouch // month partitions loaded into (compact.go)
 }
 
 func (r *Runner) now() time.Time {
@@ -129,6 +130,7 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 		return sum, err
 	}
 	done := r.work(ctx, sum, jobs)
+	r.compactMonths(ctx, sum, true)
 	sum.Finished = r.now()
 	sum.Notes = r.notes.list()
 	if err := ctx.Err(); err != nil {

@@ -69,7 +69,6 @@ type pqColumn struct {
 	plain    bool            // a string column with too many distinct values: plain from the next row group on
 	rgPlain  bool            // fell back to plain in the current row group
 	cw       file.ColumnChunkWriter
-	levels   []int16
 	dense    []arrow.Array // the row group's values to encode as they are, retained
 }
 
@@ -82,6 +81,11 @@ func writerProps(mem memory.Allocator, rgRows int64) *parquet.WriterProperties {
 		parquet.WithDictionaryFor(schemas.LineageSourceLine, false),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(rgRows),
+		// One data page per column chunk, cut (and compressed) by endRowGroup on the
+		// column's goroutine: with arrow-go's 1 MiB pages the last page of every chunk,
+		// which is most chunks' only page, is built when the row group closes, one column
+		// after another.
+		parquet.WithDataPageSize(1<<30),
 		parquet.WithStoreDecimalAsInteger(true),
 		parquet.WithCreatedBy("ascetl"),
 	)
@@ -295,8 +299,29 @@ func (c *pqColumn) write(arr arrow.Array) error {
 	return nil
 }
 
-// endRowGroup encodes what the column holds of the row group.
+// pageFlusher is arrow-go's column writers' FlushCurrentPage (not in their interface).
+type pageFlusher interface{ FlushCurrentPage() error }
+
+// endRowGroup encodes what the column holds of the row group, and builds and compresses
+// its page, so that closing the row group only writes out what is ready.
 func (c *pqColumn) endRowGroup(mem memory.Allocator) error {
+	if err := c.encodeRest(mem); err != nil {
+		return err
+	}
+	f, ok := c.cw.(pageFlusher)
+	if !ok || c.cw.RowsWritten() == 0 {
+		return nil
+	}
+	// Nothing buffered (a plain page of 1 GiB was cut just now): no empty page. A
+	// dictionary column's page is never cut before (its memo stops at dictPageLimit).
+	if enc := c.cw.CurrentEncoder(); enc.Encoding() != parquet.Encodings.PlainDict && enc.EstimatedDataEncodedSize() == 0 {
+		return nil
+	}
+	return f.FlushCurrentPage()
+}
+
+// encodeRest writes the memo and the values kept.
+func (c *pqColumn) encodeRest(mem memory.Allocator) error {
 	if err := c.flushDict(); err != nil {
 		return err
 	}
@@ -317,7 +342,9 @@ func (c *pqColumn) endRowGroup(mem memory.Allocator) error {
 		}
 		defer arr.Release()
 	}
-	return pqarrow.WriteArrowToColumn(c.ctx, c.cw, arr, c.defLevels(arr), nil, c.nullable)
+	lv := c.defLevels(arr)
+	defer putLevels(lv)
+	return pqarrow.WriteArrowToColumn(c.ctx, c.cw, arr, lv, nil, c.nullable)
 }
 
 // flushDict writes the row group's memoised values as one dictionary array.
@@ -329,6 +356,7 @@ func (c *pqColumn) flushDict() error {
 	defer arr.Release()
 	defer c.memo.reset()
 	lv := c.defLevels(arr)
+	defer putLevels(lv)
 	done, err := writeDict(c.cw, arr, lv)
 	if err != nil || done {
 		return err
@@ -376,17 +404,23 @@ func writeDict(cw file.ColumnChunkWriter, d *array.Dictionary, defLevels []int16
 	return true, cw.WriteDictIndices(d.Indices(), defLevels, nil)
 }
 
+// levelBufs are definition-level buffers, shared by the columns (a row group's worth
+// each; one per column at once would be as many buffers as columns).
+var levelBufs sync.Pool
+
 // defLevels are the Parquet definition levels of a flat column: 1 for a value, 0 for a
-// null; none for a required column.
+// null; none for a required column. Give them back with putLevels.
 func (c *pqColumn) defLevels(arr arrow.Array) []int16 {
 	if !c.nullable {
 		return nil
 	}
 	n := arr.Len()
-	if cap(c.levels) < n {
-		c.levels = make([]int16, n)
+	var lv []int16
+	if p, _ := levelBufs.Get().(*[]int16); p != nil && cap(*p) >= n {
+		lv = (*p)[:n]
+	} else {
+		lv = make([]int16, n)
 	}
-	lv := c.levels[:n]
 	if arr.NullN() == 0 {
 		for i := range lv {
 			lv[i] = 1
@@ -401,6 +435,12 @@ func (c *pqColumn) defLevels(arr arrow.Array) []int16 {
 		}
 	}
 	return lv
+}
+
+func putLevels(lv []int16) {
+	if lv != nil {
+		levelBufs.Put(&lv)
+	}
 }
 
 // strMemo dictionary-encodes one string column for one row group: the distinct values in

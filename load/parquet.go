@@ -53,7 +53,7 @@ type RecordReader interface {
 }
 
 // DefaultRowGroupRows is the row-group length used when ParquetOptions leaves it zero.
-const DefaultRowGroupRows = 128 * 1024
+const DefaultRowGroupRows = 64 * 1024
 
 // parquetBufferSize is the upload chunk size of the blob writer (one multipart part on
 // S3/GCS). Memory per upload is about this times the driver's upload concurrency.

@@ -26,7 +26,7 @@ import (
 )
 
 // DefaultBatchRows is the batch size when Options.BatchRows is zero.
-const DefaultBatchRows = 32768
+const DefaultBatchRows = 16384
 
 // firstReserve caps the rows reserved for the first batch, so small files stay small.
 const firstReserve = 1024

@@ -167,3 +167,22 @@ func duckConvert(ctx context.Context, engine, table, in, out string) (benchrun.C
 	}
 	return res, nil
 }
+
+// cpuProfile starts a CPU profile of the whole process into path (ETL_CPUPROFILE, for
+// profiling `etl import` and the other commands as they run); the returned func stops it.
+func cpuProfile(path string) func() {
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "etl: ETL_CPUPROFILE:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		fmt.Fprintln(os.Stderr, "etl: ETL_CPUPROFILE:", err)
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}

@@ -31,6 +31,7 @@ Commands:
   import        load Apple report files downloaded by hand, or a raw archive tree:
                 etl import FILE... | etl import data/raw
   reparse       rebuild Parquet from the raw archive without asking Apple again
+  compact       roll completed months of the sales tables into one object per table and month
   views         (re)create the DuckDB views over the Parquet tables and curated queries
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
@@ -65,6 +66,7 @@ func init() {
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
+		"compact":      {cmdCompact, "etl compact [--no-views]   (completed months of the sales tables into one object per table and month)"},
 		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
 	}
 }
@@ -76,16 +78,26 @@ type env struct {
 	status         *statusLine // progress line on a terminal (progress.go)
 }
 
-// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise: it keeps
-// a large conversion within a small CronJob pod (BENCHMARKS.md) at little cost in speed.
-const defaultMemoryLimit = 192 << 20
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise, and
+// defaultGCPercent the GC's target unless GOGC does: they keep a large conversion within a
+// small CronJob pod (BENCHMARKS.md, "Memory") at little cost in speed. The live heap of a
+// conversion is a few batches; a GC target of 75 % lets the heap reach 1.75× that.
+const (
+	defaultMemoryLimit = 192 << 20
+	defaultGCPercent   = 75
+)
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	endProfile := cpuProfile(os.Getenv("ETL_CPUPROFILE")) // bench.go
 	code := realMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	endProfile()
 	stop()
 	os.Exit(code)
 }

@@ -11,37 +11,108 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
 
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
 )
 
 // spoolMemory is how much of one fetch's payloads a spool keeps in memory before the rest
-// goes to a temporary file.
-const spoolMemory = 16 << 20
+// goes to a temporary file; copyMemory the same for the content copies, which a large
+// report's parse reads while its Parquet is being written (so they stay small in memory).
+const (
+	spoolMemory = 16 << 20
+	copyMemory  = 4 << 20
+)
 
 // spool holds one fetch's payloads until the fetch is complete and its digest known: a
 // version is archived only when it differs from every version the unit already has, so
 // re-fetching an unchanged report writes nothing. Payloads are kept as they will be
 // stored (gzip), in memory up to spoolMemory and in a temporary file beyond; a gzip
 // payload read from a local file (`etl import` of a hand-downloaded report) is not copied
-// at all: the spool refers to the file, which is read again by the archive and the parse.
+// at all: the spool refers to the file, which is read again for the archive.
 //
-// Each payload is read once: its content checksum is computed while its bytes are stored
-// (spool_hash.go), not by a second pass over them (BENCHMARKS.md, "The spool").
+// Each payload is read once (BENCHMARKS.md, "The spool"): its content is inflated while
+// its bytes are stored, on other goroutines (spool_hash.go), for its checksum and for a
+// copy of the content compressed with S2, which inflates several times faster than gzip:
+// parsing the version right after the fetch (apply) reads that copy instead of inflating
+// the gzip a second time.
 type spool struct {
 	payloads []load.Payload
-	spans    []span // where each stored payload is
-	buf      bytes.Buffer
-	file     *os.File
-	size     int64
+	spans    []span
+	stored   tempStore  // payloads as they are archived
+	plain    tempStore  // their content, S2-compressed, for the parse
 	opened   []*os.File // referenced files opened by open, closed by close
 }
 
-// span is one stored payload: bytes [off, off+n) of buf or file, or the local file ref.
+// span is where one payload is: stored bytes [off, off+n) (or the local file ref), and
+// its content copy [coff, coff+cn) when it has one.
 type span struct {
-	off, n int64
-	ref    *fileRef
+	off, n   int64
+	ref      *fileRef
+	coff, cn int64
+	hasCopy  bool
+}
+
+// tempStore is bytes in memory up to max (default spoolMemory), then in an unlinked
+// temporary file.
+type tempStore struct {
+	max  int64
+	buf  bytes.Buffer
+	file *os.File
+	size int64
+	err  error
+}
+
+func (t *tempStore) Write(p []byte) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	limit := t.max
+	if limit == 0 {
+		limit = spoolMemory
+	}
+	if t.file == nil && int64(t.buf.Len())+int64(len(p)) > limit {
+		f, err := os.CreateTemp("", "etl-spool-*")
+		if err != nil {
+			t.err = err
+			return 0, err
+		}
+		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
+		if _, err := f.Write(t.buf.Bytes()); err != nil {
+			f.Close()
+			t.err = err
+			return 0, err
+		}
+		t.buf = bytes.Buffer{}
+		t.file = f
+	}
+	var n int
+	var err error
+	if t.file != nil {
+		n, err = t.file.Write(p)
+	} else {
+		n, err = t.buf.Write(p)
+	}
+	t.size += int64(n)
+	if err != nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// section reads bytes [off, off+n).
+func (t *tempStore) section(off, n int64) io.Reader {
+	if t.file != nil {
+		return io.NewSectionReader(t.file, off, n)
+	}
+	return bytes.NewReader(t.buf.Bytes()[off : off+n])
+}
+
+func (t *tempStore) close() {
+	if t.file != nil {
+		t.file.Close()
+	}
 }
 
 // fileRef is a local file the spool refers to instead of copying it.
@@ -93,84 +164,52 @@ func (s *spool) put(name string, body io.Reader) error {
 	br := newPeekReader(body)
 	magic, _ := br.peek(2)
 	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-	start := s.size
-	w := &spoolWriter{s: s}
+	s.plain.max = copyMemory
+	sp := span{off: s.stored.size, coff: s.plain.size}
 	var n int64
 	var sum string
 	var err error
 	if gz {
-		ch := newContentHasher()
+		ch := newContentHasher(&s.plain)
 		dst := io.Writer(ch)
 		if ref == nil {
-			dst = io.MultiWriter(w, ch)
+			dst = io.MultiWriter(&s.stored, ch)
 		}
 		n, err = io.Copy(dst, br)
 		if err == nil {
-			err = w.err
+			err = s.stored.err
 		}
-		sum = ch.finish(err)
+		sum, sp.hasCopy = ch.finish(err)
 		if err == nil && ref != nil && n != ref.size {
 			err = fmt.Errorf("%s changed while it was being imported", ref.path)
 		}
 	} else {
 		ref = nil
 		h := sha256.New()
-		zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
-		n, err = io.Copy(io.MultiWriter(zw, h), br)
+		zw, _ := gzip.NewWriterLevel(&s.stored, gzip.BestSpeed)
+		cw := s2.NewWriter(&s.plain, s2.WriterConcurrency(1))
+		n, err = io.Copy(io.MultiWriter(zw, h, cw), br)
 		if err == nil {
 			err = zw.Close()
 		}
-		if err == nil {
-			err = w.err
+		if cerr := cw.Close(); err == nil {
+			err = cerr
 		}
-		sum = hex.EncodeToString(h.Sum(nil))
+		if err == nil {
+			err = s.stored.err
+		}
+		sum, sp.hasCopy = hex.EncodeToString(h.Sum(nil)), err == nil
 	}
 	if err != nil {
 		return fmt.Errorf("payload %s: %w", name, err)
 	}
-	sp := span{off: start, n: s.size - start}
+	sp.n, sp.cn = s.stored.size-sp.off, s.plain.size-sp.coff
 	if ref != nil {
-		sp = span{n: n, ref: ref}
+		sp.off, sp.n, sp.ref = 0, n, ref
 	}
 	s.spans = append(s.spans, sp)
 	s.payloads = append(s.payloads, load.Payload{Name: name, Bytes: n, SHA256: sum, Gzipped: !gz})
 	return nil
-}
-
-type spoolWriter struct {
-	s   *spool
-	err error
-}
-
-func (w *spoolWriter) Write(p []byte) (int, error) {
-	s := w.s
-	if s.file == nil && int64(s.buf.Len())+int64(len(p)) > spoolMemory {
-		f, err := os.CreateTemp("", "etl-spool-*")
-		if err != nil {
-			w.err = err
-			return 0, err
-		}
-		os.Remove(f.Name()) // unlinked: gone with the process, whatever happens
-		if _, err := f.Write(s.buf.Bytes()); err != nil {
-			f.Close()
-			w.err = err
-			return 0, err
-		}
-		s.buf = bytes.Buffer{}
-		s.file = f
-	}
-	var n int
-	var err error
-	if s.file != nil {
-		n, err = s.file.Write(p)
-	} else {
-		n, err = s.buf.Write(p)
-	}
-	s.size += int64(n)
-	if err != nil {
-		w.err = err
-	}
-	return n, err
 }
 
 // version describes the spooled payloads as a version of u fetched at.
@@ -193,6 +232,7 @@ func (s *spool) version(u report.Unit, ref string, at time.Time, f Fetched, orig
 }
 
 // open returns the i-th payload as stored.
+// open returns the i-th payload as stored.
 func (s *spool) open(i int) (io.Reader, error) {
 	sp := s.spans[i]
 	if sp.ref != nil {
@@ -203,14 +243,17 @@ func (s *spool) open(i int) (io.Reader, error) {
 		s.opened = append(s.opened, f)
 		return f, nil
 	}
-	if s.file != nil {
-		return io.NewSectionReader(s.file, sp.off, sp.n), nil
-	}
-	return bytes.NewReader(s.buf.Bytes()[sp.off : sp.off+sp.n]), nil
+	return s.stored.section(sp.off, sp.n), nil
 }
 
-// content returns the i-th payload decompressed (for parsing a version not archived yet).
+// content returns the i-th payload decompressed (for parsing a version not archived yet):
+// from its S2 copy, or by inflating what is stored when it has none (bytes that do not
+// decompress: the parse then fails as it would on the archived payload).
 func (s *spool) content(i int) (io.ReadCloser, error) {
+	sp := s.spans[i]
+	if sp.hasCopy {
+		return &s2Content{name: s.payloads[i].Name, r: s2.NewReader(s.plain.section(sp.coff, sp.cn))}, nil
+	}
 	r, err := s.open(i)
 	if err != nil {
 		return nil, err
@@ -218,10 +261,25 @@ func (s *spool) content(i int) (io.ReadCloser, error) {
 	return load.Gunzip(s.payloads[i].Name, io.NopCloser(r))
 }
 
-func (s *spool) close() {
-	if s.file != nil {
-		s.file.Close()
+// s2Content reads a content copy; its errors name the payload.
+type s2Content struct {
+	name string
+	r    *s2.Reader
+}
+
+func (c *s2Content) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%s: %w", c.name, err)
 	}
+	return n, err
+}
+
+func (c *s2Content) Close() error { return nil }
+
+func (s *spool) close() {
+	s.stored.close()
+	s.plain.close()
 	for _, f := range s.opened {
 		f.Close()
 	}

@@ -8,12 +8,14 @@ import (
 	"io"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/s2"
 )
 
-// contentHasher is written the gzip bytes of one payload as they are stored and computes
-// the sha256 of their content on the side: one goroutine inflates (klauspost/compress,
-// about a fifth faster than compress/gzip), another hashes what it inflated, so storing a
-// large report costs about one inflation, on another core, and no second pass.
+// contentHasher is written the gzip bytes of one payload as they are stored and, on the
+// side, inflates them (klauspost/compress, about a fifth faster than compress/gzip) on one
+// goroutine and, on another, hashes what it inflated and writes it S2-compressed to the
+// content copy: storing a large report costs about one inflation, on another core, and
+// no second pass.
 type contentHasher struct {
 	pw   *io.PipeWriter
 	raw  hash.Hash // of the gzip bytes, for the "gzip:" fallback
@@ -21,17 +23,18 @@ type contentHasher struct {
 }
 
 type contentSum struct {
-	sum string
-	err error
+	sum    string
+	copied bool
+	err    error
 }
 
-func newContentHasher() *contentHasher {
+func newContentHasher(copyTo io.Writer) *contentHasher {
 	pr, pw := io.Pipe()
 	c := &contentHasher{pw: pw, raw: sha256.New(), done: make(chan contentSum, 1)}
 	go func() {
-		sum, err := inflateSum(pr)
+		sum, copied, err := inflateSum(pr, copyTo)
 		io.Copy(io.Discard, pr) // after a bad stream, let the writer finish
-		c.done <- contentSum{sum, err}
+		c.done <- contentSum{sum, copied, err}
 	}()
 	return c
 }
@@ -43,8 +46,9 @@ func (c *contentHasher) Write(p []byte) (int, error) {
 
 // finish ends the input (err: the copy failed) and returns the content checksum: the
 // sha256 of the decompressed content, or "gzip:" and the sha256 of the bytes when they do
-// not decompress (a truncated download: it fails to parse later).
-func (c *contentHasher) finish(err error) string {
+// not decompress (a truncated download: it fails to parse later). copied says the content
+// copy is complete.
+func (c *contentHasher) finish(err error) (sum string, copied bool) {
 	if err != nil {
 		c.pw.CloseWithError(err)
 	} else {
@@ -52,18 +56,19 @@ func (c *contentHasher) finish(err error) string {
 	}
 	res := <-c.done
 	if res.err != nil {
-		return "gzip:" + hex.EncodeToString(c.raw.Sum(nil))
+		return "gzip:" + hex.EncodeToString(c.raw.Sum(nil)), false
 	}
-	return res.sum
+	return res.sum, res.copied && err == nil
 }
 
 // inflateSum is the hex sha256 of the decompressed content of the gzip stream r (every
-// member, like compress/gzip). The hashing runs in its own goroutine, a few buffers behind
-// the inflation.
-func inflateSum(r io.Reader) (string, error) {
+// member, like compress/gzip); the content also goes S2-compressed to copyTo (copied is
+// false if that failed: the parse then inflates the stored bytes). The hashing and the
+// copy run on their own goroutine, a few buffers behind the inflation.
+func inflateSum(r io.Reader, copyTo io.Writer) (sum string, copied bool, err error) {
 	zr, err := gzip.NewReader(bufio.NewReaderSize(r, 256<<10))
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	defer zr.Close()
 	const nbuf, size = 3, 256 << 10
@@ -72,11 +77,19 @@ func inflateSum(r io.Reader) (string, error) {
 		free <- make([]byte, size)
 	}
 	h := sha256.New()
+	cw := s2.NewWriter(copyTo, s2.WriterConcurrency(1))
+	var copyErr error
 	hashed := make(chan struct{})
 	go func() {
 		for b := range full {
 			h.Write(b)
+			if copyErr == nil {
+				_, copyErr = cw.Write(b)
+			}
 			free <- b[:size]
+		}
+		if copyErr == nil {
+			copyErr = cw.Close()
 		}
 		close(hashed)
 	}()
@@ -93,7 +106,7 @@ func inflateSum(r io.Reader) (string, error) {
 	close(full)
 	<-hashed
 	if err != io.EOF {
-		return "", err
+		return "", false, err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return hex.EncodeToString(h.Sum(nil)), copyErr == nil, nil
 }

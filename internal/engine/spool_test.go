@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -74,6 +75,9 @@ func TestSpoolChecksums(t *testing.T) {
 			if p.SHA256 != sum(tc.content) || p.Gzipped != tc.gzipped || p.Bytes != int64(len(tc.body)) {
 				t.Fatalf("payload %+v, want sha %s gzipped %v bytes %d", p, sum(tc.content), tc.gzipped, len(tc.body))
 			}
+			if !s.spans[0].hasCopy {
+				t.Error("no content copy for the parse")
+			}
 			got := stored(t, s, 0)
 			if !tc.gzipped && !bytes.Equal(got, tc.body) {
 				t.Fatalf("stored %d bytes differ from the %d received", len(got), len(tc.body))
@@ -106,6 +110,16 @@ func TestSpoolTruncatedGzip(t *testing.T) {
 	if !bytes.Equal(stored(t, s, 0), body) {
 		t.Fatal("stored bytes differ")
 	}
+	if s.spans[0].hasCopy {
+		t.Fatal("a content copy of bytes that do not decompress")
+	}
+	rc, err := s.content(0)
+	if err == nil {
+		_, err = io.ReadAll(rc)
+	}
+	if err == nil || !strings.Contains(err.Error(), "a.txt.gz") {
+		t.Fatalf("reading the truncated payload: %v, want an error naming it", err)
+	}
 }
 
 // TestSpoolLocalFile: a gzip file imported from disk is referred to, not copied, and read
@@ -129,8 +143,8 @@ func TestSpoolLocalFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.size != 0 || s.buf.Len() != 0 || s.spans[0].ref == nil {
-		t.Fatalf("the file was copied into the spool (%d bytes)", s.size)
+	if s.stored.size != 0 || s.spans[0].ref == nil {
+		t.Fatalf("the file was copied into the spool (%d bytes)", s.stored.size)
 	}
 	if s.payloads[0].SHA256 != sum(content) || s.payloads[0].Bytes != int64(len(body)) {
 		t.Fatalf("payload %+v", s.payloads[0])

@@ -328,25 +328,29 @@ func (s *Store) writeMonth(ctx context.Context, key string, plan []periodSource,
 			return fmt.Errorf("period %s: %w", p.info.Period, err)
 		}
 	}
+	segs := make([]segment, len(plan))
+	for i, p := range plan {
+		if srcs[i] == nil {
+			segs[i] = segment{src: month, first: p.rg0, n: p.info.RowGroups}
+		} else {
+			segs[i] = segment{src: srcs[i], n: srcs[i].pf.NumRowGroups()}
+		}
+	}
 	popt := ParquetOptions{RowGroupRows: opt.RowGroupRows, Alloc: opt.Alloc}
 	_, err := s.writeParquet(ctx, key, schema, popt, func(pw *pqWriter) error {
 		infos := make([]periodInfo, len(plan))
-		for i, p := range plan {
-			src, first, n := srcs[i], 0, 0
-			if src == nil {
-				src, first, n = month, p.rg0, p.info.RowGroups
-			} else {
-				n = src.pf.NumRowGroups()
-			}
-			before := pw.w.NumRowGroups()
-			if err := copyRowGroups(ctx, pw, src, first, n, schema, nil); err != nil {
-				return fmt.Errorf("period %s: %w", p.info.Period, err)
-			}
-			if err := pw.EndRowGroup(); err != nil {
+		before := 0
+		err := writeSegments(ctx, pw, segs, schema, func(i int) error {
+			if err := pw.EndRowGroup(); err != nil { // a period's rows end its row group
 				return err
 			}
-			infos[i] = p.info
+			infos[i] = plan[i].info
 			infos[i].RowGroups = pw.w.NumRowGroups() - before
+			before = pw.w.NumRowGroups()
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		meta, err := json.Marshal(infos)
 		if err != nil {
@@ -360,35 +364,94 @@ func (s *Store) writeMonth(ctx context.Context, key string, plan []periodSource,
 	return nil
 }
 
-// copyRowGroups writes row groups [first, first+n) of src into pw, in schema (add, when
-// set, supplies columns src lacks: the report_date of a legacy object).
-func copyRowGroups(ctx context.Context, pw *pqWriter, src *parquetObject, first, n int, schema *arrow.Schema, add func(rows int) map[string]arrow.Array) error {
-	for i := first; i < first+n; i++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, err := src.rowGroup(ctx, i)
-		if err != nil {
-			return err
-		}
-		if add != nil {
-			rec, err = withColumns(rec, add(int(rec.NumRows())))
-			if err != nil {
-				return err
+// segment is row groups [first, first+n) of src to copy (add, when set, supplies columns
+// src lacks: the report_date of a legacy object).
+type segment struct {
+	src      *parquetObject
+	first, n int
+	add      func(rows int) map[string]arrow.Array
+}
+
+// fed is one row group read ahead (rec, in the target schema), or the end of segment seg.
+type fed struct {
+	rec  arrow.RecordBatch
+	seg  int
+	last bool
+	err  error
+}
+
+// writeSegments copies the segments' row groups into pw, in schema, calling end after
+// each segment. The row groups are read (and projected) on another goroutine, one ahead
+// of the encoding.
+func writeSegments(ctx context.Context, pw *pqWriter, segs []segment, schema *arrow.Schema, end func(seg int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan fed, 1)
+	go func() {
+		defer close(ch)
+		send := func(f fed) bool {
+			select {
+			case ch <- f:
+				return true
+			case <-ctx.Done():
+				if f.rec != nil {
+					f.rec.Release()
+				}
+				return false
 			}
 		}
-		out, err := project(rec, schema, src.mem)
-		rec.Release()
-		if err != nil {
-			return err
+		for i, sg := range segs {
+			for g := sg.first; g < sg.first+sg.n; g++ {
+				rec, err := readProjected(ctx, sg, g, schema)
+				if !send(fed{rec: rec, seg: i, err: err}) || err != nil {
+					return
+				}
+			}
+			if !send(fed{seg: i, last: true}) {
+				return
+			}
 		}
-		err = pw.Write(out)
-		out.Release()
+	}()
+	defer func() {
+		cancel()
+		for f := range ch { // the reader stops; free what it had read
+			if f.rec != nil {
+				f.rec.Release()
+			}
+		}
+	}()
+	for f := range ch {
+		if f.err != nil {
+			return f.err
+		}
+		if f.last {
+			if err := end(f.seg); err != nil {
+				return err
+			}
+			continue
+		}
+		err := pw.Write(f.rec)
+		f.rec.Release()
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
+}
+
+// readProjected reads row group g of the segment's object in schema.
+func readProjected(ctx context.Context, sg segment, g int, schema *arrow.Schema) (arrow.RecordBatch, error) {
+	rec, err := sg.src.rowGroup(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	if sg.add != nil {
+		if rec, err = withColumns(rec, sg.add(int(rec.NumRows()))); err != nil {
+			return nil, err
+		}
+	}
+	out, err := project(rec, schema, sg.src.mem)
+	rec.Release()
+	return out, err
 }
 
 // unionPeriods adds a period's columns (named in cols, typed by sc) to the month's schema:

@@ -85,7 +85,7 @@ func (s *Store) openParquet(ctx context.Context, key string, mem memory.Allocato
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{Parallel: true}, mem) // columns read concurrently
 	if err != nil {
 		pf.Close()
 		return nil, fmt.Errorf("read %s: %w", key, err)

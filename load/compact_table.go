@@ -152,7 +152,8 @@ func (s *Store) migrateOne(ctx context.Context, t *schemas.Table, key, part stri
 	}
 	popt := ParquetOptions{RowGroupRows: opt.RowGroupRows, Alloc: opt.Alloc}
 	if _, err := s.writeParquet(ctx, newKey, schema, popt, func(pw *pqWriter) error {
-		return copyRowGroups(ctx, pw, o, 0, o.pf.NumRowGroups(), schema, add)
+		return writeSegments(ctx, pw, []segment{{src: o, n: o.pf.NumRowGroups(), add: add}}, schema,
+			func(int) error { return nil })
 	}); err != nil {
 		return fmt.Errorf("write %s: %w", newKey, err)
 	}

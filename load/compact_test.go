@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"path"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -359,4 +361,46 @@ func tableReader(t *testing.T, tbl arrow.Table) RecordReader {
 	tr := array.NewTableReader(tbl, 1<<20)
 	t.Cleanup(tr.Release)
 	return tr
+}
+
+// BenchmarkCompactMonth measures compacting a month of 30 daily objects (BENCH_ROWS rows
+// in all, default 300000) into one; MB/s is of the daily objects' Parquet bytes.
+func BenchmarkCompactMonth(b *testing.B) {
+	rows := 300_000
+	if v := os.Getenv("BENCH_ROWS"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			rows = n
+		}
+	}
+	t := &testing.T{}
+	f := &compactFixture{t: t, s: New(memblob.OpenBucket(nil)), mem: memory.NewCheckedAllocator(memory.NewGoAllocator())}
+	f.table, _ = schemas.Lookup("sales_summary_daily")
+	ctx := context.Background()
+	days := map[string][]byte{}
+	var size int64
+	for d := 1; d <= 30; d++ {
+		res := f.load(jan(d), rows/30, d, false)
+		data := f.object(res.Key)
+		days[res.Key] = data
+		size += int64(len(data))
+	}
+	now := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for k, data := range days {
+			if err := f.s.PutBytes(ctx, k, data, "application/vnd.apache.parquet"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		_ = f.s.Delete(ctx, janMonth)
+		b.StartTimer()
+		res, err := f.s.CompactMonth(ctx, f.table, "vendor=1/month=2025-01", CompactOptions{Now: now, SettleDays: 3})
+		if err != nil || !res.Written || res.Rows != int64(rows/30*30) {
+			b.Fatalf("%+v %v", res, err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

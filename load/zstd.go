@@ -2,6 +2,7 @@ package load
 
 import (
 	"io"
+	"runtime"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -29,18 +30,34 @@ type zstdCodec struct {
 	compress.Codec
 }
 
-var zstdEncoders sync.Map // zstd.EncoderLevel -> *sync.Pool of *zstd.Encoder
+// zstdEncoders keeps idle encoders by level, a few each: unlike a sync.Pool it is not
+// emptied by every garbage collection, and an encoder is costly to make (its tables).
+var zstdEncoders sync.Map // zstd.EncoderLevel -> chan *zstd.Encoder
 
-func zstdPool(level zstd.EncoderLevel) *sync.Pool {
-	if p, ok := zstdEncoders.Load(level); ok {
-		return p.(*sync.Pool)
+func zstdIdle(level zstd.EncoderLevel) chan *zstd.Encoder {
+	if c, ok := zstdEncoders.Load(level); ok {
+		return c.(chan *zstd.Encoder)
 	}
-	p, _ := zstdEncoders.LoadOrStore(level, &sync.Pool{New: func() any {
+	c, _ := zstdEncoders.LoadOrStore(level, make(chan *zstd.Encoder, 2*runtime.GOMAXPROCS(0)))
+	return c.(chan *zstd.Encoder)
+}
+
+func getZstd(level zstd.EncoderLevel) *zstd.Encoder {
+	select {
+	case enc := <-zstdIdle(level):
+		return enc
+	default:
 		enc, _ := zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(level),
 			zstd.WithEncoderConcurrency(1), zstd.WithAllLitEntropyCompression(true), zstd.WithWindowSize(zstdWindow))
 		return enc
-	}})
-	return p.(*sync.Pool)
+	}
+}
+
+func putZstd(level zstd.EncoderLevel, enc *zstd.Encoder) {
+	select {
+	case zstdIdle(level) <- enc:
+	default: // enough idle ones
+	}
 }
 
 func (z zstdCodec) Encode(dst, src []byte) []byte {
@@ -52,9 +69,8 @@ func (zstdCodec) EncodeLevel(dst, src []byte, level int) []byte {
 	if level != compress.DefaultCompressionLevel {
 		lv = zstd.EncoderLevelFromZstd(level)
 	}
-	pool := zstdPool(lv)
-	enc := pool.Get().(*zstd.Encoder)
-	defer pool.Put(enc)
+	enc := getZstd(lv)
+	defer putZstd(lv, enc)
 	return enc.EncodeAll(src, dst[:0])
 }
 

@@ -59,6 +59,9 @@ const recentMonths = 3
 // cannot read a table whose files mix both. Failures are noted in the summary; the
 // loaded data stands either way.
 func (r *Runner) compactMonths(ctx context.Context, sum *Summary, run bool) {
+	if r.NoCompact || ctx.Err() != nil {
+		return
+	}
 	parts := r.touched.list()
 	if run && r.Cfg != nil && r.Cfg.VendorNumber != "" {
 		now := r.now().UTC()

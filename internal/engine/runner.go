@@ -30,6 +30,9 @@ type Runner struct {
 	OnUnit func(UnitDone)
 	// Workers bounds units in flight (default: api.max_concurrency).
 	Workers int
+	// NoCompact skips the pass's compaction of months (compact.go): benchmarks of the
+	// daily layout only.
+	NoCompact bool
 
 	notes   notes
 	touched monthTouch // month partitions loaded into (compact.go)

@@ -62,6 +62,8 @@ type Pipeline struct {
 	OnUnit func(UnitDone)
 	// Sources overrides the families (tests); default sources.New(Cfg).
 	Sources []engine.Source
+	// NoCompact leaves months uncompacted (benchmarks of the daily layout).
+	NoCompact bool
 }
 
 func (p *Pipeline) runner(all bool) *engine.Runner {
@@ -74,7 +76,7 @@ func (p *Pipeline) runner(all bool) *engine.Runner {
 		}
 	}
 	return &engine.Runner{Cfg: p.Cfg, Store: p.Store, API: p.API, Sources: srcs, Log: p.Log,
-		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit}
+		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit, NoCompact: p.NoCompact}
 }
 
 // Run is one scheduled pass: every enabled family, since the last loaded unit minus the

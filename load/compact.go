@@ -263,15 +263,17 @@ func (s *Store) planMonth(ctx context.Context, old []periodSource, own map[strin
 
 // periodObjectInfo describes a period's own object.
 func (s *Store) periodObjectInfo(ctx context.Context, key, day string) (periodInfo, error) {
-	sum, err := s.objectSHA256(ctx, key)
-	if err != nil {
-		return periodInfo{}, err
-	}
 	o, err := s.openParquet(ctx, key, memory.DefaultAllocator)
 	if err != nil {
 		return periodInfo{}, err
 	}
 	defer o.close()
+	sum := o.sha256
+	if sum == "" {
+		if sum, err = s.objectSHA256(ctx, key); err != nil {
+			return periodInfo{}, err
+		}
+	}
 	info := periodInfo{Period: day, Rows: o.pf.NumRows(), SHA256: sum}
 	for _, f := range o.schema.Fields() {
 		info.Columns = append(info.Columns, f.Name)

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -71,15 +72,30 @@ type parquetObject struct {
 	fr     *pqarrow.FileReader
 	schema *arrow.Schema // as written (ARROW:schema), unset field ids dropped
 	mem    memory.Allocator
+	sha256 string // of the object's bytes, when it was read whole
 }
 
-// openParquet opens the Parquet object at key.
+// smallObject is the size up to which a Parquet object is read whole into memory (one
+// request) rather than by ranges (a request per column chunk).
+const smallObject = 8 << 20
+
+// openParquet opens the Parquet object at key. sha256 is set when the object was small
+// enough to be read whole (the hash of its bytes comes for free then).
 func (s *Store) openParquet(ctx context.Context, key string, mem memory.Allocator) (*parquetObject, error) {
 	attrs, err := s.b.Attributes(ctx, key)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
-	src := &blobFile{ctx: ctx, b: s.b, key: key, size: attrs.Size}
+	var src parquet.ReaderAtSeeker = &blobFile{ctx: ctx, b: s.b, key: key, size: attrs.Size}
+	sum := ""
+	if attrs.Size <= smallObject {
+		data, err := s.b.ReadAll(ctx, key)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", key, err)
+		}
+		h := sha256.Sum256(data)
+		src, sum = bytes.NewReader(data), hex.EncodeToString(h[:])
+	}
 	props := parquet.NewReaderProperties(mem)
 	pf, err := file.NewParquetReader(src, file.WithReadProps(props))
 	if err != nil {
@@ -100,7 +116,7 @@ func (s *Store) openParquet(ctx context.Context, key string, mem memory.Allocato
 		fields[i].Metadata = dropUnsetFieldID(fields[i].Metadata)
 	}
 	md := sc.Metadata()
-	return &parquetObject{key: key, pf: pf, fr: fr, schema: arrow.NewSchema(fields, &md), mem: mem}, nil
+	return &parquetObject{key: key, pf: pf, fr: fr, schema: arrow.NewSchema(fields, &md), mem: mem, sha256: sum}, nil
 }
 
 func (o *parquetObject) close() { o.pf.Close() }

@@ -36,8 +36,8 @@ Commands:
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
   check-config  validate the configuration, key and bucket without making any request
-  bench         compare our TSV→Parquet conversion with DuckDB's, or measure extraction under
-                the rate limit (--extract); see BENCHMARKS.md
+  bench         regenerate BENCHMARKS.md: etl import against DuckDB, a year of sales and the
+                year query, the Go benchmarks (--extract: also extraction under the rate limit)
   help          this text; "etl <command> -h" for a command's flags
 
 Configuration: --config FILE (default ./config.yaml if present, else the embedded default,
@@ -67,7 +67,7 @@ func init() {
 		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
 		"compact":      {cmdCompact, "etl compact [--no-views]   (completed months of the sales tables into one object per table and month)"},
-		"bench":        {cmdBench, "etl bench [--rows N] [--dir DIR] [--keep] [--repeat N] [--profile] [--prefetch] | etl bench --extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]"},
+		"bench":        {cmdBench, "etl bench [--rows N] [--repeat N] [--dir DIR] [--keep] [--profile] [--year=false] [--gobench=false] [--out FILE|-] [--extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]]"},
 	}
 }
 
@@ -80,10 +80,12 @@ type env struct {
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise, and
 // defaultGCPercent the GC's target unless GOGC does: they keep a large conversion within a
-// small CronJob pod (BENCHMARKS.md, "Memory") at little cost in speed. The live heap of a
-// conversion is a few batches; a GC target of 75 % lets the heap reach 1.75× that.
+// small CronJob pod (BENCHMARKS.md, "Memory") at no measurable cost in speed. The live heap
+// of a conversion is a few batches (about 65 MiB for SALES); a GC target of 75 % lets the
+// heap reach 1.75× that, and the limit stops it earlier (it is soft: a pass that needs
+// more live memory gets it, with more frequent collections).
 const (
-	defaultMemoryLimit = 192 << 20
+	defaultMemoryLimit = 112 << 20
 	defaultGCPercent   = 75
 )
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -16,6 +17,9 @@ import (
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
 )
+
+// gzWriters gzip the payloads that arrive plain (kept between payloads: a writer is large).
+var gzWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 
 // spoolMemory is how much of one fetch's payloads a spool keeps in memory before the rest
 // goes to a temporary file; copyMemory the same for the content copies, which a large
@@ -32,11 +36,11 @@ const (
 // payload read from a local file (`etl import` of a hand-downloaded report) is not copied
 // at all: the spool refers to the file, which is read again for the archive.
 //
-// Each payload is read once (BENCHMARKS.md, "The spool"): its content is inflated while
-// its bytes are stored, on other goroutines (spool_hash.go), for its checksum and for a
-// copy of the content compressed with S2, which inflates several times faster than gzip:
-// parsing the version right after the fetch (apply) reads that copy instead of inflating
-// the gzip a second time.
+// Each payload is read once (BENCHMARKS.md, "The spool"): a gzip payload's content is
+// inflated while its bytes are stored, on other goroutines (spool_hash.go), for its
+// checksum and for a copy of the content compressed with S2, which decompresses several
+// times faster than gzip: parsing the version right after the fetch (apply) reads that copy
+// instead of inflating the gzip a second time.
 type spool struct {
 	payloads []load.Payload
 	spans    []span
@@ -184,21 +188,22 @@ func (s *spool) put(name string, body io.Reader) error {
 			err = fmt.Errorf("%s changed while it was being imported", ref.path)
 		}
 	} else {
+		// Not gzip (JSON pages, a report downloaded plain): gzipped as it is stored; the
+		// parse inflates that (a fast gzip level: no content copy).
 		ref = nil
 		h := sha256.New()
-		zw, _ := gzip.NewWriterLevel(&s.stored, gzip.BestSpeed)
-		cw := s2.NewWriter(&s.plain, s2.WriterConcurrency(1))
-		n, err = io.Copy(io.MultiWriter(zw, h, cw), br)
+		zw := gzWriters.Get().(*gzip.Writer)
+		zw.Reset(&s.stored)
+		n, err = io.Copy(io.MultiWriter(zw, h), br)
 		if err == nil {
 			err = zw.Close()
 		}
-		if cerr := cw.Close(); err == nil {
-			err = cerr
-		}
+		zw.Reset(nil)
+		gzWriters.Put(zw)
 		if err == nil {
 			err = s.stored.err
 		}
-		sum, sp.hasCopy = hex.EncodeToString(h.Sum(nil)), err == nil
+		sum = hex.EncodeToString(h.Sum(nil))
 	}
 	if err != nil {
 		return fmt.Errorf("payload %s: %w", name, err)

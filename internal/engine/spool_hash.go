@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"io"
+	"sync"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/s2"
@@ -61,23 +62,50 @@ func (c *contentHasher) finish(err error) (sum string, copied bool) {
 	return res.sum, res.copied && err == nil
 }
 
+// hashBufs are inflateSum's buffers, kept between payloads (a run spools hundreds of small
+// pages: making them fresh for each shows in its time).
+const nbuf, bufSize = 3, 256 << 10
+
+var (
+	hashBufs = sync.Pool{New: func() any {
+		b := make([][]byte, nbuf)
+		for i := range b {
+			b[i] = make([]byte, bufSize)
+		}
+		return &b
+	}}
+	bufReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
+	gzReaders  sync.Pool // *gzip.Reader
+	s2Writers  = sync.Pool{New: func() any { return s2.NewWriter(nil, s2.WriterConcurrency(1)) }}
+)
+
 // inflateSum is the hex sha256 of the decompressed content of the gzip stream r (every
 // member, like compress/gzip); the content also goes S2-compressed to copyTo (copied is
 // false if that failed: the parse then inflates the stored bytes). The hashing and the
 // copy run on their own goroutine, a few buffers behind the inflation.
 func inflateSum(r io.Reader, copyTo io.Writer) (sum string, copied bool, err error) {
-	zr, err := gzip.NewReader(bufio.NewReaderSize(r, 256<<10))
+	br := bufReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() { br.Reset(nil); bufReaders.Put(br) }()
+	zr, _ := gzReaders.Get().(*gzip.Reader)
+	if zr == nil {
+		zr, err = gzip.NewReader(br)
+	} else {
+		err = zr.Reset(br)
+	}
 	if err != nil {
 		return "", false, err
 	}
-	defer zr.Close()
-	const nbuf, size = 3, 256 << 10
+	defer gzReaders.Put(zr)
+	bufs := hashBufs.Get().(*[][]byte)
+	defer hashBufs.Put(bufs)
 	free, full := make(chan []byte, nbuf), make(chan []byte, nbuf)
-	for i := 0; i < nbuf; i++ {
-		free <- make([]byte, size)
+	for _, b := range *bufs {
+		free <- b
 	}
 	h := sha256.New()
-	cw := s2.NewWriter(copyTo, s2.WriterConcurrency(1))
+	cw := s2Writers.Get().(*s2.Writer)
+	cw.Reset(copyTo)
 	var copyErr error
 	hashed := make(chan struct{})
 	go func() {
@@ -86,11 +114,13 @@ func inflateSum(r io.Reader, copyTo io.Writer) (sum string, copied bool, err err
 			if copyErr == nil {
 				_, copyErr = cw.Write(b)
 			}
-			free <- b[:size]
+			free <- b[:bufSize]
 		}
 		if copyErr == nil {
 			copyErr = cw.Close()
 		}
+		cw.Reset(nil)
+		s2Writers.Put(cw)
 		close(hashed)
 	}()
 	for err == nil {

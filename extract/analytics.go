@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -21,27 +22,29 @@ const maxSegment = 1 << 30
 
 // PostJSON sends a JSON:API document to an API path (e.g. /v1/analyticsReportRequests) and
 // returns the response body. A non-2xx answer is an *APIError (409 for a duplicate request).
-// 429 and 5xx are retried like GETs, so a create whose answer was lost may come back as a
-// 409: the caller then lists what exists.
+// 429 and 5xx are retried like GETs, and so is an answer whose body was cut short
+// (ErrIncomplete), so a create whose answer was lost may come back as a 409: the caller
+// then lists what exists.
 func (c *Client) PostJSON(ctx context.Context, path string, body []byte) ([]byte, error) {
 	if body == nil {
 		body = []byte{}
 	}
-	resp, err := c.doBody(ctx, http.MethodPost, path, "", "application/json", body)
+	var out []byte
+	resp, err := c.doRead(ctx, http.MethodPost, path, "", "application/json", body, func(resp *http.Response) error {
+		b, err := readWhole(resp, maxJSONBody, "document")
+		if err == nil && len(b) > 0 && !json.Valid(b) {
+			err = incompletef("document of %d bytes is not a complete JSON document", len(b))
+		}
+		out = b
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		defer resp.Body.Close()
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		return nil, newAPIError(http.MethodPost, path, resp.StatusCode, b, c.tokens.current())
-	}
-	out, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("POST %s: %w", path, err)
-	}
-	if len(out) > maxJSONBody {
-		return nil, fmt.Errorf("POST %s: document larger than %d bytes", path, maxJSONBody)
 	}
 	return out, nil
 }
@@ -114,7 +117,9 @@ func newDownloadError(where string, status int, body []byte) *DownloadError {
 
 // Download fetches a pre-signed URL (an analytics segment) WITHOUT the Authorization
 // header and outside the API rate budget, returning the body bytes as served. Network
-// errors, 429 and 5xx are retried with backoff (Config.MaxAttempts, MinBackoff,
+// errors, 429 and 5xx are retried with backoff, and so is a body cut short of its
+// Content-Length or, for gzip bytes, whose stream or trailer does not verify
+// (ErrIncomplete) (Config.MaxAttempts, MinBackoff,
 // MaxBackoff); any other non-200 is final: a *DownloadError, which matches ErrURLExpired
 // when the URL has expired. Errors never show the URL's query (its signature).
 func (c *Client) Download(ctx context.Context, rawURL string) ([]byte, error) {
@@ -160,7 +165,7 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL, where string) ([]byte
 		if ctx.Err() != nil {
 			return nil, false, fmt.Errorf("GET %s: %w", where, ctx.Err())
 		}
-		return nil, true, fmt.Errorf("GET %s: %s", where, scrubURL(err.Error(), rawURL, where))
+		return nil, true, fmt.Errorf("GET %s: %w", where, transportError(scrubURL(err.Error(), rawURL, where)))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -172,13 +177,19 @@ func (c *Client) downloadOnce(ctx context.Context, rawURL, where string) ([]byte
 		if ctx.Err() != nil {
 			return nil, false, fmt.Errorf("GET %s: %w", where, ctx.Err())
 		}
-		return nil, true, fmt.Errorf("GET %s: %s", where, scrubURL(err.Error(), rawURL, where))
+		c.incomplete.Add(1)
+		return nil, true, fmt.Errorf("GET %s: %w: cut after %d bytes: %s", where, ErrIncomplete, len(body), scrubURL(err.Error(), rawURL, where))
 	}
 	if len(body) > maxSegment {
 		return nil, false, fmt.Errorf("GET %s: segment larger than %d bytes", where, maxSegment)
 	}
 	if resp.ContentLength >= 0 && int64(len(body)) != resp.ContentLength {
-		return nil, true, fmt.Errorf("GET %s: got %d of %d bytes", where, len(body), resp.ContentLength)
+		c.incomplete.Add(1)
+		return nil, true, fmt.Errorf("GET %s: %w", where, incompletef("got %d of %d bytes", len(body), resp.ContentLength))
+	}
+	if err := gzipIncomplete(body); err != nil { // sent chunked and cut: only the stream shows it
+		c.incomplete.Add(1)
+		return nil, true, fmt.Errorf("GET %s: %w", where, err)
 	}
 	c.bytes.Add(int64(len(body)))
 	return body, false, nil

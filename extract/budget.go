@@ -53,6 +53,7 @@ const budgetForget = time.Hour
 // the header just consumes one from the known count.
 type budget struct {
 	reserve int
+	share   int // processes sharing the key (withShare); <= 1: the whole budget
 	now     func() time.Time
 
 	mu        sync.Mutex
@@ -95,7 +96,7 @@ func (b *budget) exhausted() (bool, time.Duration) {
 	defer b.mu.Unlock()
 	now := b.now()
 	b.prune(now)
-	if b.remaining < 0 || b.remaining-b.inFlight-b.reserve > 0 {
+	if !b.sliceFull() && (b.remaining < 0 || b.remaining-b.inFlight-b.reserve > 0) {
 		return false, 0
 	}
 	if len(b.sent) == 0 {
@@ -106,6 +107,25 @@ func (b *budget) exhausted() (bool, time.Duration) {
 
 func newBudget(reserve int, now func() time.Time) *budget {
 	return &budget{reserve: reserve, now: now, limit: -1, remaining: -1}
+}
+
+// withShare makes the budget one of n processes' on the same key: besides Apple's
+// remaining count (which every process sees, late), this process keeps to its own slice
+// of the hour, (limit − reserve)/n requests of its own in any rolling hour, so that n
+// processes together never exceed limit − reserve, whatever order Apple counts them in.
+func (b *budget) withShare(n int) *budget {
+	b.share = n
+	return b
+}
+
+// sliceFull reports whether this process has used its slice of the hour (withShare);
+// false while the limit is unknown.
+func (b *budget) sliceFull() bool {
+	if b.share <= 1 || b.limit < 0 {
+		return false
+	}
+	slice := max((b.limit-b.reserve)/b.share, 1)
+	return len(b.sent)+b.inFlight >= slice
 }
 
 // acquire reserves a slot for one request and returns its sequence number.
@@ -120,6 +140,10 @@ func (b *budget) acquire() (uint64, error) {
 	if b.remaining >= 0 && b.remaining-b.inFlight-b.reserve <= 0 {
 		return 0, fmt.Errorf("%w: %d remaining this hour, %d in flight, %d reserved",
 			ErrBudgetExhausted, b.remaining, b.inFlight, b.reserve)
+	}
+	if b.sliceFull() {
+		return 0, fmt.Errorf("%w: this process's share (1/%d) of the hour's %d requests is used: %d sent, %d in flight",
+			ErrBudgetExhausted, b.share, b.limit-b.reserve, len(b.sent), b.inFlight)
 	}
 	b.inFlight++
 	b.seq++

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -132,5 +133,49 @@ func TestBudgetRollingHour(t *testing.T) {
 	}
 	if _, err := b.acquire(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// One of n processes on a key keeps to its slice of the hour, (limit − reserve)/n of its
+// own requests, however much Apple says remains; the slice frees as the hour rolls.
+func TestBudgetShare(t *testing.T) {
+	for _, tc := range []struct {
+		share, reserve, want int
+	}{
+		{3, 0, 4},  // 12/3
+		{3, 3, 3},  // (12-3)/3
+		{1, 0, 12}, // the whole budget (remaining decides)
+		{20, 0, 1}, // at least one
+	} {
+		now := time.Unix(0, 0)
+		b := newBudget(tc.reserve, func() time.Time { return now }).withShare(tc.share)
+		sent := 0
+		for sent < 50 {
+			s, err := b.acquire()
+			if err != nil {
+				if !errors.Is(err, ErrBudgetExhausted) {
+					t.Fatal(err)
+				}
+				break
+			}
+			sent++
+			// Apple's count shows no one else: the cap is this process's slice alone.
+			b.release(s, fmt.Sprintf("user-hour-lim:12;user-hour-rem:%d;", 12-sent/tc.share), true)
+			now = now.Add(time.Minute)
+		}
+		want := tc.want
+		if tc.share == 1 {
+			want = 12 - tc.reserve
+		}
+		if sent != want {
+			t.Errorf("share %d reserve %d: %d requests sent, want %d", tc.share, tc.reserve, sent, want)
+		}
+		if full, wait := b.exhausted(); tc.share > 1 && (!full || wait <= 0) {
+			t.Errorf("share %d: exhausted = %v, %v; want a wait for the rolling hour", tc.share, full, wait)
+		}
+		now = now.Add(time.Hour)
+		if _, err := b.acquire(); err != nil {
+			t.Errorf("share %d: after the hour rolled: %v", tc.share, err)
+		}
 	}
 }

@@ -33,6 +33,10 @@ type Config struct {
 	MinBackoff      time.Duration
 	MaxBackoff      time.Duration // defaults 1s and 2m; a Retry-After above MaxBackoff ends the retries
 	BudgetReserve   int           // requests kept back from X-Rate-Limit remaining, default 0
+	// BudgetShare: this many processes use the key at once (the shards of `etl run
+	// --shard I/N`); each client sends at most (limit − BudgetReserve)/BudgetShare requests
+	// per rolling hour, so together they stay inside the key's budget. 0 or 1: the whole.
+	BudgetShare int
 	// MaxBudgetWait: when the announced budget is used up, wait up to this long for our
 	// oldest request of the hour to leave Apple's rolling window, instead of refusing with
 	// ErrBudgetExhausted at once. 0 never waits.
@@ -70,8 +74,8 @@ func (c *Config) withDefaults() (*url.URL, error) {
 		return nil, errors.New("config: IssuerID is empty")
 	case c.KeyID == "":
 		return nil, errors.New("config: KeyID is empty")
-	case c.MaxConcurrency < 0, c.MaxAttempts < 0, c.BudgetReserve < 0:
-		return nil, errors.New("config: MaxConcurrency, MaxAttempts and BudgetReserve must not be negative")
+	case c.MaxConcurrency < 0, c.MaxAttempts < 0, c.BudgetReserve < 0, c.BudgetShare < 0:
+		return nil, errors.New("config: MaxConcurrency, MaxAttempts, BudgetReserve and BudgetShare must not be negative")
 	case c.MinBackoff < 0 || c.MaxBackoff < 0:
 		return nil, errors.New("config: MinBackoff and MaxBackoff must not be negative")
 	}
@@ -119,6 +123,7 @@ type Stats struct {
 	ServerErrors    int64 // 5xx answers
 	BudgetRefusals  int64 // requests not sent because of ErrBudgetExhausted
 	BudgetWaits     int64 // pauses for the rolling hour (MaxBudgetWait)
+	Incomplete      int64 // successful answers whose body was cut short or did not verify (retried)
 	BytesDownloaded int64 // bytes read by callers from successful bodies
 	RateLimit       int   // last X-Rate-Limit user-hour-lim, -1 unknown
 	RateRemaining   int   // last X-Rate-Limit user-hour-rem, -1 unknown
@@ -132,7 +137,7 @@ type Client struct {
 	sem    chan struct{}
 	budget *budget
 
-	requests, retries, throttled, serverErrors, refusals, bytes, budgetWaits atomic.Int64
+	requests, retries, throttled, serverErrors, refusals, bytes, budgetWaits, incomplete atomic.Int64
 }
 
 // NewClient validates cfg, applies defaults and returns a client.
@@ -150,7 +155,7 @@ func NewClient(cfg Config) (*Client, error) {
 		base:   base,
 		tokens: ts,
 		sem:    make(chan struct{}, cfg.MaxConcurrency),
-		budget: newBudget(cfg.BudgetReserve, cfg.Now),
+		budget: newBudget(cfg.BudgetReserve, cfg.Now).withShare(cfg.BudgetShare),
 	}, nil
 }
 
@@ -171,6 +176,7 @@ func (c *Client) Stats() Stats {
 		ServerErrors:    c.serverErrors.Load(),
 		BudgetRefusals:  c.refusals.Load(),
 		BudgetWaits:     c.budgetWaits.Load(),
+		Incomplete:      c.incomplete.Load(),
 		BytesDownloaded: c.bytes.Load(),
 		RateLimit:       lim,
 		RateRemaining:   rem,
@@ -196,6 +202,16 @@ func (c *Client) doRaw(ctx context.Context, method, path, rawQuery, accept strin
 
 // doBody is doRaw with a JSON request body (nil = none), sent again on every attempt.
 func (c *Client) doBody(ctx context.Context, method, path, rawQuery, accept string, body []byte) (*http.Response, error) {
+	return c.doRead(ctx, method, path, rawQuery, accept, body, nil)
+}
+
+// doRead is doBody that also reads every successful (2xx) answer's body through read,
+// within the same retries: read consumes the body and keeps what it needs; when it
+// returns an error matching ErrIncomplete (the body was cut short, reset, or does not
+// verify), the answer counts as failed and the request is sent again, with backoff, as for
+// a 5xx. Any other error from read is final. The response is returned with its body
+// consumed. read nil is doBody.
+func (c *Client) doRead(ctx context.Context, method, path, rawQuery, accept string, body []byte, read func(*http.Response) error) (*http.Response, error) {
 	u := c.base.JoinPath(path)
 	u.RawQuery = rawQuery
 	var lastErr error
@@ -204,6 +220,13 @@ func (c *Client) doBody(ctx context.Context, method, path, rawQuery, accept stri
 			return nil, fmt.Errorf("%s %s: %w", method, path, err)
 		}
 		resp, retryAfter, err := c.attempt(ctx, method, path, u.String(), accept, body)
+		if err == nil && read != nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			err = c.readBody(ctx, method, path, resp, read)
+			retryAfter = 0
+			if err != nil && !errors.Is(err, ErrIncomplete) {
+				retryAfter = -1
+			}
+		}
 		if err == nil {
 			return resp, nil
 		}
@@ -229,6 +252,8 @@ func (c *Client) doBody(ctx context.Context, method, path, rawQuery, accept stri
 		var ae *APIError
 		if errors.As(err, &ae) {
 			status = ae.Status
+		} else if resp != nil {
+			status = resp.StatusCode
 		}
 		level := slog.LevelDebug
 		if attempt > 1 || status == http.StatusTooManyRequests {
@@ -242,6 +267,22 @@ func (c *Client) doBody(ctx context.Context, method, path, rawQuery, accept stri
 			return nil, fmt.Errorf("%s %s: %w (last failure: %w)", method, path, err, lastErr)
 		}
 	}
+}
+
+// readBody runs read over a successful answer's body and closes it. A cancelled context
+// is final; an incomplete body is counted (Stats.Incomplete).
+func (c *Client) readBody(ctx context.Context, method, path string, resp *http.Response, read func(*http.Response) error) error {
+	err := read(resp)
+	_ = resp.Body.Close()
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+	case errors.Is(err, ErrIncomplete):
+		c.incomplete.Add(1)
+	}
+	return fmt.Errorf("%s %s: %d: %w", method, path, resp.StatusCode, scrubErr(err, c.tokens.current()))
 }
 
 // waitForBudget paces the client: while the budget is used up and our own oldest request

@@ -18,7 +18,9 @@ const (
 	maxJSONBody = 64 << 20
 )
 
-// GetJSON fetches one JSON:API document and returns its bytes as received. target is an
+// GetJSON fetches one JSON:API document and returns its bytes as received, once they are
+// whole: a body cut short of its Content-Length or that does not parse to its end as JSON
+// is fetched again within the request's retries (ErrIncomplete). target is an
 // API path such as "/v1/apps/123/customerReviews" (with query), or an absolute links.next
 // URL from a previous page, which is followed verbatim — but only when it points at the
 // configured API host: the bearer token is never sent anywhere else.
@@ -38,21 +40,22 @@ func (c *Client) GetJSON(ctx context.Context, target string, query url.Values) (
 			return nil, fmt.Errorf("GET %s: a link is followed verbatim; extra query parameters are not allowed", path)
 		}
 	}
-	resp, err := c.doRaw(ctx, http.MethodGet, path, raw, jsonAccept)
+	var body []byte
+	resp, err := c.doRead(ctx, http.MethodGet, path, raw, jsonAccept, nil, func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			return nil
+		}
+		var err error
+		body, err = readJSON(resp, maxJSONBody)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return nil, newAPIError(http.MethodGet, path, resp.StatusCode, body, c.tokens.current())
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJSONBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
-	}
-	if len(body) > maxJSONBody {
-		return nil, fmt.Errorf("GET %s: document larger than %d bytes", path, maxJSONBody)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return nil, newAPIError(http.MethodGet, path, resp.StatusCode, b, c.tokens.current())
 	}
 	return body, nil
 }

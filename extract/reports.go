@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -28,6 +27,11 @@ const (
 	NotYet
 	// Gone: 410, the period is older than Apple's retention.
 	Gone
+	// Discontinued: Apple no longer generates the report (INSTALLS after 2025): a 410 or
+	// 404 whose detail says it "is no longer generated". Report.Until is the last period
+	// Apple names, if it does. The unit will never be published: end it (expired) with
+	// Report.Detail as the one message.
+	Discontinued
 )
 
 func (o Outcome) String() string {
@@ -40,6 +44,8 @@ func (o Outcome) String() string {
 		return "not_yet"
 	case Gone:
 		return "gone"
+	case Discontinued:
+		return "discontinued"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }
@@ -47,9 +53,10 @@ func (o Outcome) String() string {
 // Report is Apple's answer to one report request.
 type Report struct {
 	Outcome Outcome
-	// Body is the payload exactly as received (gzip bytes, never decompressed); set only
-	// for OK. The caller must close it: until then it holds one of the client's
-	// concurrency slots.
+	// Body is the payload exactly as received (gzip bytes, never decompressed), read whole
+	// and verified (every gzip member's CRC-32 and length, Content-Length) before it is
+	// returned; set only for OK. The caller must close it: it frees the buffer (memory, or
+	// a temporary file for a large report).
 	Body io.ReadCloser
 	// FileName is Apple's Content-Disposition file name, or an Apple-like synthesised one.
 	FileName string
@@ -59,6 +66,8 @@ type Report struct {
 	RequestedVersion string
 	// Detail is Apple's text for non-OK outcomes.
 	Detail string
+	// Until is the last period Apple says it published, for Discontinued ("" if not named).
+	Until string
 }
 
 const (
@@ -148,27 +157,41 @@ func (c *Client) FinanceReport(ctx context.Context, u report.Unit) (*Report, err
 	return c.fetchReport(ctx, "/v1/financeReports", q, financeFileName(u))
 }
 
-// fetchReport sends a report request and classifies the answer.
+// fetchReport sends a report request and classifies the answer. A 200 is read whole and
+// verified (readReport) within the request's retries: a report cut short is downloaded
+// again, never handed on.
 func (c *Client) fetchReport(ctx context.Context, path string, q url.Values, fallbackName string) (*Report, error) {
-	resp, err := c.do(ctx, http.MethodGet, path, q, gzipAccept)
+	var body io.ReadCloser
+	var raw []byte
+	resp, err := c.doRead(ctx, http.MethodGet, path, q.Encode(), gzipAccept, nil, func(resp *http.Response) error {
+		if resp.StatusCode != http.StatusOK {
+			raw, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+			return nil
+		}
+		var err error
+		body, err = readReport(resp)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusOK {
-		body, err := checkGzip(resp)
-		if err != nil {
-			_ = resp.Body.Close()
-			return nil, fmt.Errorf("%s %s: %w", http.MethodGet, path, err)
-		}
 		name := fallbackName
 		if n := dispositionName(resp.Header.Get("Content-Disposition")); n != "" {
 			name = n
 		}
 		return &Report{Outcome: OK, Body: body, FileName: name}, nil
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	_ = resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		raw, _ = io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		_ = resp.Body.Close()
+	}
 	ae := newAPIError(http.MethodGet, path, resp.StatusCode, raw, c.tokens.current())
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+		if m := discontinuedRE.FindStringSubmatch(ae.Detail()); m != nil {
+			return &Report{Outcome: Discontinued, FileName: fallbackName, Detail: ae.Detail(), Until: m[1]}, nil
+		}
+	}
 	switch resp.StatusCode {
 	case http.StatusNotFound:
 		out := NotYet
@@ -182,29 +205,10 @@ func (c *Client) fetchReport(ctx context.Context, path string, q url.Values, fal
 	return nil, ae
 }
 
-// checkGzip refuses a 200 that is not a gzip file: wrong Content-Type (a JSON or HTML page
-// from a proxy) or missing gzip magic bytes. The returned body still yields every byte.
-func checkGzip(resp *http.Response) (io.ReadCloser, error) {
-	ct := resp.Header.Get("Content-Type")
-	mt, _, err := mime.ParseMediaType(ct)
-	if err != nil {
-		mt = strings.ToLower(strings.TrimSpace(ct))
-	}
-	switch mt {
-	case "application/a-gzip", "application/gzip", "application/x-gzip", "application/octet-stream":
-	default:
-		return nil, fmt.Errorf("unexpected content type %q for a report, want %s", ct, gzipAccept)
-	}
-	br := bufio.NewReader(resp.Body)
-	magic, err := br.Peek(2)
-	if err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
-		return nil, fmt.Errorf("report body (%s) is not gzip data", ct)
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{br, resp.Body}, nil
-}
+// discontinuedRE recognises the answer for a report Apple no longer generates (the
+// simulator's wording, see simulator/sales_discontinued.go; Apple's own is not public, so
+// any "no longer generated" or "discontinued" text counts) and captures the last period.
+var discontinuedRE = regexp.MustCompile(`(?i)(?:no longer (?:being )?generated|discontinued)(?:.*?last (?:period|report)[a-z ]*?(?:is|was|:)? *(?:for )?([0-9]{4}(?:-[0-9]{2}){0,2}))?`)
 
 // latestRE finds the version Apple names in its 400 answer to a wrong filter[version].
 var latestRE = regexp.MustCompile(`(?i)latest version for this report is ([0-9A-Za-z]+(?:[_.][0-9A-Za-z]+)*)`)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/simulator"
 )
 
 var salesUnit = report.Unit{Family: report.Sales, Type: "SALES", SubType: "SUMMARY",
@@ -88,6 +89,21 @@ func TestSalesReportOutcomes(t *testing.T) {
 				writeAppleError(w, 410, "GONE", "Gone", "Report is no longer available.", "")
 			},
 			version: "1_0", want: Gone, wantVersion: "1_0", wantDetail: "Report is no longer available.", wantHits: 1,
+		},
+		{
+			name: "410 discontinued",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeAppleError(w, 410, "NOT_FOUND", "The requested resource is no longer available",
+					"The INSTALLS report is no longer generated. The last period available is 2025-12.", "")
+			},
+			version: "1_2", want: Discontinued, wantVersion: "1_2", wantDetail: "The INSTALLS report is no longer generated. The last period available is 2025-12.", wantHits: 1,
+		},
+		{
+			name: "404 discontinued without a period",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				writeAppleError(w, 404, "NOT_FOUND", "x", "This report has been discontinued.", "")
+			},
+			version: "1_2", want: Discontinued, wantVersion: "1_2", wantDetail: "This report has been discontinued.", wantHits: 1,
 		},
 		{
 			name: "400 version adopts the latest",
@@ -343,5 +359,45 @@ func TestAPIErrorFormat(t *testing.T) {
 	e := newAPIError("GET", "/v1/x", 403, []byte(`{"errors":[{"status":"403","code":"FORBIDDEN_ERROR.ROLE_NOT_VALID"}]}`))
 	if !e.HasCode("FORBIDDEN_ERROR") || e.HasCode("FORBIDDEN") || !errors.As(error(e), new(*APIError)) {
 		t.Error("HasCode hierarchy")
+	}
+}
+
+// The simulator's answer for an INSTALLS period after Apple stopped the report is
+// Discontinued with the last period; the last period itself is still served (or empty).
+func TestSalesReportDiscontinued(t *testing.T) {
+	env, _ := simEnv(t)
+	ctx := context.Background()
+	u := report.Unit{Family: report.Sales, Type: "INSTALLS", SubType: "SUMMARY", Frequency: report.Monthly,
+		Vendor: simulator.DefaultVendor, Period: "2026-03"}
+	rep, err := env.client.SalesReport(ctx, u, "1_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != Discontinued || rep.Until != "2025-12" || !strings.Contains(rep.Detail, "no longer generated") || rep.Body != nil {
+		t.Fatalf("got %v until %q detail %q", rep.Outcome, rep.Until, rep.Detail)
+	}
+	u.Period = "2025-12"
+	rep, err = env.client.SalesReport(ctx, u, "1_2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Outcome != OK && rep.Outcome != Empty {
+		t.Fatalf("last period: %v %q", rep.Outcome, rep.Detail)
+	}
+	if rep.Body != nil {
+		rep.Body.Close()
+	}
+	for _, d := range []struct{ detail, until string }{
+		{"The INSTALLS report is no longer generated. The last period available is 2025.", "2025"},
+		{"Report discontinued; last report was for 2025-12-31", "2025-12-31"},
+		{"no longer being generated", ""},
+	} {
+		m := discontinuedRE.FindStringSubmatch(d.detail)
+		if m == nil || m[1] != d.until {
+			t.Errorf("%q: %q", d.detail, m)
+		}
+	}
+	if discontinuedRE.MatchString("Report is no longer available.") {
+		t.Error("retention 410 taken for discontinued")
 	}
 }

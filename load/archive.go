@@ -133,22 +133,17 @@ func (s *Store) ReadVersion(ctx context.Context, key string) (*Version, error) {
 }
 
 // DecodeVersion decodes a manifest read from key (a bucket key, or a path ending in the
-// same raw/<unit id>/<version id>/version.json) and checks it against the key.
+// same raw/<unit id>/<version id>/version.json) and checks it against the key: a valid
+// unit, a version id that is one path segment, at least one payload, each a distinct
+// object directly inside the version's directory, and the digest of those payloads. An
+// error names the key and the line and column or the field (decode.go).
 func DecodeVersion(key string, b []byte) (*Version, error) {
 	var v Version
-	if err := json.Unmarshal(b, &v); err != nil {
+	if err := decodeJSON(b, &v); err != nil {
 		return nil, fmt.Errorf("%s: corrupt version manifest: %w", key, err)
 	}
-	if err := v.Unit.Validate(); err != nil {
+	if err := checkManifest(key, &v); err != nil {
 		return nil, fmt.Errorf("%s: corrupt version manifest: %w", key, err)
-	}
-	if !strings.HasSuffix(key, v.ManifestKey()) || len(v.Payloads) == 0 {
-		return nil, fmt.Errorf("%s: corrupt version manifest: it describes %s", key, v.ManifestKey())
-	}
-	for _, p := range v.Payloads {
-		if path.Dir(p.Key)+"/" != v.Dir() {
-			return nil, fmt.Errorf("%s: corrupt version manifest: payload %s lies outside its version", key, p.Key)
-		}
 	}
 	return &v, nil
 }

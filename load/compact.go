@@ -540,8 +540,12 @@ func (s *Store) repointUnit(ctx context.Context, t *schemas.Table, partition, da
 	return s.Ledger().Put(ctx, e)
 }
 
-// vendorOf is the vendor of a sales partition path (vendor=<n>/...).
+// vendorOf is the vendor of a sales partition path (vendor=<n>/..., after the account
+// partition of an installation with several accounts).
 func vendorOf(partition string) (string, error) {
+	if strings.HasPrefix(partition, "account=") {
+		_, partition, _ = strings.Cut(partition, "/")
+	}
 	first, _, _ := strings.Cut(partition, "/")
 	if v, ok := strings.CutPrefix(first, "vendor="); ok && report.ValidVendor(v) {
 		return v, nil

@@ -29,44 +29,51 @@ type TableCompaction struct {
 }
 
 // CompactTable migrates t's legacy objects and compacts every month partition that has
-// period objects (etl compact).
-func (s *Store) CompactTable(ctx context.Context, t *schemas.Table, opt CompactOptions) (TableCompaction, error) {
+// period objects (etl compact). under is the partition prefix of one account
+// ("account=<name>", engine.AccountKey) or "" for the single-account form, whose walk
+// leaves account partitions alone.
+func (s *Store) CompactTable(ctx context.Context, t *schemas.Table, under string, opt CompactOptions) (TableCompaction, error) {
 	var out TableCompaction
 	if t.PeriodColumn == "" {
 		return out, nil
 	}
-	keys, err := s.List(ctx, "parquet/"+t.Name+"/")
+	root := "parquet/" + t.Name + "/" + prefixOf(under)
+	keys, err := s.List(ctx, root)
 	if err != nil {
 		return out, err
 	}
 	var vendors []string
+	var parts []string
 	for _, k := range keys {
-		rest := strings.TrimPrefix(k, "parquet/"+t.Name+"/")
+		rest := strings.TrimPrefix(k, root)
+		if under == "" && strings.HasPrefix(rest, "account=") {
+			continue // another account's partitions
+		}
 		if v, _, ok := strings.Cut(rest, "/"); ok && !slices.Contains(vendors, v) {
 			vendors = append(vendors, v)
 		}
+		if dir := path.Dir(rest); strings.Contains(dir, "/month=") && !slices.Contains(parts, prefixOf(under)+dir) {
+			parts = append(parts, prefixOf(under)+dir)
+		}
 	}
-	parts := map[string]bool{}
 	for _, v := range vendors {
 		vendor, ok := strings.CutPrefix(v, "vendor=")
 		if !ok {
 			continue
 		}
-		moved, err := s.MigrateLegacy(ctx, t, vendor, opt)
+		moved, err := s.MigrateLegacy(ctx, t, under, vendor, opt)
 		out.Migrated += len(moved)
 		for _, p := range moved {
-			parts[p] = true
+			if !slices.Contains(parts, p) {
+				parts = append(parts, p)
+			}
 		}
 		if err != nil {
 			return out, err
 		}
 	}
-	for _, k := range keys {
-		if dir := path.Dir(strings.TrimPrefix(k, "parquet/"+t.Name+"/")); strings.Contains(dir, "/month=") {
-			parts[dir] = true
-		}
-	}
-	for _, p := range slices.Sorted(maps.Keys(parts)) {
+	slices.Sort(parts)
+	for _, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
@@ -81,15 +88,23 @@ func (s *Store) CompactTable(ctx context.Context, t *schemas.Table, opt CompactO
 	return out, nil
 }
 
-// MigrateLegacy moves the legacy objects of one vendor of t into the month layout: each
-// becomes its period's object (with report_date as a column) or, in a compacted month, a
-// pending period; its ledger entry is repointed and the old object deleted. It returns the
-// month partitions it wrote into.
-func (s *Store) MigrateLegacy(ctx context.Context, t *schemas.Table, vendor string, opt CompactOptions) ([]string, error) {
+// prefixOf is the path prefix of the partitions under one account ("" for none).
+func prefixOf(under string) string {
+	if under == "" {
+		return ""
+	}
+	return strings.TrimSuffix(under, "/") + "/"
+}
+
+// MigrateLegacy moves the legacy objects of one vendor of t (under an account's prefix, as
+// CompactTable) into the month layout: each becomes its period's object (with
+// report_date as a column) or, in a compacted month, a pending period; its ledger entry
+// is repointed and the old object deleted. It returns the month partitions it wrote into.
+func (s *Store) MigrateLegacy(ctx context.Context, t *schemas.Table, under, vendor string, opt CompactOptions) ([]string, error) {
 	if opt.Alloc == nil {
 		opt.Alloc = memory.DefaultAllocator
 	}
-	keys, err := s.List(ctx, "parquet/"+t.Name+"/vendor="+vendor+"/"+legacyPeriod)
+	keys, err := s.List(ctx, "parquet/"+t.Name+"/"+prefixOf(under)+"vendor="+vendor+"/"+legacyPeriod)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +123,7 @@ func (s *Store) MigrateLegacy(ctx context.Context, t *schemas.Table, vendor stri
 		if err != nil {
 			return parts, err
 		}
+		part = prefixOf(under) + part
 		if err := s.migrateOne(ctx, t, k, part, day, opt); err != nil {
 			return parts, fmt.Errorf("migrate %s: %w", k, err)
 		}

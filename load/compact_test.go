@@ -334,7 +334,7 @@ func TestCompactLegacy(t *testing.T) {
 	if err := f.s.Ledger().Put(ctx, Entry{Unit: f.unit(jan(2)), State: Loaded, Objects: []string{old}}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.s.CompactTable(ctx, f.table, CompactOptions{Now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), SettleDays: 3, Alloc: f.mem})
+	res, err := f.s.CompactTable(ctx, f.table, "", CompactOptions{Now: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), SettleDays: 3, Alloc: f.mem})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,11 +72,12 @@ type pqColumn struct {
 	dense    []arrow.Array // the row group's values to encode as they are, retained
 }
 
-// writerProps are the Parquet properties of every object (zstd, dictionary, statistics).
-func writerProps(mem memory.Allocator, rgRows int64) *parquet.WriterProperties {
+// writerProps are the Parquet properties of every object (codec: zstd unless
+// ParquetOptions.Compression says otherwise; dictionary, statistics).
+func writerProps(mem memory.Allocator, rgRows int64, codec compress.Compression) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
 		parquet.WithAllocator(mem),
-		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompression(codec),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithDictionaryFor(schemas.LineageSourceLine, false),
 		parquet.WithStats(true),
@@ -107,7 +108,11 @@ func newPQWriter(w io.Writer, schema *arrow.Schema, opt ParquetOptions, meta map
 			return nil, fmt.Errorf("column %s: nested type %s is not supported", f.Name, f.Type)
 		}
 	}
-	props := writerProps(mem, rgRows)
+	codec, err := Codec(opt.Compression)
+	if err != nil {
+		return nil, err
+	}
+	props := writerProps(mem, rgRows, codec)
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem), pqarrow.WithStoreSchema())
 	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
 	if err != nil {

@@ -41,6 +41,7 @@ func (st State) Valid() bool {
 // — its data stands — with Error set and the failed version in Versions.
 type Entry struct {
 	Unit       report.Unit  `json:"unit"`
+	Account    string       `json:"account,omitempty"` // the account (config accounts:) the unit is loaded for; empty in the single-account form
 	State      State        `json:"state"`
 	Ref        string       `json:"ref,omitempty"`            // the source's handle (an analytics instance id)
 	Cursor     string       `json:"cursor,omitempty"`         // the source's incremental state, from the loaded version
@@ -54,6 +55,7 @@ type Entry struct {
 	Checksum   string       `json:"checksum,omitempty"`       // sha256 hex of the raw payload
 	Objects    []string     `json:"objects,omitempty"`        // Parquet keys written
 	HeaderHash string       `json:"header_hash,omitempty"`    // hash of the report header line
+	Layout     string       `json:"layout,omitempty"`         // the file layout recognised, e.g. SALES/SUMMARY 2014
 	Drift      []string     `json:"drift,omitempty"`          // schema drift notes
 	Error      string       `json:"error,omitempty"`
 	Attempts   int          `json:"attempts,omitempty"`
@@ -130,24 +132,10 @@ func (l *Ledger) Get(ctx context.Context, u report.Unit) (e Entry, ok bool, err 
 // be valid and the state known. A zero UpdatedAt is set to now (UTC) and a zero FirstSeen
 // to UpdatedAt.
 func (l *Ledger) Put(ctx context.Context, e Entry) error {
-	if err := e.Unit.Validate(); err != nil {
-		return fmt.Errorf("ledger put: %w", err)
-	}
-	key := LedgerKey(e.Unit)
-	if !e.State.Valid() {
-		return fmt.Errorf("write %s: unknown state %q", key, e.State)
-	}
-	if e.UpdatedAt.IsZero() {
-		e.UpdatedAt = time.Now().UTC()
-	}
-	if e.FirstSeen.IsZero() {
-		e.FirstSeen = e.UpdatedAt
-	}
-	data, err := json.MarshalIndent(e, "", "  ")
+	key, data, err := l.encode(e)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", key, err)
+		return err
 	}
-	data = append(data, '\n')
 	_, err = l.s.write(ctx, key, &blob.WriterOptions{ContentType: "application/json"},
 		func(w *countingWriter) error {
 			_, err := w.Write(data)
@@ -157,6 +145,40 @@ func (l *Ledger) Put(ctx context.Context, e Entry) error {
 		return fmt.Errorf("write %s: %w", key, err)
 	}
 	return nil
+}
+
+// Create writes e as its unit's entry only if the unit has none yet: created is false (and
+// err nil) when an entry exists, written by another process meanwhile. Of several
+// processes creating one unit's entry at once, exactly one succeeds (Store.PutIfAbsent),
+// so two shards or two runs never both take a new unit.
+func (l *Ledger) Create(ctx context.Context, e Entry) (created bool, err error) {
+	key, data, err := l.encode(e)
+	if err != nil {
+		return false, err
+	}
+	return l.s.PutIfAbsent(ctx, key, data)
+}
+
+// encode validates e, fills its times like Put and renders it.
+func (l *Ledger) encode(e Entry) (key string, data []byte, err error) {
+	if err := e.Unit.Validate(); err != nil {
+		return "", nil, fmt.Errorf("ledger put: %w", err)
+	}
+	key = LedgerKey(e.Unit)
+	if !e.State.Valid() {
+		return "", nil, fmt.Errorf("write %s: unknown state %q", key, e.State)
+	}
+	if e.UpdatedAt.IsZero() {
+		e.UpdatedAt = time.Now().UTC()
+	}
+	if e.FirstSeen.IsZero() {
+		e.FirstSeen = e.UpdatedAt
+	}
+	data, err = json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return "", nil, fmt.Errorf("write %s: %w", key, err)
+	}
+	return key, append(data, '\n'), nil
 }
 
 // List returns the entries whose unit ID starts with prefix ("" for all), e.g.
@@ -226,15 +248,9 @@ func (l *Ledger) read(ctx context.Context, key string) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("read %s: %w", key, err)
 	}
-	var e Entry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: %w", key, err)
-	}
-	if got := LedgerKey(e.Unit); got != key {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: it is for unit %s", key, e.Unit.ID())
-	}
-	if !e.State.Valid() {
-		return Entry{}, fmt.Errorf("read %s: corrupt ledger entry: unknown state %q", key, e.State)
+	e, err := DecodeEntry(key, data)
+	if err != nil {
+		return Entry{}, fmt.Errorf("read %w", err)
 	}
 	return e, nil
 }

@@ -54,6 +54,14 @@ import (
 //
 // Expiry compares the taker's clock with the holder's: keep the TTL well above the clock
 // skew between machines (minutes, not seconds).
+//
+// A holder that died (kill -9, OOM, a crash) cannot release its lock, and waiting for its
+// TTL refuses every run for minutes. So each generation records the holder's host, PID and
+// PID namespace, and a taker on the same host (same hostname and same PID namespace: the
+// PID means the same process) that finds the holder's process gone takes the lock over at
+// once, as it would an expired one (lock_alive_*.go: signal 0, and a zombie counts as
+// gone). Another host cannot see the holder's processes, so the TTL still rules there; a
+// PID reused by another process reads as alive, which only means waiting for the TTL.
 
 // ErrLocked is wrapped by the error AcquireLock returns when another holder has the lock;
 // errors.As it to a *LockedError for who and since when.
@@ -75,7 +83,36 @@ type LockInfo struct {
 	Since      time.Time `json:"since"` // acquired at
 	Expires    time.Time `json:"expires"`
 	Released   bool      `json:"released,omitempty"`
+	// Host, PID and PIDNS identify the holder's process, so that a taker on the same host
+	// can tell it is dead (empty in locks written before they were recorded).
+	Host  string `json:"host,omitempty"`
+	PID   int    `json:"pid,omitempty"`
+	PIDNS string `json:"pid_ns,omitempty"` // Linux: /proc/self/ns/pid, e.g. "pid:[4026531836]"
 }
+
+// holderDead reports whether the generation's holder is a process of this host that no
+// longer runs.
+func (i LockInfo) holderDead() bool {
+	if i.Host == "" || i.PID <= 0 {
+		return false
+	}
+	host, pid, ns := lockSelf()
+	if i.Host != host || i.PIDNS != ns {
+		return false
+	}
+	return i.PID != pid && !processAlive(i.PID)
+}
+
+// lockSelf is this process as a lock records it; tests replace it.
+var lockSelf = defaultLockSelf
+
+func defaultLockSelf() (host string, pid int, pidNS string) {
+	host, _ = os.Hostname()
+	return host, os.Getpid(), pidNamespace()
+}
+
+// processAlive reports whether a process of this host runs; tests replace it.
+var processAlive = alive
 
 // Held reports whether the generation means "held" at time now.
 func (i LockInfo) Held(now time.Time) bool { return !i.Released && now.Before(i.Expires) }
@@ -101,6 +138,16 @@ type Lock struct {
 	ttl  time.Duration
 	mu   sync.Mutex
 	info LockInfo
+	dead *LockInfo // the generation of a dead holder this lock was taken over from
+}
+
+// TakenFromDead returns the generation of the holder whose process had died when this
+// lock was acquired (taken over before its expiry); ok is false otherwise.
+func (l *Lock) TakenFromDead() (info LockInfo, ok bool) {
+	if l.dead == nil {
+		return LockInfo{}, false
+	}
+	return *l.dead, true
 }
 
 // lockNow is the clock of the lock protocol; tests replace it.
@@ -243,6 +290,7 @@ func (s *Store) AcquireLock(ctx context.Context, name, owner string, ttl time.Du
 			return nil, fmt.Errorf("lock %s: %w", name, err)
 		}
 		var top uint64
+		var dead *LockInfo
 		if len(gens) > 0 {
 			top = gens[len(gens)-1]
 			cur, err := s.readGen(ctx, name, top)
@@ -253,11 +301,16 @@ func (s *Store) AcquireLock(ctx context.Context, name, owner string, ttl time.Du
 				return nil, fmt.Errorf("lock %s: %w", name, err)
 			}
 			if cur.Held(lockNow()) {
-				return nil, &LockedError{Name: name, Holder: cur.Owner, Since: cur.Since, Expires: cur.Expires, GenerationKey: genKey(name, top)}
+				if !cur.holderDead() {
+					return nil, &LockedError{Name: name, Holder: cur.Owner, Since: cur.Since, Expires: cur.Expires, GenerationKey: genKey(name, top)}
+				}
+				dead = &cur // its process is gone: take it over now, as if it had expired
 			}
 		}
 		now := lockNow().UTC()
-		l := &Lock{s: s, ttl: ttl, info: LockInfo{Name: name, Generation: top + 1, Owner: owner, Token: token, Since: now, Expires: now.Add(ttl)}}
+		host, pid, ns := lockSelf()
+		l := &Lock{s: s, ttl: ttl, dead: dead, info: LockInfo{Name: name, Generation: top + 1, Owner: owner, Token: token,
+			Since: now, Expires: now.Add(ttl), Host: host, PID: pid, PIDNS: ns}}
 		won, err := l.advance(ctx, l.info)
 		if err != nil {
 			return nil, err

@@ -10,9 +10,11 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"gocloud.dev/blob"
+	"gocloud.dev/blob/memblob"
 
 	"github.com/ascetl/etl/report"
 	"github.com/ascetl/etl/schemas"
@@ -67,6 +69,24 @@ type ParquetOptions struct {
 	RowGroupRows int64
 	// Alloc is used for all Arrow/Parquet buffers (default memory.DefaultAllocator).
 	Alloc memory.Allocator
+	// Compression is the codec (config parquet.compression): "zstd" (the default, also
+	// for ""), "snappy", "gzip" or "none". WriteParquet fails on any other value.
+	Compression string
+}
+
+// Codec maps a parquet.compression name to the Parquet codec; "" is zstd.
+func Codec(name string) (compress.Compression, error) {
+	switch name {
+	case "", "zstd":
+		return compress.Codecs.Zstd, nil
+	case "snappy":
+		return compress.Codecs.Snappy, nil
+	case "gzip":
+		return compress.Codecs.Gzip, nil
+	case "none", "uncompressed":
+		return compress.Codecs.Uncompressed, nil
+	}
+	return compress.Codecs.Uncompressed, fmt.Errorf("unknown Parquet compression %q (zstd, snappy, gzip or none)", name)
 }
 
 // WriteInfo describes a committed Parquet object.
@@ -76,7 +96,7 @@ type WriteInfo struct {
 	Bytes int64
 }
 
-// WriteParquet streams rr into a Parquet object at key (zstd, dictionary, statistics,
+// WriteParquet streams rr into a Parquet object at key (zstd unless opt says otherwise, dictionary, statistics,
 // explicit row-group length, Arrow schema stored, decimals up to 18 digits stored as
 // integers) and replaces any previous object atomically. Batches are written as they
 // arrive; nothing is collected. If a batch fails to write, rr.Err() is non-nil at the end,
@@ -211,4 +231,21 @@ func dropUnsetFieldID(md arrow.Metadata) arrow.Metadata {
 		}
 	}
 	return arrow.NewMetadata(keys, vals)
+}
+
+// renderParquet encodes rec with WriteParquet into memory, so a merged object has exactly
+// the bytes WriteParquet would give the same rows.
+func renderParquet(ctx context.Context, rec arrow.RecordBatch, opt ParquetOptions) ([]byte, error) {
+	b := memblob.OpenBucket(nil)
+	defer b.Close()
+	const k = "merge.parquet"
+	rr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
+	if err != nil {
+		return nil, err
+	}
+	defer rr.Release()
+	if _, err := New(b).WriteParquet(ctx, k, rr, opt); err != nil {
+		return nil, err
+	}
+	return b.ReadAll(ctx, k)
 }

@@ -209,3 +209,49 @@ func compareRows(order []int) func(a, b row) int {
 		return 0
 	}
 }
+
+// unionSchema is the schema of a merge result: rec's columns in rec's order, then the
+// columns only old (the stored object's schema, nil when there is none) has, in its order.
+// A column missing on one side is null there, so it is nullable in the result; the same
+// name with different types is an error. Schema metadata is rec's.
+func unionSchema(rec, old *arrow.Schema) (*arrow.Schema, error) {
+	fields := make([]arrow.Field, 0, rec.NumFields())
+	for _, f := range rec.Fields() {
+		if old != nil {
+			idx := old.FieldIndices(f.Name)
+			if len(idx) > 1 {
+				return nil, fmt.Errorf("existing object has %d columns named %q", len(idx), f.Name)
+			}
+			if len(idx) == 0 {
+				f.Nullable = true
+			} else {
+				of := old.Field(idx[0])
+				if !arrow.TypeEqual(f.Type, of.Type) {
+					return nil, fmt.Errorf("column %s: type %s conflicts with %s in the existing object", f.Name, f.Type, of.Type)
+				}
+				f.Nullable = f.Nullable || of.Nullable
+			}
+		}
+		fields = append(fields, f)
+	}
+	if len(fields) != rec.NumFields() {
+		return nil, fmt.Errorf("record batch has duplicate column names")
+	}
+	if old != nil {
+		for _, f := range old.Fields() {
+			if len(rec.FieldIndices(f.Name)) == 0 {
+				f.Nullable = true
+				fields = append(fields, f)
+			}
+		}
+	}
+	for i, f := range fields {
+		for _, g := range fields[:i] {
+			if f.Name == g.Name {
+				return nil, fmt.Errorf("duplicate column name %q", f.Name)
+			}
+		}
+	}
+	md := rec.Metadata()
+	return arrow.NewSchema(fields, &md), nil
+}

@@ -53,7 +53,23 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // List returns every key under prefix (no delimiter: the whole subtree), sorted.
+//
+// fileblob lists a directory, then reads each entry's attributes: a temporary file that
+// another process renames into place in between (shards writing the same directories) is
+// NotFound. Such a listing is taken again, up to listAttempts times.
 func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	for attempt := 1; ; attempt++ {
+		keys, err := s.list(ctx, prefix)
+		if err == nil || !IsNotFound(err) || attempt == listAttempts || ctx.Err() != nil {
+			return keys, err
+		}
+	}
+}
+
+// listAttempts bounds the listings List takes when entries vanish under it.
+const listAttempts = 20
+
+func (s *Store) list(ctx context.Context, prefix string) ([]string, error) {
 	var keys []string
 	it := s.b.List(&blob.ListOptions{Prefix: prefix})
 	for {

@@ -80,3 +80,44 @@ func TestDescription(t *testing.T) {
 		}
 	}
 }
+
+func TestMarts(t *testing.T) {
+	files, err := martFiles.ReadDir("marts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, m := range Marts() {
+		listed[m.Name+".sql"] = true
+		if m.Description == "" || !strings.Contains(strings.ToUpper(m.SQL), "SELECT") {
+			t.Errorf("%s: description %q", m.Name, m.Description)
+		}
+		if !strings.Contains(m.SQL, "Columns: ") {
+			t.Errorf("%s: its comment does not document its columns", m.Name)
+		}
+		if m.Dir != "" {
+			if dirs[m.Dir] {
+				t.Errorf("%s: directory %s used twice", m.Name, m.Dir)
+			}
+			dirs[m.Dir] = true
+			if want := strings.TrimPrefix(m.Name, "mart_"); m.Dir != want {
+				t.Errorf("%s: directory %s, want %s", m.Name, m.Dir, want)
+			}
+		}
+		if _, ok := Get(m.Name); ok {
+			t.Errorf("%s is both a mart and a curated query", m.Name)
+		}
+		if got, ok := GetMart(m.Name); !ok || got.SQL != m.SQL {
+			t.Errorf("GetMart(%s) = %v", m.Name, ok)
+		}
+	}
+	for _, f := range files {
+		if !listed[f.Name()] {
+			t.Errorf("marts/%s is not in martOrder: it would never be created", f.Name())
+		}
+	}
+	if k := MartKey("revenue_daily"); k != "parquet/marts/revenue_daily/data.parquet" {
+		t.Errorf("MartKey = %s", k)
+	}
+}

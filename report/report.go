@@ -58,36 +58,74 @@ const (
 type Combo struct {
 	Type, SubType, Frequency string
 	Versions                 []string
+	// Until is the last period Apple publishes (API form of the frequency), "" while the
+	// report is still generated. Later periods are answered as discontinued.
+	Until string
 }
 
-// Latest is the newest version Apple documents for the combination.
-func (c Combo) Latest() string { return c.Versions[len(c.Versions)-1] }
+// Latest is the newest version Apple documents for the combination ("" if none).
+func (c Combo) Latest() string {
+	if len(c.Versions) == 0 {
+		return ""
+	}
+	return c.Versions[len(c.Versions)-1]
+}
+
+// Discontinued reports whether Apple no longer generates the combination for period
+// (a period in the API form of its frequency, compared by its first day with Until's).
+func (c Combo) Discontinued(period string) bool {
+	if c.Until == "" {
+		return false
+	}
+	start, _, err := PeriodBounds(c.Frequency, period)
+	if err != nil {
+		return false
+	}
+	until, _, err := PeriodBounds(c.Frequency, c.Until)
+	return err == nil && start.After(until)
+}
+
+// Installs periods: Apple stopped generating the INSTALLS (Core Technology Fee "first
+// annual installs") report when the Core Technology Fee gave way to the Core Technology
+// Commission on 1 January 2026 [I: the month is our reading of Apple's June 2025 EU terms
+// announcement; REFERENCE.md only says the report stopped in 2026]. The last monthly report
+// is December 2025 (published 5 January 2026), the last yearly one 2025.
+const (
+	installsLastMonth = "2025-12"
+	installsLastYear  = "2025"
+)
+
+func combo(typ, sub, freq string, versions ...string) Combo {
+	return Combo{Type: typ, SubType: sub, Frequency: freq, Versions: versions}
+}
+
+func until(c Combo, last string) Combo { c.Until = last; return c }
 
 // SalesCombos is Apple's table as documented; anything else is rejected by the API.
 var SalesCombos = []Combo{
-	{"SALES", "SUMMARY", Daily, []string{"1_0"}},
-	{"SALES", "SUMMARY", Weekly, []string{"1_0"}},
-	{"SALES", "SUMMARY", Monthly, []string{"1_0"}},
-	{"SALES", "SUMMARY", Yearly, []string{"1_0"}},
-	{"PRE_ORDER", "SUMMARY", Daily, []string{"1_0"}},
-	{"PRE_ORDER", "SUMMARY", Weekly, []string{"1_0"}},
-	{"PRE_ORDER", "SUMMARY", Monthly, []string{"1_0"}},
-	{"PRE_ORDER", "SUMMARY", Yearly, []string{"1_0"}},
-	{"NEWSSTAND", "DETAILED", Daily, []string{"1_0"}},
-	{"NEWSSTAND", "DETAILED", Weekly, []string{"1_0"}},
-	{"SUBSCRIPTION", "SUMMARY", Daily, []string{"1_3"}},
-	{"SUBSCRIPTION_EVENT", "SUMMARY", Daily, []string{"1_3"}},
-	{"SUBSCRIBER", "DETAILED", Daily, []string{"1_3"}},
-	{"SUBSCRIPTION_OFFER_CODE_REDEMPTION", "SUMMARY", Daily, []string{"1_0"}},
-	{"WIN_BACK_ELIGIBILITY", "SUMMARY", Daily, []string{"1_0"}},
-	{"INSTALLS", "SUMMARY", Monthly, []string{"1_2"}},
-	{"INSTALLS", "DETAILED", Monthly, []string{"1_2"}},
-	{"INSTALLS", "DETAILED", Yearly, []string{"1_0", "1_1"}},
-	{"INSTALLS", "SUMMARY_TERRITORY", Yearly, []string{"1_0", "1_1"}},
-	{"INSTALLS", "SUMMARY_INSTALL_TYPE", Yearly, []string{"1_0", "1_1"}},
-	{"INSTALLS", "SUMMARY_CHANNEL", Yearly, []string{"1_0", "1_1"}},
-	{"FIRST_ANNUAL", "DETAILED", Daily, []string{"1_0"}},
-	{"FIRST_ANNUAL", "SUMMARY", Yearly, []string{"1_0"}},
+	combo("SALES", "SUMMARY", Daily, "1_0"),
+	combo("SALES", "SUMMARY", Weekly, "1_0"),
+	combo("SALES", "SUMMARY", Monthly, "1_0"),
+	combo("SALES", "SUMMARY", Yearly, "1_0"),
+	combo("PRE_ORDER", "SUMMARY", Daily, "1_0"),
+	combo("PRE_ORDER", "SUMMARY", Weekly, "1_0"),
+	combo("PRE_ORDER", "SUMMARY", Monthly, "1_0"),
+	combo("PRE_ORDER", "SUMMARY", Yearly, "1_0"),
+	combo("NEWSSTAND", "DETAILED", Daily, "1_0"),
+	combo("NEWSSTAND", "DETAILED", Weekly, "1_0"),
+	combo("SUBSCRIPTION", "SUMMARY", Daily, "1_3"),
+	combo("SUBSCRIPTION_EVENT", "SUMMARY", Daily, "1_3"),
+	combo("SUBSCRIBER", "DETAILED", Daily, "1_3"),
+	combo("SUBSCRIPTION_OFFER_CODE_REDEMPTION", "SUMMARY", Daily, "1_0"),
+	combo("WIN_BACK_ELIGIBILITY", "SUMMARY", Daily, "1_0"),
+	until(combo("INSTALLS", "SUMMARY", Monthly, "1_2"), installsLastMonth),
+	until(combo("INSTALLS", "DETAILED", Monthly, "1_2"), installsLastMonth),
+	until(combo("INSTALLS", "DETAILED", Yearly, "1_0", "1_1"), installsLastYear),
+	until(combo("INSTALLS", "SUMMARY_TERRITORY", Yearly, "1_0", "1_1"), installsLastYear),
+	until(combo("INSTALLS", "SUMMARY_INSTALL_TYPE", Yearly, "1_0", "1_1"), installsLastYear),
+	until(combo("INSTALLS", "SUMMARY_CHANNEL", Yearly, "1_0", "1_1"), installsLastYear),
+	combo("FIRST_ANNUAL", "DETAILED", Daily, "1_0"),
+	combo("FIRST_ANNUAL", "SUMMARY", Yearly, "1_0"),
 }
 
 // LookupCombo finds a valid combination.

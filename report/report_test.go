@@ -114,3 +114,38 @@ func TestPeriods(t *testing.T) {
 		t.Errorf("available = %v, want %v", at, want)
 	}
 }
+
+func TestComboUntil(t *testing.T) {
+	tests := []struct {
+		typ, sub, freq, period string
+		want                   bool
+	}{
+		{"INSTALLS", "SUMMARY", Monthly, "2025-12", false},
+		{"INSTALLS", "SUMMARY", Monthly, "2026-01", true},
+		{"INSTALLS", "DETAILED", Monthly, "2026-11", true},
+		{"INSTALLS", "SUMMARY_TERRITORY", Yearly, "2025", false},
+		{"INSTALLS", "SUMMARY_TERRITORY", Yearly, "2026", true},
+		{"SALES", "SUMMARY", Daily, "2030-01-01", false},
+		{"INSTALLS", "SUMMARY", Monthly, "bad", false},
+	}
+	for _, tt := range tests {
+		c, ok := LookupCombo(tt.typ, tt.sub, tt.freq)
+		if !ok {
+			t.Fatalf("no combo %s/%s/%s", tt.typ, tt.sub, tt.freq)
+		}
+		if got := c.Discontinued(tt.period); got != tt.want {
+			t.Errorf("%s/%s/%s Discontinued(%s) = %v, want %v", tt.typ, tt.sub, tt.freq, tt.period, got, tt.want)
+		}
+	}
+	for _, c := range SalesCombos {
+		if c.Until == "" {
+			continue
+		}
+		if _, _, err := PeriodBounds(c.Frequency, c.Until); err != nil {
+			t.Errorf("%s/%s/%s: Until %q: %v", c.Type, c.SubType, c.Frequency, c.Until, err)
+		}
+	}
+	if (Combo{}).Latest() != "" {
+		t.Error("Latest of a combo without versions must be empty")
+	}
+}

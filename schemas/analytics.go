@@ -190,14 +190,7 @@ func (d analyticsDef) table(r AnalyticsReport, detailed bool) *Table {
 		}
 		cs = append(cs, col(h, kind(h)))
 	}
-	// Filled from the instance by the loader (a file's own "Processing Date" column maps
-	// onto processing_date and is superseded by the instance's value, which it equals).
-	cs = append(cs,
-		Column{Name: AnalyticsGranularity, Header: "instance granularity", Kind: String, Optional: true},
-		Column{Name: AnalyticsProcessingDate, Header: "Processing Date", Kind: DateISO, Optional: true},
-		Column{Name: AnalyticsInstanceID, Header: "instance id", Kind: String, Optional: true},
-		Column{Name: AnalyticsAccessType, Header: "request access type", Kind: String, Optional: true},
-	)
+	cs = append(cs, analyticsMetaColumns()...) // filled from the instance by the loader
 	return &Table{
 		Name: r.Table, Family: report.Analytics, Type: strings.ToUpper(strings.TrimPrefix(r.Table, "analytics_")),
 		Columns: cs, Partition: AnalyticsPartition(), Mode: MergeByKey, Key: AnalyticsInstanceID, Provisional: d.base == "App Store Subscription State Report",

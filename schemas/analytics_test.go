@@ -3,6 +3,8 @@ package schemas
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -86,3 +88,72 @@ func TestAnalyticsFingerprint(t *testing.T) {
 }
 
 const analyticsFingerprint = "de6054d0cce9451d4b579b21bcb18f5d194e214f8cc596dcde1c369c8c619844"
+
+func TestAnalyticsCatalog(t *testing.T) {
+	cat := AnalyticsCatalog()
+	if len(cat) < 50 {
+		t.Errorf("catalog has %d reports, want about 50", len(cat))
+	}
+	seen := map[string]bool{}
+	perCat := map[string]int{}
+	typed := 0
+	for _, e := range cat {
+		if seen[e.Name] {
+			t.Errorf("%q listed twice", e.Name)
+		}
+		seen[e.Name] = true
+		perCat[e.Category]++
+		if e.Typed {
+			typed++
+		}
+		if got, ok := LookupAnalyticsCatalog(strings.ToUpper(e.Name)); !ok || got != e {
+			t.Errorf("LookupAnalyticsCatalog(%q) = %+v %v", e.Name, got, ok)
+		}
+		if !analyticsTypeRE.MatchString(GenericAnalyticsTable(e.Name).Type) {
+			t.Errorf("%q: table type %q is not a valid unit type", e.Name, GenericAnalyticsTable(e.Name).Type)
+		}
+	}
+	for _, r := range AnalyticsReports() {
+		e, ok := LookupAnalyticsCatalog(r.Name)
+		if !ok || !e.Typed || e.Category != r.Category {
+			t.Errorf("typed report %q: catalog %+v %v", r.Name, e, ok)
+		}
+	}
+	if typed != len(AnalyticsReports()) || len(perCat) != 5 {
+		t.Errorf("typed %d of %d, categories %v", typed, len(AnalyticsReports()), perCat)
+	}
+}
+
+var analyticsTypeRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9_]{0,100}$`)
+
+func TestGenericAnalyticsTable(t *testing.T) {
+	tb := GenericAnalyticsTable("Browser Choice Screen Engagement (iOS versions before 18.2)")
+	if tb.Name != "analytics_browser_choice_screen_engagement_ios_versions_before_18_2" ||
+		tb.Type != "BROWSER_CHOICE_SCREEN_ENGAGEMENT_IOS_VERSIONS_BEFORE_18_2" || !tb.Provisional ||
+		len(tb.Columns) != 4 || tb.Family != "analytics" || len(tb.Partition) != 2 {
+		t.Errorf("%+v", tb)
+	}
+	if _, dup := Lookup(tb.Name); dup {
+		t.Error("a generic table must not shadow a typed one")
+	}
+}
+
+func TestGenericAnalyticsKind(t *testing.T) {
+	tests := []struct {
+		header string
+		want   Kind
+	}{
+		{"Date", DateISO}, {"Event Date", DateISO}, {"App Download Date", DateISO}, {"First Seen Date", DateISO},
+		{"Counts", Int64}, {"Unique Devices", Int64}, {"Total Session Duration", Int64}, {"Installs", Int64},
+		{"Number of Widgets", Int64}, {"Unique Counts", Int64}, {"Failed Requests", Int64},
+		{"Proceeds In USD", Decimal}, {"Average Install Duration", Decimal}, {"Usage Rate", Decimal},
+		{"Percentage of Sessions", Decimal}, {"Disk Space (MB)", Decimal},
+		{"App Apple Identifier", String}, {"Territory", String}, {"Widget Family", String}, {"Build", String},
+		{"Platform Version", String}, {"Install Type", String}, {"Total", String}, {"", String},
+	}
+	for _, tt := range tests {
+		if got := GenericAnalyticsKind(tt.header); got != tt.want {
+			t.Errorf("GenericAnalyticsKind(%q) = %v, want %v", tt.header, got, tt.want)
+		}
+	}
+}

@@ -82,7 +82,8 @@ func subscriptionColumns() []Column {
 		strs("Proceeds Currency", "Preserved Pricing", "Proceeds Reason", "Client", "Device",
 			"State", "Country"),
 		counts,
-		one(opt("Contingent App Name", String)),
+		// Appended by the 1_4 layout seen in the wild [P].
+		one(col("Contingent App Name", String)),
 	)
 }
 
@@ -99,9 +100,10 @@ func subscriptionEventColumns() []Column {
 			"Previous Subscription Apple ID"),
 		one(col("Days Before Canceling", Int64), col("Cancellation Reason", String),
 			col("Days Canceled", Int64), col("Quantity", Int64),
-			opt("Paid Service Days Recovered", Int64)),
-		// Appended by the 1_4 layout seen in the wild [P].
-		one(opt("Contingent App Name", String)),
+			col("Paid Service Days Recovered", Int64)),
+		// Appended by the 1_4 layout seen in the wild [P]; its absence from older versions
+		// is told apart by the layout versions (sales_versions.go).
+		one(col("Contingent App Name", String)),
 	)
 }
 
@@ -119,7 +121,7 @@ func subscriberColumns() []Column {
 			"Country", "Subscriber ID", "Subscriber ID Reset", "Refund"),
 		one(col("Purchase Date", DateISO), col("Units", Int64)),
 		// Appended by the 1_4 layout seen in the wild [P].
-		one(opt("Contingent App Name", String)),
+		one(col("Contingent App Name", String)),
 	)
 }
 
@@ -224,6 +226,10 @@ func salesTables() []*Table {
 	tables := make([]*Table, 0, len(report.SalesCombos))
 	for _, c := range report.SalesCombos {
 		l := salesLayoutFor(c.Type, c.SubType)
+		versions := salesVersionsFor(c.Type, c.SubType)
+		if versions == nil {
+			versions = singleVersions(c, l.columns, l.provisional)
+		}
 		tables = append(tables, &Table{
 			Name:         report.TableName(report.Sales, c.Type, c.SubType, c.Frequency),
 			Family:       report.Sales,
@@ -237,6 +243,7 @@ func salesTables() []*Table {
 			Provisional:  l.provisional,
 			UnitsColumn:  l.units,
 			Proceeds:     l.proceeds,
+			Versions:     versions,
 		})
 	}
 	return tables

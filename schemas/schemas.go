@@ -170,6 +170,11 @@ type Table struct {
 	// compacted into one object (load.ParquetKey of the month) with row groups by day, so
 	// filters on the column still prune by the row groups' statistics.
 	PeriodColumn string
+	// Versions are the column sets Apple has used for the report, oldest first (see
+	// layouts.go); empty for tables whose drift is measured against Columns alone.
+	Versions []LayoutVersion
+
+	idx *columnIndex // see ColumnIndex
 }
 
 // MergeKey is the key column of a MergeByKey or SlowlyChanging table.
@@ -274,6 +279,45 @@ func (t *Table) ColumnIndex(header string) int {
 	if n == "" {
 		return -1
 	}
+	if ix := t.idx; ix != nil && ix.n == len(t.Columns) && (ix.n == 0 || ix.first == &t.Columns[0]) {
+		if i, ok := ix.byName[n]; ok {
+			return i
+		}
+		return -1
+	}
+	return t.scanColumns(n)
+}
+
+// columnIndex maps every normalized name of a table's columns (Name, Header, Aliases) to
+// the first column that has it. It remembers which Columns slice it indexes, so a table
+// copied and given other columns falls back to scanning.
+type columnIndex struct {
+	first  *Column
+	n      int
+	byName map[string]int
+}
+
+// indexColumns builds t's column index; tables built by this package call it once, before
+// they are shared.
+func (t *Table) indexColumns() *Table {
+	ix := &columnIndex{n: len(t.Columns), byName: make(map[string]int, 2*len(t.Columns))}
+	if ix.n > 0 {
+		ix.first = &t.Columns[0]
+	}
+	for i, c := range t.Columns {
+		for _, name := range append([]string{c.Name, ColumnName(c.Header)}, c.Aliases...) {
+			name = ColumnName(name)
+			if _, dup := ix.byName[name]; !dup && name != "" {
+				ix.byName[name] = i
+			}
+		}
+	}
+	t.idx = ix
+	return t
+}
+
+// scanColumns is ColumnIndex without an index (n normalized).
+func (t *Table) scanColumns(n string) int {
 	for i, c := range t.Columns {
 		if c.Name == n || ColumnName(c.Header) == n {
 			return i
@@ -327,8 +371,10 @@ func init() {
 	all = append(append(append(salesTables(), financeTables()...), reviewTables()...), metricsTables()...)
 	all = append(append(all, analyticsTables()...), catalogTables()...)
 	all = append(all, financeDerivedTables()...)
+	all = append(all, reconcileTables()...)
 	byName = make(map[string]*Table, len(all))
 	for _, t := range all {
+		t.indexColumns()
 		if _, dup := byName[t.Name]; dup {
 			panic("schemas: duplicate table " + t.Name)
 		}
@@ -338,7 +384,8 @@ func init() {
 
 // All returns every table: sales tables in report.SalesCombos order, then finance_financial
 // and finance_detail, reviews, metrics, analytics, catalog, then finance_summary and
-// finance_payments. The slice is a copy; the tables are shared and must not be modified.
+// finance_payments, then reconcile_results. The slice is a copy; the tables are shared and
+// must not be modified.
 func All() []*Table { return append([]*Table(nil), all...) }
 
 // Lookup finds a table by name.

@@ -19,8 +19,13 @@ const (
 	AnalyticsRetention = 35 * day
 	// AnalyticsURLLifetime is the validity of a segment URL (X-Amz-Expires).
 	AnalyticsURLLifetime = 300 * time.Second
-	// AnalyticsSnapshotDays is how far back a ONE_TIME_SNAPSHOT reaches.
-	AnalyticsSnapshotDays = 60
+	// AnalyticsSnapshotDays is how far back a ONE_TIME_SNAPSHOT reaches (Apple: the whole
+	// history from 2024 on; one year keeps the simulator's backfill modest: about 1,300 DAILY
+	// rows per report and app).
+	AnalyticsSnapshotDays = 365
+	// anaSnapshotSegmentDays is how many Dates one segment of a snapshot's DAILY instance
+	// holds (365 days: four segments), as Apple splits the history over several files.
+	anaSnapshotSegmentDays = 100
 	// anaFirstDays is the delay from a request's creation date to its first processing date.
 	anaFirstDays = 2
 )
@@ -117,8 +122,10 @@ type anaStore struct {
 
 // Decision: Options.AnalyticsSince > 0 starts the simulator with one ONGOING request per app of
 // AppIDs(), created that long before Now (last read at creation), as if the account had asked
-// for reports long ago. The CLI's embedded simulator uses 10 days, so the main job loads
-// analytics data on its first run; tests leave it 0 and create requests themselves.
+// for reports long ago; with Options.AnalyticsSnapshot also one ONE_TIME_SNAPSHOT per app
+// created at the same moment (so its c+2 instances, with the year of history, are listed at
+// once). The CLI's embedded simulator uses 10 days, so the main job loads analytics data on
+// its first run; tests leave it 0 and create requests themselves.
 func (s *Server) anaStore() *anaStore {
 	s.anaOnce.Do(func() {
 		st := &anaStore{apps: map[string]*anaApp{}, byID: map[string]*anaRequest{},
@@ -131,6 +138,9 @@ func (s *Server) anaStore() *anaStore {
 			for _, id := range s.AppIDs() {
 				if _, ok := st.apps[id]; ok {
 					s.anaCreate(st, id, accessOngoing, created)
+					if s.opt.AnalyticsSnapshot {
+						s.anaCreate(st, id, accessSnapshot, created)
+					}
 				}
 			}
 		}
@@ -188,6 +198,17 @@ func (q *anaRequest) firstProc() time.Time {
 	return dateOnly(q.created).AddDate(0, 0, anaFirstDays)
 }
 
+// snapshotProc is a ONE_TIME_SNAPSHOT's processing date and the moment its instances are
+// listed: by default like any request (c+2, from 00:00 UTC); with
+// Options.AnalyticsSnapshotReady > 0 the creation date, listed that long after creation.
+func (s *Server) snapshotProc(q *anaRequest) (proc, listed time.Time) {
+	if r := s.opt.AnalyticsSnapshotReady; r > 0 {
+		return dateOnly(q.created), q.created.Add(r)
+	}
+	p := q.firstProc()
+	return p, p
+}
+
 // produced lists the instances of a report the request has published by now (including
 // ones past retention), ordered by processing date then granularity. from limits the
 // processing dates (zero = all).
@@ -212,9 +233,9 @@ func (s *Server) anaProduced(q *anaRequest, rep *anaReport, now, from time.Time)
 		}
 	}
 	if q.access == accessSnapshot {
-		if !first.After(end) && !first.Before(from) {
+		if p, listed := s.snapshotProc(q); !listed.After(end) && !p.Before(from) {
 			for _, g := range anaGranularities {
-				add(g, first)
+				add(g, p)
 			}
 		}
 		return out
@@ -262,11 +283,14 @@ func (in *anaInstance) visibleAt(now time.Time) bool {
 
 // dates are the Date values an instance carries, ascending.
 //
-// Decision (ONE_TIME_SNAPSHOT): one instance per granularity, processing date c+2. DAILY holds
-// Dates max(P−60, history start) … P−1 with the values an ONGOING instance of the same P has;
-// WEEKLY/MONTHLY hold every week/month whose Friday/5th lies in [P−60, P]. History start
-// 2024-01-01 (2025-01-01 for Subscription Event). The DAILY snapshot instance is split over two
-// segments (halves of its rows in Date order); all others have one.
+// Decision (ONE_TIME_SNAPSHOT): one instance per granularity, processing date c+2 (or, with
+// Options.AnalyticsSnapshotReady > 0, the creation date c, listed that long after the request
+// was created). DAILY holds Dates max(P−365, history start) … P−1 (AnalyticsSnapshotDays)
+// with the values an ONGOING instance of the same P has; WEEKLY/MONTHLY hold every
+// week/month whose Friday/5th lies in [P−365, P]. History start 2024-01-01 (2025-01-01 for
+// Subscription Event). Apple's snapshot reaches back to 2024; one year keeps a first run's
+// backfill small (about 1,300 DAILY rows per report and app). The DAILY snapshot instance is
+// split in segments of 100 Dates each (four for a year); all others have one.
 func (in *anaInstance) dates() []time.Time {
 	p, rep := in.proc, in.rep
 	lo := p.AddDate(0, 0, -AnalyticsSnapshotDays)
@@ -315,18 +339,25 @@ func (in *anaInstance) dates() []time.Time {
 }
 
 // content renders the instance's segment files: the rows of every Date, Date ascending; a
-// snapshot's DAILY instance is split in two segments (each with the header).
+// snapshot's DAILY instance is split in segments of anaSnapshotSegmentDays Dates (each
+// with the header).
 func (s *Server) anaContent(in *anaInstance) [][]byte {
 	x := in.req.app
-	var rows [][]string
-	for _, d := range in.dates() {
+	perPart := len(in.dates()) + 1
+	if in.req.access == accessSnapshot && in.gran == "DAILY" {
+		perPart = anaSnapshotSegmentDays
+	}
+	var parts [][][]string
+	for i, d := range in.dates() {
+		if i%perPart == 0 {
+			parts = append(parts, nil)
+		}
 		for _, r := range s.anaRowsAt(in.rep, x, in.gran, d, in.proc) {
-			rows = append(rows, anaCells(in.rep, x, d, in.proc, r))
+			parts[len(parts)-1] = append(parts[len(parts)-1], anaCells(in.rep, x, d, in.proc, r))
 		}
 	}
-	parts := [][][]string{rows}
-	if in.req.access == accessSnapshot && in.gran == "DAILY" && len(rows) >= 2 {
-		parts = [][][]string{rows[:len(rows)/2], rows[len(rows)/2:]}
+	if len(parts) == 0 {
+		parts = [][][]string{nil}
 	}
 	out := make([][]byte, len(parts))
 	for i, p := range parts {

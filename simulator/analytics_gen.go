@@ -26,6 +26,9 @@ type anaParams struct {
 	uniquePct int   // unique share of the count, percent
 	avgSecs   int64 // mean session length
 	priceUSD  int64 // cents per purchase
+	// usdPrice and usdProceeds, when set, are a purchase's customer price and proceeds in
+	// USD cents per unit (purchases taken from sales, analytics_purchases.go).
+	usdPrice, usdProceeds int64
 }
 
 // anaBase is a generated row: dimensions, final base count and the derivation parameters.
@@ -166,6 +169,9 @@ func (s *Server) anaFinal(rep *anaReport, x *anaApp, gran string, date time.Time
 		return nil
 	}
 	r := s.rng("analytics", rep.name, x.a.sku, gran, iso(date))
+	if rep.kind == kindPurchases && gran == "DAILY" {
+		return s.anaPurchasesFromSales(x, date, r)
+	}
 	scale := int64(1)
 	n := 2 + r.IntN(4)
 	switch gran {
@@ -277,6 +283,8 @@ func (s *Server) anaGenRow(kind string, x *anaApp, r *rand.Rand, date time.Time)
 		d["Release Type"] = pick(r, []string{"App Store", "App Store", "TestFlight"})
 		d["Territory"] = s.anaTerritory(r)
 		c = int64(5 + r.IntN(40))
+	case kindWebPreview, kindPreOrders, kindAppClip, kindInstallPerf, kindWidgets:
+		c = s.anaGenGeneric(kind, x, r, d, c)
 	case kindSubEvent, kindSubState:
 		sub := pick(r, x.subs)
 		d["Subscription Name"], d["Subscription Identifier"] = sub.name, strconv.FormatInt(sub.id, 10)
@@ -312,6 +320,38 @@ func (s *Server) anaGenRow(kind string, x *anaApp, r *rand.Rand, date time.Time)
 	return anaBase{dims: d, c: c, p: p}
 }
 
+// anaGenGeneric draws the dimensions of the reports without a schema in the loader and
+// returns their base count.
+func (s *Server) anaGenGeneric(kind string, x *anaApp, r *rand.Rand, d map[string]string, c int64) int64 {
+	dev, plat := anaDevice(r)
+	switch kind {
+	case kindWebPreview:
+		d["Event"] = pick(r, []string{"Page view", "Page view", "Tap", "Open in App Store"})
+		d["Page Type"] = pick(r, []string{"Product page", "Product page", "Developer page", "In-app event"})
+		d["Browser"] = pick(r, []string{"Safari", "Safari", "Chrome", "Firefox", "Other"})
+		c *= 2
+	case kindPreOrders:
+		d["Event"] = pick(r, []string{"Pre-Order", "Pre-Order", "Cancellation"})
+		d["Device"], d["Platform Version"], d["Source Type"] = dev, plat, pick(r, anaSourceTypes)
+		c = int64(1 + r.IntN(20))
+	case kindAppClip:
+		d["Invocation Type"] = pick(r, []string{"App Clip Code", "NFC tag", "QR code", "Safari banner", "Maps", "Messages"})
+		d["Device"], d["Platform Version"] = dev, plat
+	case kindInstallPerf:
+		d["App Version"] = x.versions[r.IntN(len(x.versions))]
+		d["Install Type"] = pick(r, []string{"First-time install", "First-time install", "Update", "Restore"})
+		d["Device"], d["Platform Version"] = dev, plat
+		return c * 3
+	case kindWidgets:
+		d["Widget Kind"] = pick(r, []string{"Today", "Streak", "Word of the Day"})
+		d["Widget Family"] = pick(r, []string{"systemSmall", "systemMedium", "systemLarge", "accessoryCircular", "accessoryRectangular"})
+		d["Device"], d["Platform Version"] = dev, plat
+		c *= 4
+	}
+	d["Territory"] = s.anaTerritory(r)
+	return c
+}
+
 // partial is the base count as an instance processed age days after Date carries it: the
 // final value once age ≥ window, otherwise a share growing with age.
 func partial(c int64, age, window int) int64 {
@@ -329,12 +369,19 @@ func derive(kind string, c int64, p anaParams) []int64 {
 		return []int64{c, uniq(c)}
 	case kindSessions:
 		return []int64{c, c * p.avgSecs, uniq(c)}
-	case kindInstalls, kindCrashes, kindCrashesX:
+	case kindInstalls, kindCrashes, kindCrashesX, kindWebPreview, kindAppClip, kindWidgets:
 		return []int64{c, uniq(c)}
+	case kindInstallPerf:
+		// Average Install Duration in hundredths of a second: a property of the row, not
+		// scaled with the count.
+		return []int64{c, c / 20, 150 + 3*p.avgSecs}
 	case kindPurchases:
 		abs := c
 		if abs < 0 {
 			abs = -abs
+		}
+		if p.usdPrice != 0 {
+			return []int64{c, c * p.usdProceeds, c * p.usdPrice, uniq(abs)}
 		}
 		return []int64{c, c * proceedsOf(p.priceUSD, false), c * p.priceUSD, uniq(abs)}
 	}
@@ -388,7 +435,7 @@ func anaCells(rep *anaReport, x *anaApp, date, proc time.Time, row anaRow) []str
 		case h == "Processing Date":
 			cells[i] = iso(proc)
 		case mi < len(rep.measures) && h == rep.measures[mi]:
-			if usdMeasures[h] {
+			if rep.decimal[h] {
 				cells[i] = money(row.measures[mi], 2)
 			} else {
 				cells[i] = strconv.FormatInt(row.measures[mi], 10)

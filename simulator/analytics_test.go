@@ -244,9 +244,9 @@ func TestAnalyticsInstanceTiming(t *testing.T) {
 		}
 	}
 	// Reports without data never have instances.
-	none := e.reportID(t, req, "ARKit Usage")
+	none := e.reportID(t, req, "ARKit World Tracking")
 	if got := must(e.listAll(t, "/v1/analyticsReports/"+none+"/instances")); len(got) != 0 {
-		t.Fatalf("ARKit Usage instances: %d", len(got))
+		t.Fatalf("ARKit World Tracking instances: %d", len(got))
 	}
 }
 
@@ -514,10 +514,10 @@ func checkTruth(t *testing.T, e *env, app, name, gran string, header []string, g
 			ci := slices.Index(header, m)
 			var sum int64
 			for _, r := range l.rows {
-				sum += measureValue(t, r[ci], usdMeasures[m])
+				sum += measureValue(t, r[ci], decimalMeasures[m])
 			}
-			if formatMeasure(sum, usdMeasures[m]) != td.Measures[m] {
-				t.Fatalf("%s %s %s %s: loaded %s, truth %s", name, gran, td.Date, m, formatMeasure(sum, usdMeasures[m]), td.Measures[m])
+			if formatMeasure(sum, decimalMeasures[m]) != td.Measures[m] {
+				t.Fatalf("%s %s %s %s: loaded %s, truth %s", name, gran, td.Date, m, formatMeasure(sum, decimalMeasures[m]), td.Measures[m])
 			}
 		}
 	}
@@ -592,7 +592,7 @@ func TestAnalyticsSnapshot(t *testing.T) {
 	}
 	daily := findInst(t, e, "/v1/analyticsReports/"+rep+"/instances", "DAILY", "2026-11-27")
 	segs := e.segments(t, daily)
-	if len(segs) != 2 {
+	if len(segs) != 4 { // 365 Dates in segments of 100
 		t.Fatalf("snapshot DAILY segments: %d", len(segs))
 	}
 	dates := map[string]bool{}
@@ -602,7 +602,7 @@ func TestAnalyticsSnapshot(t *testing.T) {
 			dates[r[0]] = true
 		}
 	}
-	if len(dates) != AnalyticsSnapshotDays || !dates["2026-09-28"] || !dates["2026-11-26"] || dates["2026-11-27"] {
+	if len(dates) != AnalyticsSnapshotDays || !dates["2025-11-27"] || dates["2025-11-26"] || !dates["2026-11-26"] || dates["2026-11-27"] {
 		t.Fatalf("snapshot DAILY carries %d dates", len(dates))
 	}
 	// Latest processing date wins over the snapshot and the ongoing instances together.
@@ -618,7 +618,7 @@ func TestAnalyticsSnapshot(t *testing.T) {
 		header := collect(t, e, snap, name, gran, got, nil)
 		collect(t, e, ongoing, name, gran, got, nil)
 		tr := checkTruth(t, e, app, name, gran, header, got)
-		if gran == "MONTHLY" && (len(tr) != 2 || tr[0].Date != "2026-09-01" || tr[1].Date != "2026-10-01") {
+		if gran == "MONTHLY" && (len(tr) != 12 || tr[0].Date != "2025-11-01" || tr[11].Date != "2026-10-01") {
 			t.Fatalf("monthly snapshot truth %+v", tr)
 		}
 	}
@@ -759,5 +759,61 @@ func TestAnalyticsSincePrecreatesOngoingRequests(t *testing.T) {
 	}
 	if n := len(newEnv(t, Options{}).srv.AnalyticsRequests(app)); n != 0 {
 		t.Fatalf("without the option: %d requests", n)
+	}
+}
+
+// With AnalyticsSnapshot the pre-created requests include a ONE_TIME_SNAPSHOT whose
+// instances (processing date c+2) already hold the year of history.
+func TestAnalyticsSincePrecreatesSnapshot(t *testing.T) {
+	e := newEnv(t, Options{AnalyticsSince: 10 * 24 * time.Hour, AnalyticsSnapshot: true})
+	app := e.srv.AppIDs()[0]
+	reqs := e.srv.AnalyticsRequests(app)
+	if len(reqs) != 2 || reqs[1].AccessType != "ONE_TIME_SNAPSHOT" {
+		t.Fatalf("requests %+v", reqs)
+	}
+	rep := e.reportID(t, reqs[1].ID, "App Downloads Standard")
+	insts := must(e.listAll(t, "/v1/analyticsReports/"+rep+"/instances"))
+	if len(insts) != 3 || insts[0].Attributes["processingDate"] != "2026-11-17" {
+		t.Fatalf("snapshot instances %+v", insts)
+	}
+	tr := e.srv.TruthAnalytics(app, "App Downloads Standard", "DAILY")
+	if len(tr) < AnalyticsSnapshotDays || tr[0].Date != "2025-11-17" {
+		t.Fatalf("truth covers %d dates from %s", len(tr), tr[0].Date)
+	}
+	body := []byte(`{"data":{"type":"analyticsReportRequests","attributes":{"accessType":"ONE_TIME_SNAPSHOT"},"relationships":{"app":{"data":{"type":"apps","id":"` + app + `"}}}}}`)
+	if rec := e.send(t, http.MethodPost, "/v1/analyticsReportRequests", body, nil); rec.Code != http.StatusConflict {
+		t.Fatalf("second snapshot: %d", rec.Code)
+	}
+}
+
+// With AnalyticsSnapshotReady a snapshot created now is listed that long after, with the
+// creation date as processing date and history up to the day before.
+func TestAnalyticsSnapshotReady(t *testing.T) {
+	e := newEnv(t, Options{AnalyticsSnapshotReady: 2 * time.Minute})
+	app := e.srv.AppIDs()[1]
+	snap := e.createRequest(t, app, "ONE_TIME_SNAPSHOT")
+	ongoing := e.createRequest(t, app, "ONGOING")
+	rep := e.reportID(t, snap, "Home Screen Widget Usage")
+	if got := must(e.listAll(t, "/v1/analyticsReports/"+rep+"/instances")); len(got) != 0 {
+		t.Fatalf("listed before ready: %+v", got)
+	}
+	e.clock.Add(2 * time.Minute)
+	insts := must(e.listAll(t, "/v1/analyticsReports/"+rep+"/instances"))
+	if len(insts) != 3 || insts[0].Attributes["processingDate"] != "2026-11-25" {
+		t.Fatalf("snapshot instances %+v", insts)
+	}
+	daily := findInst(t, e, "/v1/analyticsReports/"+rep+"/instances", "DAILY", "2026-11-25")
+	dates := map[string]bool{}
+	for _, sg := range e.segments(t, daily) {
+		for _, r := range parseSegment(t, download(t, e, sg)).rows {
+			dates[r[0]] = true
+		}
+	}
+	if len(dates) != AnalyticsSnapshotDays || !dates["2026-11-24"] || dates["2026-11-25"] {
+		t.Fatalf("%d dates", len(dates))
+	}
+	// ONGOING keeps Apple's timing.
+	if got := must(e.listAll(t, "/v1/analyticsReports/"+e.reportID(t, ongoing, "Home Screen Widget Usage")+"/instances")); len(got) != 0 {
+		t.Fatalf("ongoing listed %d instances at once", len(got))
 	}
 }

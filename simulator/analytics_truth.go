@@ -8,56 +8,8 @@ import (
 	"time"
 )
 
-// The test side of the Analytics Reports API: requests, segment counters, truth and rows.
-
-// StopAnalyticsRequest stops the app's (non-deleted) request of the access type now, as if
-// it had gone unread for too long.
-func (s *Server) StopAnalyticsRequest(appID, accessType string) error {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	q := st.current(appID, accessType)
-	if q == nil {
-		return fmt.Errorf("simulator: app %s has no %s analytics report request", appID, accessType)
-	}
-	if q.stopAt(s.now()).IsZero() {
-		q.stopped = s.now()
-	}
-	return nil
-}
-
-// AnalyticsRequestInfo describes a request for tests.
-type AnalyticsRequestInfo struct {
-	ID, AppID, AccessType string
-	Created               time.Time
-	Stopped               bool // stoppedDueToInactivity now
-	Deleted               bool
-}
-
-// AnalyticsRequests lists every request ever created for the app (deleted ones included),
-// oldest first.
-func (s *Server) AnalyticsRequests(appID string) []AnalyticsRequestInfo {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	now := s.now()
-	var out []AnalyticsRequestInfo
-	for _, q := range st.reqs {
-		if q.appID == appID {
-			out = append(out, AnalyticsRequestInfo{ID: q.id, AppID: q.appID, AccessType: q.access, Created: q.created,
-				Stopped: !q.stopAt(now).IsZero(), Deleted: !q.deleted.IsZero()})
-		}
-	}
-	return out
-}
-
-// SegmentStats returns the pre-signed download counters.
-func (s *Server) SegmentStats() SegmentStats {
-	st := s.anaStore()
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.stats
-}
+// The test side of the Analytics Reports API: what was published, folded as a loader
+// should ("latest processing date wins"), and the rows of any instance.
 
 // AnalyticsTruthDay is the final truth of one Date of a report, granularity and app.
 type AnalyticsTruthDay struct {
@@ -76,11 +28,6 @@ type AnalyticsTruthDay struct {
 // TruthAnalytics returns, per Date ascending, what "latest processing date wins" gives over
 // every instance published so far by any request of the app (deleted, stopped or expired
 // ones included, up to when they stopped). Unknown app, report or granularity: nil.
-//
-// Decision (Truth): TruthAnalytics folds every instance published so far by any request of the
-// app (also deleted, stopped or expired ones, up to when they stopped) by Date, latest
-// processing date winning, and sums the measures exactly; AnalyticsRows gives the rows of any
-// (processing date, Date).
 func (s *Server) TruthAnalytics(appID, reportName, granularity string) []AnalyticsTruthDay {
 	rep := anaReportByName(reportName)
 	st := s.anaStore()
@@ -131,7 +78,7 @@ func (s *Server) TruthAnalytics(appID, reportName, granularity string) []Analyti
 		}
 		td.Rows = len(rows)
 		for i, m := range rep.measures {
-			if usdMeasures[m] {
+			if rep.decimal[m] {
 				td.Measures[m] = money(sums[i], 2)
 			} else {
 				td.Measures[m] = strconv.FormatInt(sums[i], 10)
@@ -173,4 +120,53 @@ func (s *Server) AnalyticsRows(appID, reportName, granularity, processingDate, d
 		rows = append(rows, cells)
 	}
 	return slices.Clone(rep.header), rows, nil
+}
+
+// StopAnalyticsRequest stops the app's (non-deleted) request of the access type now, as if
+// it had gone unread for too long.
+func (s *Server) StopAnalyticsRequest(appID, accessType string) error {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	q := st.current(appID, accessType)
+	if q == nil {
+		return fmt.Errorf("simulator: app %s has no %s analytics report request", appID, accessType)
+	}
+	if q.stopAt(s.now()).IsZero() {
+		q.stopped = s.now()
+	}
+	return nil
+}
+
+// AnalyticsRequestInfo describes a request for tests.
+type AnalyticsRequestInfo struct {
+	ID, AppID, AccessType string
+	Created               time.Time
+	Stopped               bool // stoppedDueToInactivity now
+	Deleted               bool
+}
+
+// AnalyticsRequests lists every request ever created for the app (deleted ones included),
+// oldest first.
+func (s *Server) AnalyticsRequests(appID string) []AnalyticsRequestInfo {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	now := s.now()
+	var out []AnalyticsRequestInfo
+	for _, q := range st.reqs {
+		if q.appID == appID {
+			out = append(out, AnalyticsRequestInfo{ID: q.id, AppID: q.appID, AccessType: q.access, Created: q.created,
+				Stopped: !q.stopAt(now).IsZero(), Deleted: !q.deleted.IsZero()})
+		}
+	}
+	return out
+}
+
+// SegmentStats returns the pre-signed download counters.
+func (s *Server) SegmentStats() SegmentStats {
+	st := s.anaStore()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.stats
 }

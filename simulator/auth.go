@@ -59,6 +59,14 @@ func (s *Server) AddKey(kid string, pub *ecdsa.PublicKey) {
 	s.keys[kid] = pub
 }
 
+// RemoveKey revokes an API key: its tokens get 401 NOT_AUTHORIZED from now on, as after
+// the key is revoked in App Store Connect.
+func (s *Server) RemoveKey(kid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.keys, kid)
+}
+
 // authenticate verifies the bearer token. It returns the key id the request is charged to
 // ("" when no registered key could be identified) and whether the token is valid.
 func (s *Server) authenticate(r *http.Request) (kid string, err error) {

@@ -122,6 +122,14 @@ func errVendor() *httpError {
 		detail: "Invalid vendor number.", parameter: "filter[vendorNumber]"}
 }
 
+// Decision (403 for another account's resources): code FORBIDDEN_ERROR, title "This
+// request is forbidden for security reasons" (REFERENCE.md §F.3), and a detail naming no
+// resource, as Apple does not tell a key what other teams hold.
+func errForbidden() *httpError {
+	return &httpError{status: 403, code: "FORBIDDEN_ERROR", title: "This request is forbidden for security reasons",
+		detail: "The API key in use does not allow this request."}
+}
+
 func errNoSales() *httpError {
 	return &httpError{status: 404, code: "NOT_FOUND", title: titleNotFound, detail: detailNoSales}
 }

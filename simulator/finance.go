@@ -41,10 +41,11 @@ func (s *Server) financeUnit(q map[string][]string) (report.Unit, *httpError) {
 	if err != nil || p.String() != date {
 		return report.Unit{}, errInvalidValue("filter[reportDate]", date)
 	}
-	if get("filter[vendorNumber]") != s.opt.Vendor {
+	vendor := get("filter[vendorNumber]")
+	if !s.hasVendor(vendor) {
 		return report.Unit{}, errVendor()
 	}
-	return report.Unit{Family: report.Finance, Type: typ, Region: region, Vendor: s.opt.Vendor, Period: p.String()}, nil
+	return report.Unit{Family: report.Finance, Type: typ, Region: region, Vendor: vendor, Period: p.String()}, nil
 }
 
 func (s *Server) serveFinance(w http.ResponseWriter, r *http.Request) {

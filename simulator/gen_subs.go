@@ -3,6 +3,8 @@ package simulator
 import (
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ascetl/etl/report"
@@ -71,12 +73,39 @@ func (s *Server) subscriptionRows(b *builder, day time.Time) [][]string {
 var events = []string{"Subscribe", "Renew", "Cancel", "Start Introductory Offer", "Refund",
 	"Billing Retry from Paid Subscription", "Renewal from Billing Retry", "Reactivate", "Upgrade", "Crossgrade"}
 
+// Apple's events of the "Conversion to Standard Price" type the simulator emits (Apple's
+// "Subscription events" reference also lists Crossgrade/Downgrade From Introductory Offer
+// and the Opt-In conversions).
+const (
+	eventPaidFromIntro    = "Paid Subscription from Introductory Offer"
+	eventUpgradeFromIntro = "Upgrade From Introductory Offer"
+	eventStartIntro       = "Start Introductory Offer"
+)
+
+// trialDays is the length of the simulator's one introductory offer: a one-week free trial.
+const trialDays = 7
+
+// trialStart is one "Start Introductory Offer" row of a day: who started a trial where.
+type trialStart struct {
+	p   *product
+	t   *territory
+	dv  device
+	qty int
+}
+
 func (s *Server) subscriptionEventRows(b *builder, day time.Time) [][]string {
 	if s.empty(s.dailyUnit("SUBSCRIPTION_EVENT", "SUMMARY"), day) {
 		return nil
 	}
+	rows, _ := s.baseEventRows(b, day)
+	return append(rows, s.conversionRows(b, day)...)
+}
+
+// baseEventRows are a day's events other than conversions, and the trials started that day.
+func (s *Server) baseEventRows(b *builder, day time.Time) ([][]string, []trialStart) {
 	r := s.rng("SUBSCRIPTION_EVENT", iso(day))
 	var rows [][]string
+	var starts []trialStart
 	for _, p := range s.cat.subs {
 		for ti := range territories {
 			t := &territories[ti]
@@ -85,19 +114,16 @@ func (s *Server) subscriptionEventRows(b *builder, day time.Time) [][]string {
 					continue
 				}
 				dv := devices[r.IntN(3)]
-				row := subCommon(b.row(), p).blank("Subscription Offer Type", "Subscription Offer Duration",
-					"Marketing Opt-In", "Marketing Opt-In Duration", "Preserved Pricing", "Proceeds Reason",
-					"Subscription Offer Name", "Promotional Offer ID", "Client", "State",
-					"Previous Subscription Name", "Previous Subscription Apple ID", "Cancellation Reason").
-					set("Event Date", iso(day)).set("Event", ev).set("Device", dv.name).set("Country", t.code).
-					set("Quantity", 1+r.IntN(1+t.weight/4))
+				qty := 1 + r.IntN(1+t.weight/4)
+				row := s.eventRow(b, p, t, dv, day, ev, qty)
 				switch ev {
 				case "Renew":
 					periods := 1 + r.IntN(24)
 					row.set("Consecutive Paid Periods", periods).
 						set("Original Start Date", iso(day.AddDate(0, -periods, 0)))
-				case "Start Introductory Offer":
+				case eventStartIntro:
 					row.set("Subscription Offer Type", "Free Trial").set("Subscription Offer Duration", "1 Week")
+					starts = append(starts, trialStart{p: p, t: t, dv: dv, qty: qty})
 				case "Cancel":
 					row.set("Days Before Canceling", r.IntN(30)).set("Cancellation Reason", "Other").
 						set("Days Canceled", r.IntN(10))
@@ -111,7 +137,80 @@ func (s *Server) subscriptionEventRows(b *builder, day time.Time) [][]string {
 			}
 		}
 	}
+	return rows, starts
+}
+
+func (s *Server) eventRow(b *builder, p *product, t *territory, dv device, day time.Time, ev string, qty int) row {
+	return subCommon(b.row(), p).blank("Subscription Offer Type", "Subscription Offer Duration",
+		"Marketing Opt-In", "Marketing Opt-In Duration", "Preserved Pricing", "Proceeds Reason",
+		"Subscription Offer Name", "Promotional Offer ID", "Client", "State",
+		"Previous Subscription Name", "Previous Subscription Apple ID", "Cancellation Reason").
+		set("Event Date", iso(day)).set("Event", ev).set("Device", dv.name).set("Country", t.code).
+		set("Quantity", qty)
+}
+
+// conversionRows are the trials of trialDays ago that convert to the standard price on day.
+//
+// Decision (Conversions): a free trial ("Start Introductory Offer", Free Trial, 1 Week)
+// started on day D converts on D+7 for a share of its quantity: the report of D+7 has a
+// "Paid Subscription from Introductory Offer" row (type "Conversion to Standard Price" in
+// Apple's Subscription events reference) with the Subscription Offer Type and Duration of
+// the offer it converted from (Free Trial, 1 Week), and Quantity round(q·k/10), k drawn in
+// 3..7 per start row (nothing when that rounds to 0). One converting row in eight upgrades
+// from the offer to another subscription of the group instead ("Upgrade From Introductory
+// Offer", previous subscription set). Trials of a day without a report never convert. The
+// conversions use their own random stream, so every other row of the day is as before.
+func (s *Server) conversionRows(b *builder, day time.Time) [][]string {
+	from := day.AddDate(0, 0, -trialDays)
+	if s.empty(s.dailyUnit("SUBSCRIPTION_EVENT", "SUMMARY"), from) {
+		return nil
+	}
+	_, starts := s.baseEventRows(b, from)
+	r := s.rng("SUBSCRIPTION_EVENT", "conversions", iso(day))
+	var rows [][]string
+	for _, st := range starts {
+		k := 3 + r.IntN(5)
+		qty := (st.qty*k + 5) / 10
+		upgrade := r.IntN(8) == 0
+		if qty == 0 {
+			continue
+		}
+		ev, p := eventPaidFromIntro, st.p
+		if upgrade {
+			ev = eventUpgradeFromIntro
+		}
+		row := s.eventRow(b, p, st.t, st.dv, day, ev, qty).
+			set("Subscription Offer Type", "Free Trial").set("Subscription Offer Duration", "1 Week")
+		if upgrade {
+			row.set("Previous Subscription Name", p.name).set("Previous Subscription Apple ID", p.id)
+		}
+		rows = append(rows, row.cells)
+	}
 	return rows
+}
+
+// TruthSubscriptionEvents is the Quantity of each Event in the SUBSCRIPTION_EVENT report of
+// day as it would be served now (nil for a day without data or not served).
+func (s *Server) TruthSubscriptionEvents(day time.Time) map[string]int64 {
+	u := s.dailyUnit("SUBSCRIPTION_EVENT", "SUMMARY")
+	u.Vendor, u.Period = s.opt.Vendor, iso(day)
+	if s.availability(u) != nil {
+		return nil
+	}
+	rep := s.report(u, "")
+	if len(rep.doc.rows) == 0 {
+		return nil
+	}
+	ei, qi := indexOf(rep.doc.header, "Event"), indexOf(rep.doc.header, "Quantity")
+	out := map[string]int64{}
+	for _, row := range rep.doc.rows {
+		q, err := strconv.ParseInt(strings.TrimSpace(row[qi]), 10, 64)
+		if err != nil {
+			panic(fmt.Sprintf("simulator: generated SUBSCRIPTION_EVENT quantity %q: %v", row[qi], err))
+		}
+		out[row[ei]] += q
+	}
+	return out
 }
 
 func subscriberID(r *rand.Rand) string {

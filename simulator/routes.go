@@ -167,6 +167,10 @@ func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
 			writeError(w, errRateLimited(retry))
 			return
 		}
+		if s.forbid != nil && s.forbid(r) {
+			writeError(w, errForbidden())
+			return
+		}
 		h(w, r)
 	}
 }

@@ -100,14 +100,15 @@ func (s *Server) salesUnit(q url.Values) (report.Unit, string, *httpError) {
 	if !slices.Contains(frequencies, freq) {
 		return report.Unit{}, "", errInvalidValue("filter[frequency]", freq)
 	}
-	if q.Get("filter[vendorNumber]") != s.opt.Vendor {
+	vendor := q.Get("filter[vendorNumber]")
+	if !s.hasVendor(vendor) {
 		return report.Unit{}, "", errVendor()
 	}
 	c, ok := report.LookupCombo(typ, sub, freq)
 	if !ok {
 		return report.Unit{}, "", errCombination()
 	}
-	u := report.Unit{Family: report.Sales, Type: typ, SubType: sub, Frequency: freq, Vendor: s.opt.Vendor}
+	u := report.Unit{Family: report.Sales, Type: typ, SubType: sub, Frequency: freq, Vendor: vendor}
 	if d := q.Get("filter[reportDate]"); d != "" {
 		p, ok := canonicalPeriod(freq, d)
 		if !ok {
@@ -115,7 +116,7 @@ func (s *Server) salesUnit(q url.Values) (report.Unit, string, *httpError) {
 		}
 		u.Period = p
 	} else {
-		u.Period = s.latestPeriod(u)
+		u.Period = lastPublished(u, s.latestPeriod(u))
 	}
 	version, ok := s.resolveVersion(c, q.Get("filter[version]"))
 	if !ok {

@@ -3,6 +3,7 @@ package simulator
 import (
 	"crypto/ecdsa"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -12,10 +13,14 @@ import (
 
 // Options configure a Server. Zero values take the documented defaults.
 type Options struct {
-	Seed     int64
-	Now      func() time.Time // default time.Now
-	Vendor   string           // default "85012345"
-	IssuerID string           // default DefaultIssuerID
+	Seed   int64
+	Now    func() time.Time // default time.Now
+	Vendor string           // default "85012345" (the first of Vendors, when they are given)
+	// Vendors are the vendor numbers of the account, Vendor among them (default: Vendor
+	// alone). Each sells the same catalog, with sales and finance data of its own
+	// (vendors.go); the first one's data is what a server with that vendor alone serves.
+	Vendors  []string
+	IssuerID string // default DefaultIssuerID
 	// RateLimit is the request budget per API key per rolling hour (default 3500).
 	RateLimit int
 	// Latency is added to every request (the wait ends early if the request is cancelled).
@@ -37,6 +42,20 @@ type Options struct {
 	// request for every app, created that long before Now (see anaStore in analytics.go), so a
 	// fresh simulator already has instances to serve, as a long-standing account would.
 	AnalyticsSince time.Duration
+	// AnalyticsSnapshot, with AnalyticsSince, also starts every app with a ONE_TIME_SNAPSHOT
+	// request created at the same moment (its instances, processing date c+2, hold
+	// AnalyticsSnapshotDays of history), so a first run can load the history at once.
+	AnalyticsSnapshot bool
+	// AnalyticsSnapshotReady, when positive, lists a ONE_TIME_SNAPSHOT request's instances
+	// that long after the request is created (processing date = the creation date), instead
+	// of from c+2 like any request: a loader that creates the snapshot and polls can load it
+	// within the same run.
+	AnalyticsSnapshotReady time.Duration
+	// Storm injects HTTP-level faults into every route at these rates, drawn from Seed and
+	// a per-request counter (faults_http.go). The zero Storm injects nothing.
+	Storm Storm
+	// StormSeed seeds the storm's draws (0: Seed), so the same data can meet other storms.
+	StormSeed int64
 }
 
 // Defaults.
@@ -58,6 +77,7 @@ type Server struct {
 	buckets map[string]*bucket
 	stats   Stats
 	faults  map[string]*faultState
+	storm   stormState // Options.Storm's counter and counts (faults_http.go)
 
 	cacheMu sync.Mutex
 	cache   map[string]*served
@@ -70,6 +90,12 @@ type Server struct {
 	ana     *anaStore // Analytics Reports API state (analytics.go)
 
 	mux *http.ServeMux // the route table (routes.go), built once by New
+
+	// gens generate the reports of the account's other vendor numbers (vendors.go).
+	gens map[string]*Server
+	// forbid, when set (a Multi's account), says a request names another account's vendor
+	// or app: it gets 403 FORBIDDEN_ERROR (accounts.go).
+	forbid func(r *http.Request) bool
 }
 
 // Stats counts requests since New or ResetStats.
@@ -88,8 +114,14 @@ func New(opt Options) *Server {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Vendor == "" && len(opt.Vendors) > 0 {
+		opt.Vendor = opt.Vendors[0]
+	}
 	if opt.Vendor == "" {
 		opt.Vendor = DefaultVendor
+	}
+	if !slices.Contains(opt.Vendors, opt.Vendor) {
+		opt.Vendors = append([]string{opt.Vendor}, opt.Vendors...)
 	}
 	if opt.IssuerID == "" {
 		opt.IssuerID = DefaultIssuerID
@@ -110,6 +142,7 @@ func New(opt Options) *Server {
 	s.stats = newStats()
 	s.cat = s.buildCatalog()
 	s.mux = s.newMux()
+	s.gens = s.vendorGenerators()
 	return s
 }
 
@@ -171,6 +204,9 @@ func (s *Server) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.status = 499 // client closed request; nothing is written
 		return
 	}
+	if s.serveStorm(w, r) {
+		return
+	}
 	s.dispatch(w, r)
 }
 
@@ -214,6 +250,9 @@ type served struct {
 
 // report returns the generated report for the unit (nil doc rows = no data), from cache.
 func (s *Server) report(u report.Unit, version string) *served {
+	if g := s.gens[u.Vendor]; g != nil {
+		return g.report(u, version) // another vendor number of the account (vendors.go)
+	}
 	key := u.ID() + "|" + version
 	s.cacheMu.Lock()
 	if r, ok := s.cache[key]; ok {
@@ -254,6 +293,9 @@ func (s *Server) report(u report.Unit, version string) *served {
 // title "The requested resource is no longer available", detail "Report is no longer
 // available." Order: faults, then availability, then data.
 func (s *Server) availability(u report.Unit) *httpError {
+	if e := errDiscontinued(u); e != nil {
+		return e // sales_discontinued.go
+	}
 	avail, err := report.ExpectedAvailable(u)
 	if err != nil {
 		return errNoSales()

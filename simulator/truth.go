@@ -30,8 +30,8 @@ func (s *Server) Truth(u report.Unit, version string) (Truth, error) {
 	if err := u.Validate(); err != nil {
 		return Truth{}, fmt.Errorf("truth: %w", err)
 	}
-	if u.Vendor != s.opt.Vendor {
-		return Truth{}, fmt.Errorf("truth: vendor %s is not the simulated vendor %s", u.Vendor, s.opt.Vendor)
+	if !s.hasVendor(u.Vendor) {
+		return Truth{}, fmt.Errorf("truth: vendor %s is not a simulated vendor (%s)", u.Vendor, strings.Join(s.opt.Vendors, ", "))
 	}
 	if u.Family == report.Sales {
 		c, _ := report.LookupCombo(u.Type, u.SubType, u.Frequency)

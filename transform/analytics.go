@@ -43,7 +43,7 @@ type AnalyticsParser struct {
 	inst    AnalyticsInstance
 	alloc   memory.Allocator
 	at      arrow.Timestamp
-	dateCol int // index of the report's date column in t.Columns
+	dateCol int // index of the report's date column in t.Columns; -1: none (rows go to the processing month)
 
 	proc      arrow.Date32
 	procMonth string
@@ -82,7 +82,7 @@ func NewAnalyticsParser(t *schemas.Table, r schemas.AnalyticsReport, inst Analyt
 		dateCol: t.ColumnIndex(r.DateColumn), proc: proc, procMonth: inst.ProcessingDate[:7],
 		meta: map[int]bool{}, months: map[string]*monthBuf{},
 	}
-	if p.dateCol < 0 {
+	if p.dateCol < 0 && r.DateColumn != "" {
 		return nil, fmt.Errorf("table %s has no date column %q", t.Name, r.DateColumn)
 	}
 	for _, n := range []string{schemas.AnalyticsGranularity, schemas.AnalyticsProcessingDate, schemas.AnalyticsInstanceID, schemas.AnalyticsAccessType} {
@@ -135,7 +135,7 @@ func (p *AnalyticsParser) AddSegment(key string, r io.Reader) error {
 	var names []string
 	if delim == '\t' {
 		for _, f := range splitTabs(nil, header) {
-			names = append(names, string(trimSpaces(f)))
+			names = append(names, string(toUTF8(trimSpaces(f))))
 		}
 	} else {
 		cr := csv.NewReader(bytes.NewReader(header))
@@ -144,7 +144,7 @@ func (p *AnalyticsParser) AddSegment(key string, r io.Reader) error {
 			return &ParseError{Key: key, Line: headerLine, Err: fmt.Errorf("%w: %v", ErrHeader, err)}
 		}
 		for _, f := range rec {
-			names = append(names, strings.TrimSpace(f))
+			names = append(names, strings.TrimSpace(string(toUTF8([]byte(f)))))
 		}
 	}
 	for len(names) > 0 && names[len(names)-1] == "" {
@@ -197,7 +197,7 @@ func (p *AnalyticsParser) AddSegment(key string, r io.Reader) error {
 		}
 		fs = fs[:0]
 		for _, f := range rec {
-			fs = append(fs, []byte(f))
+			fs = append(fs, toUTF8([]byte(f))) // as the tab path's lines (readLine): not UTF-8 is read as Windows-1252
 		}
 		if err := p.row(key, line, cells, fs); err != nil {
 			return err
@@ -213,6 +213,7 @@ func (p *AnalyticsParser) mapHeader(key string, line int, names []string) ([]seg
 	used := make([]bool, len(t.Columns))
 	cells := make([]segCell, len(names))
 	var extra, unknown []string
+	next := map[string]int{}
 	taken := map[string]bool{}
 	for _, c := range t.Columns {
 		taken[c.Name] = true
@@ -234,10 +235,7 @@ func (p *AnalyticsParser) mapHeader(key string, line int, names []string) ([]seg
 		if name == "" {
 			name = fmt.Sprintf("column_%d", i+1)
 		}
-		for base, k := name, 2; taken[name]; k++ {
-			name = fmt.Sprintf("%s_%d", base, k)
-		}
-		taken[name] = true
+		name = uniqueName(taken, next, name)
 		cells[i].col = len(t.Columns) + len(extra)
 		extra = append(extra, name)
 		unknown = append(unknown, h)
@@ -277,7 +275,7 @@ func (p *AnalyticsParser) row(key string, line int, cells []segCell, fs [][]byte
 	}
 	month := p.procMonth
 	for i, c := range cells {
-		if c.col != p.dateCol {
+		if p.dateCol < 0 || c.col != p.dateCol {
 			continue
 		}
 		v := trimSpaces(fs[i])
@@ -326,10 +324,10 @@ func (p *AnalyticsParser) row(key string, line int, cells []segCell, fs [][]byte
 				b.dt.Append(d)
 			}
 		default:
-			b.sb.BinaryBuilder.Append(v)
+			b.sb.BinaryBuilder.Append(toUTF8(v))
 		}
 		if err != nil {
-			return &ParseError{Key: key, Line: line, Column: c.header, Value: string(fs[i]), Err: err}
+			return &ParseError{Key: key, Line: line, Column: c.header, Value: string(toUTF8(fs[i])), Err: err}
 		}
 	}
 	for j, b := range mb.outs {
@@ -418,6 +416,9 @@ func (p *AnalyticsParser) Record(month string) arrow.RecordBatch {
 
 // Schema is the Arrow schema of every record (nil before the first segment).
 func (p *AnalyticsParser) Schema() *arrow.Schema { return p.schema }
+
+// Table is the table the records belong to.
+func (p *AnalyticsParser) Table() *schemas.Table { return p.t }
 
 // Rows is the number of data rows parsed.
 func (p *AnalyticsParser) Rows() int64 { return p.rows }

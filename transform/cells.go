@@ -2,6 +2,7 @@ package transform
 
 import (
 	"bytes"
+	"strconv"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -137,4 +138,22 @@ func daysFromCivil(y, m, d int) int {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return era*146097 + doe - 719468
+}
+
+// uniqueName returns name, or name_2, name_3, … the first not in taken, and marks it
+// taken. next remembers per base name the suffix to try first, so a header repeating one
+// name n times costs O(n), not O(n²).
+func uniqueName(taken map[string]bool, next map[string]int, name string) string {
+	if !taken[name] {
+		taken[name] = true
+		return name
+	}
+	k := max(next[name], 2)
+	for taken[name+"_"+strconv.Itoa(k)] {
+		k++
+	}
+	next[name] = k + 1
+	out := name + "_" + strconv.Itoa(k)
+	taken[out] = true
+	return out
 }

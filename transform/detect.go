@@ -3,8 +3,6 @@ package transform
 import (
 	"bytes"
 	"fmt"
-	"path"
-	"regexp"
 	"strings"
 	"time"
 
@@ -23,68 +21,12 @@ const minCoverage = 0.8
 type Detected struct {
 	Table   *schemas.Table
 	Version string // report version ("" for finance, which has none)
-	Vendor  string // from the file name, "" if not there
-	Region  string // finance region: from the file name; always Z1 for FINANCE_DETAIL
-	Period  string // API form for the unit ("" if not derivable)
-}
-
-var (
-	// S_D_85012345_20201005, S_W_…_20201011, S_M_…_202010, S_Y_…_2020 (and other
-	// single-letter report prefixes with the same shape).
-	salesNameRE = regexp.MustCompile(`^[A-Za-z]_([DWMY])_([0-9]+)_([0-9]{4,8})(?:$|[_.])`)
-	// Subscription_85012345_20201005_V1_3, Subscription_Event_…, Subscriber_…
-	subsNameRE = regexp.MustCompile(`^(?i:subscription_event|subscription|subscriber)_([0-9]+)_([0-9]{8})(?:$|[_.])`)
-	versionRE  = regexp.MustCompile(`_[Vv]([0-9]+)_([0-9]+)(?:$|[_.])`)
-	// 85012345_0920_US
-	financeNameRE = regexp.MustCompile(`^([0-9]+)_([0-9]{4})_([A-Z0-9]{2})(?:$|[_.])`)
-)
-
-var freqLetter = map[string]string{"D": report.Daily, "W": report.Weekly, "M": report.Monthly, "Y": report.Yearly}
-
-// nameInfo is what a file name says.
-type nameInfo struct {
-	freq, vendor, region, period, version string
-}
-
-func parseName(fileName string) nameInfo {
-	base := path.Base(strings.ReplaceAll(fileName, `\`, "/"))
-	for _, ext := range []string{".gz", ".txt", ".tsv", ".csv"} {
-		base = strings.TrimSuffix(base, ext)
-	}
-	var ni nameInfo
-	if m := versionRE.FindStringSubmatch(base); m != nil {
-		ni.version = m[1] + "_" + m[2]
-	}
-	if m := salesNameRE.FindStringSubmatch(base); m != nil {
-		ni.freq, ni.vendor = freqLetter[strings.ToUpper(m[1])], m[2]
-		ni.period = namePeriod(ni.freq, m[3])
-		return ni
-	}
-	if m := subsNameRE.FindStringSubmatch(base); m != nil {
-		ni.freq, ni.vendor = report.Daily, m[1]
-		ni.period = namePeriod(report.Daily, m[2])
-		return ni
-	}
-	if m := financeNameRE.FindStringSubmatch(base); m != nil {
-		if _, ok := report.FinanceRegions[m[3]]; ok {
-			ni.vendor, ni.region = m[1], m[3]
-		}
-	}
-	return ni
-}
-
-// namePeriod converts a file-name date (YYYYMMDD, YYYYMM, YYYY) to the API period.
-func namePeriod(freq, s string) string {
-	layouts := map[int]string{8: "20060102", 6: "200601", 4: "2006"}
-	d, err := time.Parse(layouts[len(s)], s)
-	if err != nil {
-		return ""
-	}
-	want := map[string]int{report.Daily: 8, report.Weekly: 8, report.Monthly: 6, report.Yearly: 4}
-	if want[freq] != len(s) {
-		return ""
-	}
-	return report.PeriodFor(freq, d)
+	// Layout is the layout version the header matched ("SALES/SUMMARY 2014"; "" for
+	// tables without versions). Version is that layout's API version.
+	Layout string
+	Vendor string // from the file name, "" if not there
+	Region string // finance region: from the file name; always Z1 for FINANCE_DETAIL
+	Period string // API form for the unit ("" if not derivable)
 }
 
 // headLines splits head into lines (line endings removed), dropping a final partial line
@@ -116,7 +58,8 @@ func cellStrings(line []byte) []string {
 }
 
 // Detect works out which table a report file downloaded by hand belongs to, from its
-// name and the first ≤ 64 KiB of its decompressed content.
+// name and the first ≤ 64 KiB of its decompressed content. Only the tables a file can be
+// imported into are considered (sales and finance). Detect never panics on any input.
 func Detect(fileName string, head []byte) (Detected, error) {
 	ni := parseName(fileName)
 	lines := headLines(head)
@@ -145,6 +88,12 @@ func Detect(fileName string, head []byte) (Detected, error) {
 	rows := dataRows(lines[hi+1:], len(header))
 	cands, best, rec := bestTables(header)
 	if len(cands) == 0 || best < minCoverage {
+		// A table no file is imported as (an Analytics Reports segment): say so.
+		if other, ob, _ := bestTablesOf(header, func(t *schemas.Table) bool { return t.Family == report.Analytics }); len(other) > 0 && ob >= minCoverage {
+			cands, best = other, ob
+		}
+	}
+	if len(cands) == 0 || best < minCoverage {
 		name := "none"
 		if len(cands) > 0 {
 			name = cands[0].Name
@@ -152,36 +101,82 @@ func Detect(fileName string, head []byte) (Detected, error) {
 		return Detected{}, fmt.Errorf("detect %s: header matches no known report (best %s recognises %d of %d header cells)",
 			fileName, name, rec, len(header))
 	}
+	switch cands[0].Family {
+	case report.Sales, report.Finance:
+	default:
+		// An Analytics Reports segment (or another family's layout) looks like a report
+		// but is not one a file can be imported as: its unit is an API instance.
+		return Detected{}, fmt.Errorf("detect %s: the header looks like %s (%s), which is not imported from a file "+
+			"(only Sales and Trends and finance reports are; analytics segments come back with `etl import data/raw`)",
+			fileName, cands[0].Name, cands[0].Family)
+	}
 	if cands[0].Family == report.Finance {
 		d := Detected{Table: cands[0], Vendor: ni.vendor, Region: ni.region}
 		if day, ok := rowDate(cands[0], header, rows, "start_date"); ok {
-			d.Period = fiscal.Of(day).String()
+			d.Period = fiscalPeriod(day)
 		}
 		return d, nil
 	}
+	cands = byNameType(cands, ni)
 	t := chooseFrequency(cands, ni.freq, header, rows)
-	d := Detected{Table: t, Vendor: ni.vendor, Period: ni.period, Version: ni.version}
+	d := Detected{Table: t, Vendor: ni.vendor, Period: namePeriod(t.Frequency(), ni.digits)}
 	if d.Period == "" {
-		for _, name := range []string{"begin_date", "event_date", "date", "start_date"} {
-			if day, ok := rowDate(t, header, rows, name); ok {
-				d.Period = report.PeriodFor(t.Frequency(), day)
-				break
-			}
-		}
+		d.Period = contentPeriod(t, header, rows)
 	}
-	switch t.Type {
-	case "SUBSCRIPTION", "SUBSCRIPTION_EVENT", "SUBSCRIBER":
-		for _, h := range header {
-			if schemas.ColumnName(h) == "promotional_offer_name" {
-				d.Version = "1_2"
-			}
-		}
-	}
-	if d.Version == "" {
-		c, _ := report.LookupCombo(t.Type, t.SubType, t.Frequency())
+	if m, ok := t.MatchLayout(header, ni.version); ok {
+		d.Layout, d.Version = m.Layout.Name, m.Layout.APIVersion
+	} else if c, ok := report.LookupCombo(t.Type, t.SubType, t.Frequency()); ok && len(c.Versions) > 0 {
 		d.Version = c.Latest()
 	}
 	return d, nil
+}
+
+// byNameType keeps the candidates of the report type (and subtype) the file name names,
+// when there are any.
+func byNameType(cands []*schemas.Table, ni nameInfo) []*schemas.Table {
+	if ni.typ == "" {
+		return cands
+	}
+	var same, sameSub []*schemas.Table
+	for _, t := range cands {
+		if t.Type == ni.typ {
+			same = append(same, t)
+			if t.SubType == ni.sub {
+				sameSub = append(sameSub, t)
+			}
+		}
+	}
+	switch {
+	case len(sameSub) > 0:
+		return sameSub
+	case len(same) > 0:
+		return same
+	}
+	return cands
+}
+
+// contentPeriod derives the period from the rows: the most common date of the report's
+// date column, or an INSTALLS "Reporting Month" (YYYY-MM or YYYY).
+func contentPeriod(t *schemas.Table, header []string, rows [][]string) string {
+	for _, name := range []string{"begin_date", "event_date", "date", "start_date"} {
+		if day, ok := rowDate(t, header, rows, name); ok {
+			return report.PeriodFor(t.Frequency(), day)
+		}
+	}
+	for i, h := range header {
+		if ci := t.ColumnIndex(h); ci < 0 || t.Columns[ci].Name != "reporting_month" {
+			continue
+		}
+		for _, r := range rows {
+			v := strings.ReplaceAll(r[i], "-", "")
+			if (len(v) == 6 || len(v) == 4) && digitsRE.MatchString(v) {
+				if p := namePeriod(t.Frequency(), v); p != "" {
+					return p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 func detectFinanceDetail(ni nameInfo, preamble [][]byte) Detected {
@@ -191,11 +186,20 @@ func detectFinanceDetail(ni nameInfo, preamble [][]byte) Detected {
 		cs := cellStrings(l)
 		if len(cs) >= 2 && schemas.ColumnName(cs[0]) == "start_date" {
 			if day, err := parseDateMDY([]byte(cs[1])); err == nil {
-				d.Period = fiscal.Of(time.Unix(int64(day)*86400, 0).UTC()).String()
+				d.Period = fiscalPeriod(time.Unix(int64(day)*86400, 0).UTC())
 			}
 		}
 	}
 	return d
+}
+
+// fiscalPeriod is the Apple fiscal period of day, "" for a day outside the years the
+// fiscal calendar covers (a file dated 0010 is not a finance report of that year).
+func fiscalPeriod(day time.Time) string {
+	if y := day.Year(); y < 1901 || y > 9998 {
+		return ""
+	}
+	return fiscal.Of(day).String()
 }
 
 // dataRows returns the head's complete rows with the header's field count.
@@ -221,10 +225,18 @@ func dataRows(lines [][]byte, n int) [][]string {
 // bestTables scores every table by the share of header cells it recognises, then by the
 // share of its required columns present; it returns the tables tied for best.
 func bestTables(header []string) (cands []*schemas.Table, best float64, recognised int) {
+	return bestTablesOf(header, func(t *schemas.Table) bool {
+		// analytics, reviews, metrics, catalog, derived finance tables: no TSV file of their own
+		return (t.Family == report.Sales || t.Family == report.Finance) && t.Layout != schemas.Derived && t.Layout != schemas.PaymentsCSV
+	})
+}
+
+// bestTablesOf is bestTables over the tables keep accepts.
+func bestTablesOf(header []string, keep func(*schemas.Table) bool) (cands []*schemas.Table, best float64, recognised int) {
 	bestTbl := -1.0
 	for _, t := range schemas.All() {
-		if t.Layout == schemas.Derived || t.Layout == schemas.PaymentsCSV {
-			continue // no TSV file of their own
+		if !keep(t) {
+			continue
 		}
 		used := map[int]bool{}
 		req := 0

@@ -82,6 +82,9 @@ type financeState struct {
 	summarySeen bool
 	summary     []SummaryRow
 	notes       []string
+
+	lastLine int    // the last non-blank line read, for the message of a file that ends early
+	lastText []byte // its start
 }
 
 func newFinanceState(r *Reader) *financeState {
@@ -118,6 +121,8 @@ func isFooter(line []byte) bool {
 }
 
 func (f *financeState) handle(r *Reader, line []byte) error {
+	f.lastLine = r.line
+	f.lastText = append(f.lastText[:0], line[:min(len(line), 60)]...)
 	if isFooter(line) {
 		return f.footer(r, line)
 	}
@@ -247,6 +252,36 @@ func (f *financeState) footer(r *Reader, line []byte) error {
 		default:
 			return perr(fmt.Errorf("%w: %s of the sale rows sums to %d, of all rows (net of refunds) to %d",
 				ErrFooterMismatch, f.qtyHdr, ft.SaleUnits, ft.NetUnits))
+		}
+	}
+	return nil
+}
+
+// complete fails a file that ends before its end marker: a download or copy cut at a line
+// boundary reads like a shorter report (the finance file cut there loaded 537 of
+// 1,072 rows). Decision: a FINANCIAL file is complete when every block of data rows is
+// closed by its Total_ footer (a ZZ file by its Total_Rows and summary table); a
+// FINANCE_DETAIL file, which has no footer, when its data rows are followed by the summary
+// table with at least one row. A file cut inside its footers or its summary table is not
+// caught here (the footer check and the summary notes see it). A file with no data rows at
+// all is complete: it loads nothing, and the engine holds it when it would replace loaded
+// rows (engine/shrink.go).
+func (f *financeState) complete(r *Reader) error {
+	end := func(what string) error {
+		return &ParseError{Key: r.opt.Key, Line: f.lastLine, Err: fmt.Errorf("%s: the file ends at line %d (%q); "+
+			"it was cut short, download it again", what, f.lastLine, f.lastText)}
+	}
+	switch f.layout {
+	case schemas.Financial:
+		if f.state == stData && (f.block.rows > 0 || len(f.footers) > 0) {
+			return end(fmt.Sprintf("no Total_ footer after the data rows of block %d", len(f.footers)+1))
+		}
+	case schemas.FinanceDetail:
+		if f.block.rows > 0 && !f.summarySeen {
+			return end("no summary table after the data rows")
+		}
+		if f.summarySeen && len(f.summary) == 0 && f.block.rows > 0 {
+			return end("the summary table has no rows")
 		}
 	}
 	return nil

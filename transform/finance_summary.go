@@ -85,9 +85,12 @@ func (f *financeState) summaryRow(r *Reader, line []byte) error {
 	return nil
 }
 
-// finish runs at the end of the file: it compares the summary table, if any, with the rows.
-// A file without a summary (or a FINANCIAL block without footer) is accepted unverified.
+// finish runs at the end of the file: it refuses a file cut short (complete), then compares
+// the summary table, if any, with the rows.
 func (f *financeState) finish(r *Reader) error {
+	if err := f.complete(r); err != nil {
+		return err
+	}
 	if !f.summarySeen {
 		return nil
 	}

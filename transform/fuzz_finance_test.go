@@ -7,8 +7,6 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/ascetl/etl/schemas"
@@ -23,21 +21,6 @@ func addFileSeeds(f *testing.F, pattern string, extra ...any) {
 			f.Fatal(err)
 		}
 		f.Add(append([]any{b}, extra...)...)
-	}
-}
-
-// checkUTF8 fails when a string column of rec holds invalid UTF-8.
-func checkUTF8(t *testing.T, rec arrow.RecordBatch) {
-	for i := 0; i < int(rec.NumCols()); i++ {
-		s, ok := rec.Column(i).(*array.String)
-		if !ok {
-			continue
-		}
-		for k := 0; k < s.Len(); k++ {
-			if !utf8.ValidString(s.Value(k)) {
-				t.Fatalf("column %s row %d: invalid UTF-8 %q", rec.ColumnName(i), k, s.Value(k))
-			}
-		}
 	}
 }
 

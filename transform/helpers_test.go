@@ -23,6 +23,7 @@ type result struct {
 	schema  *arrow.Schema
 	drift   Drift
 	hash    string
+	layout  string
 	err     error
 	checks  []string     // Reader.Checks
 	summary []SummaryRow // Reader.Summary
@@ -42,9 +43,15 @@ func table(t testing.TB, name string) *schemas.Table {
 // returned in result.err as well.
 func load(t *testing.T, in io.Reader, tb *schemas.Table, batchRows int) result {
 	t.Helper()
+	return loadVersion(t, in, tb, batchRows, "1_0")
+}
+
+// loadVersion is load with the report version the file was served under.
+func loadVersion(t *testing.T, in io.Reader, tb *schemas.Table, batchRows int, version string) result {
+	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	r, err := NewReader(in, tb, Options{Key: "raw/test.gz", Version: "1_0", ExtractedAt: extractedAt, Alloc: mem, BatchRows: batchRows})
+	r, err := NewReader(in, tb, Options{Key: "raw/test.gz", Version: version, ExtractedAt: extractedAt, Alloc: mem, BatchRows: batchRows})
 	if err != nil {
 		return result{err: err}
 	}
@@ -61,7 +68,7 @@ func load(t *testing.T, in io.Reader, tb *schemas.Table, batchRows int) result {
 			res.cols[name] = append(res.cols[name], values(rec.Column(c))...)
 		}
 	}
-	res.rows, res.drift, res.hash, res.err = r.Rows(), r.Drift(), r.HeaderHash(), r.Err()
+	res.rows, res.drift, res.hash, res.err, res.layout = r.Rows(), r.Drift(), r.HeaderHash(), r.Err(), r.Layout()
 	res.checks, res.summary, res.footers = r.Checks(), r.Summary(), r.Footers()
 	return res
 }

@@ -71,3 +71,15 @@ func firstCell(line []byte) []byte {
 	}
 	return line
 }
+
+// openQuote returns the index of the first field that opens a double quote it does not
+// close ("Foo, with no closing quote), or -1.
+func openQuote(fs [][]byte) int {
+	for i, f := range fs {
+		v := trimSpaces(f)
+		if len(v) > 0 && v[0] == '"' && (len(v) == 1 || v[len(v)-1] != '"') {
+			return i
+		}
+	}
+	return -1
+}

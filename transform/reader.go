@@ -4,6 +4,9 @@
 //
 // Columns are mapped by header name, never by position. Unknown columns are kept as utf8
 // and reported as drift; expected columns missing from the header are null and reported.
+// For a table with layout versions (schemas.Table.Versions) "expected" means expected by
+// the version the header matches best (Reader.Layout), not by the newest one. Text cells
+// that are not valid UTF-8 are read as Windows-1252 (encoding.go).
 // A bad value stops the reader with a *ParseError naming key, line and column.
 package transform
 
@@ -46,10 +49,16 @@ type Options struct {
 	ReportDate time.Time
 }
 
-// Drift is how the file's header differs from the table.
+// Drift is how the file's header differs from the table, or from its layout version when
+// the table has versions.
 type Drift struct {
 	Unknown []string // header cells not in the schema, kept as extra utf8 columns
-	Missing []string // non-optional schema headers absent from the file: all null
+	Missing []string // non-optional headers (of the layout version) absent from the file: all null
+	// Added are header cells the table knows (typed as usual) that the file's layout
+	// version does not have; Renamed are cells matched under another spelling than the
+	// layout version's. Both are empty for tables without layout versions.
+	Added   []string
+	Renamed []string
 }
 
 // builder is one output column with its typed Arrow builder.
@@ -99,6 +108,7 @@ type Reader struct {
 	batch int
 
 	cells      []cell
+	layout     string // name of the matched layout version ("" without versions)
 	headerNorm []string
 	headerHash string
 	missing    []*builder
@@ -171,6 +181,10 @@ func (r *Reader) Rows() int64 { return r.rows }
 
 // Drift reports header differences from the table.
 func (r *Reader) Drift() Drift { return r.drift }
+
+// Layout is the name of the layout version the header matched, e.g. "SALES/SUMMARY 2014"
+// or "SUBSCRIPTION/SUMMARY 1_2"; "" for tables without layout versions.
+func (r *Reader) Layout() string { return r.layout }
 
 // HeaderHash is the hex SHA-256 of the header line (without its line ending).
 func (r *Reader) HeaderHash() string { return r.headerHash }
@@ -281,6 +295,7 @@ func (r *Reader) setup(line []byte) error {
 		raw = raw[:len(raw)-1] // trailing empty header cells: rows may carry empty fields there
 	}
 	used := make([]bool, len(t.Columns))
+	next := map[string]int{}
 	taken := map[string]bool{schemas.LineageSourceKey: true, schemas.LineageSourceLine: true,
 		schemas.LineageReportVersion: true, schemas.LineageExtractedAt: true}
 	for _, c := range t.Columns {
@@ -290,8 +305,10 @@ func (r *Reader) setup(line []byte) error {
 	r.cells = make([]cell, len(raw))
 	r.headerNorm = make([]string, len(raw))
 	recognised := 0
+	headers := make([]string, len(raw))
 	for i, h := range raw {
-		header := string(trimSpaces(h))
+		header := string(toUTF8(trimSpaces(h)))
+		headers[i] = header
 		r.headerNorm[i] = schemas.ColumnName(header)
 		r.cells[i].header = header
 		if ci := t.ColumnIndex(header); ci >= 0 && !used[ci] {
@@ -306,20 +323,28 @@ func (r *Reader) setup(line []byte) error {
 		if name == "" {
 			name = fmt.Sprintf("column_%d", i+1)
 		}
-		for base, k := name, 2; taken[name]; k++ {
-			name = fmt.Sprintf("%s_%d", base, k)
-		}
-		taken[name] = true
+		name = uniqueName(taken, next, name)
 		r.cells[i].col = len(t.Columns) + len(extra)
 		extra = append(extra, name)
 		r.drift.Unknown = append(r.drift.Unknown, header)
 	}
 	required := 0
-	for i, c := range t.Columns {
-		if !c.Optional {
-			required++
-			if !used[i] {
-				r.drift.Missing = append(r.drift.Missing, c.Header)
+	if m, ok := t.MatchLayout(headers, r.opt.Version); ok {
+		r.layout = m.Layout.Name
+		r.drift.Missing, r.drift.Added, r.drift.Renamed = m.Missing, m.Added, m.Renamed
+		for _, h := range m.Layout.Headers {
+			if i := t.ColumnIndex(h); i < 0 || !t.Columns[i].Optional {
+				required++
+			}
+		}
+		recognised = required - len(m.Missing)
+	} else {
+		for i, c := range t.Columns {
+			if !c.Optional {
+				required++
+				if !used[i] {
+					r.drift.Missing = append(r.drift.Missing, c.Header)
+				}
 			}
 		}
 	}
@@ -418,9 +443,17 @@ func (r *Reader) row(line []byte) error {
 	r.fields = fs
 	nh := len(r.cells)
 	if len(fs) != nh {
-		if len(fs) < nh || !allBlank(fs[nh:]) {
-			return &ParseError{Key: r.opt.Key, Line: r.line, Err: fmt.Errorf(
-				"%w: row has %d fields, header has %d", ErrRowShape, len(fs), nh)}
+		// Extra empty trailing fields are tolerated (some files pad rows with tabs), unless
+		// a field opens a quote it does not close: then a tab inside a quoted value split
+		// it, and the fields after it are shifted (a Title holding a tab would otherwise
+		// put "1F" into Units).
+		q := openQuote(fs)
+		if len(fs) < nh || !allBlank(fs[nh:]) || q >= 0 {
+			err := fmt.Errorf("%w: row has %d fields, header has %d", ErrRowShape, len(fs), nh)
+			if q >= 0 && len(fs) > nh {
+				err = fmt.Errorf("%w (field %d, %q, opens a quote: a tab inside a quoted value?)", err, q+1, fs[q][:min(len(fs[q]), 40)])
+			}
+			return &ParseError{Key: r.opt.Key, Line: r.line, Err: err}
 		}
 	}
 	if r.pending == 0 {
@@ -436,7 +469,7 @@ func (r *Reader) row(line []byte) error {
 		var err error
 		switch c.out.kind {
 		case schemas.String:
-			c.out.sb.BinaryBuilder.Append(v)
+			c.out.sb.BinaryBuilder.Append(toUTF8(v))
 		case schemas.Int64:
 			var n int64
 			if n, err = parseInt(v); err == nil {

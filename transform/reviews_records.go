@@ -15,7 +15,7 @@ import (
 	"github.com/ascetl/etl/schemas"
 )
 
-// ReviewIDs lists the ids of reviews in order. Passed as MergeParquet's replace list for
+// ReviewIDs lists the ids of reviews in order. Passed as the merge keys (load.Input.Keys) for
 // review_responses, it drops stored responses that were deleted since the last run.
 func ReviewIDs(reviews []Review) []string {
 	ids := make([]string, len(reviews))

@@ -173,7 +173,11 @@ func yearQueries(ctx context.Context, y *benchrun.YearLayout, repeat int) error 
 		return err
 	}
 	defer db.Close()
-	if err := db.Refresh(ctx, viewsFor(y.DataDir), nil); err != nil {
+	spec, err := warehouse.LocalSpec(y.DataDir, "USD", time.Now())
+	if err != nil {
+		return err
+	}
+	if err := db.Refresh(ctx, spec.Tables, nil); err != nil {
 		return err
 	}
 	run := func(sql string) ([]time.Duration, string, int, error) {

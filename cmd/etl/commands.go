@@ -2,7 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,15 +25,45 @@ import (
 	"github.com/ascetl/etl/internal/schedule"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/simulator"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("run")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views after the run")
+	allowShrink := allowShrinkFlag(fs)
+	sf := scaleFlags(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.runPipeline(ctx, pipeline.Window{}, !*noViews)
+	return e.runPipeline(ctx, pipeline.Window{}, !*noViews, *allowShrink, sf)
+}
+
+// scaleOpts are the flags of run and backfill for several accounts and shards.
+type scaleOpts struct {
+	shard, job, account *string
+}
+
+func scaleFlags(fs *flag.FlagSet) scaleOpts {
+	return scaleOpts{
+		shard:   fs.String("shard", "", "I/N: take shard I of N of the units (default: JOB_COMPLETION_INDEX of ETL_SHARDS, as in a Kubernetes Indexed Job)"),
+		job:     fs.String("job", "", "with --shard: the id the N shards of this run share (default: ETL_JOB_ID, else the UTC day)"),
+		account: fs.String("account", "", "only this account (config accounts:)"),
+	}
+}
+
+// resolve fills the run's shard, job and account; a bad value is a usage error.
+func (o scaleOpts) resolve(e *env, r *runSpec) bool {
+	sh, err := pipeline.ResolveShard(*o.shard, os.Getenv)
+	if err == nil && sh.Active() {
+		r.shardJob, err = pipeline.ResolveJob(*o.job, os.Getenv, time.Now())
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "etl %s: %v\n", r.command, err)
+		return false
+	}
+	r.shard, r.account = sh, *o.account
+	return true
 }
 
 func cmdBackfill(ctx context.Context, e *env, args []string) int {
@@ -37,6 +73,8 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 	family := fs.String("family", "", "only this family: "+familyNames()+" (default: every enabled one)")
 	force := fs.Bool("force", false, "re-fetch units already loaded or empty")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	sf := scaleFlags(fs)
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -57,7 +95,13 @@ func cmdBackfill(ctx context.Context, e *env, args []string) int {
 		}
 		w.Families = []report.Family{report.Family(*family)}
 	}
-	return e.runPipeline(ctx, w, !*noViews)
+	return e.runPipeline(ctx, w, !*noViews, *allowShrink, sf)
+}
+
+// allowShrinkFlag is --allow-shrink of run, backfill, import and reparse (engine/shrink.go).
+func allowShrinkFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("allow-shrink", false, "apply a version that would replace a loaded partition with far fewer rows "+
+		"(none, or under half of 20 or more; otherwise it is archived, held and the exit code is 3)")
 }
 
 // familyNames lists the families, for flag help and messages.
@@ -69,12 +113,16 @@ func familyNames() string {
 	return strings.Join(names, ", ")
 }
 
-func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views bool) int {
+func (e *env) runPipeline(ctx context.Context, w pipeline.Window, views, allowShrink bool, sf scaleOpts) int {
 	r := runSpec{command: "run", api: true, views: views, families: w.Families, progress: true}
 	if !w.From.IsZero() {
 		r.command, r.from, r.to = "backfill", w.From, w.To
 	}
+	if !sf.resolve(e, &r) {
+		return 2
+	}
 	return e.execute(ctx, r, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = allowShrink
 		if w.From.IsZero() {
 			return p.Run(ctx)
 		}
@@ -88,10 +136,11 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 	prefix := fs.String("prefix", "", "only units whose id starts with this, e.g. sales/SALES/ or finance/")
 	runs := fs.Bool("runs", false, "list the run manifests (_etl/runs/), newest first, and the bucket lock")
 	limit := fs.Int("limit", 20, "with --runs: at most this many runs (0: all)")
+	account := fs.String("account", "", "with accounts:, only this account's units")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	_, _, store, code := e.setup(ctx)
+	c, _, store, code := e.setup(ctx)
 	if code != 0 {
 		return code
 	}
@@ -104,14 +153,26 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "etl:", err)
 		return 1
 	}
+	multi := c.MultiAccount()
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	if multi {
+		fmt.Fprint(tw, "ACCOUNT\t")
+	}
 	fmt.Fprintln(tw, "UNIT\tSTATE\tROWS\tVERSION\tATTEMPTS\tUPDATED\tERROR")
 	counts := map[load.State]int{}
+	perAccount := map[string]map[load.State]int{}
 	for _, en := range es {
-		if *state != "" && string(en.State) != *state {
+		if (*state != "" && string(en.State) != *state) || (*account != "" && accountOf(en) != *account) {
 			continue
 		}
 		counts[en.State]++
+		if perAccount[accountOf(en)] == nil {
+			perAccount[accountOf(en)] = map[load.State]int{}
+		}
+		perAccount[accountOf(en)][en.State]++
+		if multi {
+			fmt.Fprint(tw, accountOf(en)+"\t")
+		}
 		msg := en.Error
 		if len(msg) > 120 {
 			msg = msg[:117] + "..."
@@ -120,6 +181,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) int {
 			en.Attempts, en.UpdatedAt.Format(time.RFC3339), msg)
 	}
 	tw.Flush()
+	if multi {
+		printAccountCounts(e.stdout, c, perAccount)
+	}
 	fmt.Fprintf(e.stdout, "%d loaded, %d empty, %d pending, %d failed, %d expired\n",
 		counts[load.Loaded], counts[load.Empty], counts[load.Pending], counts[load.Failed], counts[load.Expired])
 	return 0
@@ -131,7 +195,9 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 	fs.StringVar(&opt.Period, "period", "", "report period when the file cannot tell (2026-11-20, 2026-11, 2026; fiscal YYYY-MM for finance)")
 	fs.StringVar(&opt.Region, "region", "", "finance region when the file name does not carry it (US, EU, ZZ, …)")
 	fs.StringVar(&opt.Vendor, "vendor", "", "vendor number (default: the config's)")
+	account := fs.String("account", "", "with accounts:, the account the files are imported for (default: the one listing --vendor)")
 	noViews := fs.Bool("no-views", false, "do not rebuild the DuckDB views afterwards")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -139,7 +205,8 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	return e.execute(ctx, runSpec{command: "import", views: !*noViews}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "import", views: !*noViews, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Import(ctx, fs.Args(), opt)
 	})
 }
@@ -147,10 +214,13 @@ func cmdImport(ctx context.Context, e *env, args []string) int {
 func cmdReparse(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("reparse")
 	prefix := fs.String("prefix", "", "only units whose id starts with this")
+	account := fs.String("account", "", "with accounts:, only this account's units")
+	allowShrink := allowShrinkFlag(fs)
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	return e.execute(ctx, runSpec{command: "reparse", views: true}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+	return e.execute(ctx, runSpec{command: "reparse", views: true, account: *account}, func(ctx context.Context, p *pipeline.Pipeline) (*pipeline.Summary, error) {
+		p.AllowShrink = *allowShrink
 		return p.Reparse(ctx, *prefix)
 	})
 }
@@ -167,6 +237,10 @@ type runSpec struct {
 	job      string
 	metrics  *opsmetrics.Metrics
 	lockMode string
+	// Several accounts and shards: one account only, this run's shard and its job id.
+	account  string
+	shard    pipeline.Shard
+	shardJob string
 }
 
 // execute sets up config, logger and store (and, with api, the API client), then runs
@@ -179,30 +253,61 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 	}
 	defer store.Bucket().Close()
 	useLocalDir(store, c)
-	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log}
+	if r.account != "" && !slices.ContainsFunc(c.AccountList(), func(a config.Account) bool { return a.Name == r.account }) {
+		fmt.Fprintf(e.stderr, "etl %s: --account %q is not an account of %s\n", r.command, r.account, c.File())
+		return pipeline.ExitUsage
+	}
+	p := &pipeline.Pipeline{Cfg: c, Store: store, Log: log, Now: clock, Account: r.account, Shard: r.shard, Job: r.shardJob}
 	x := &schedule.Exec{Cfg: c, Store: store, Log: log, Metrics: r.metrics, Command: r.command, Job: r.job,
-		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode}
-	var client *extract.Client
+		Families: r.families, From: r.from, To: r.to, LockMode: r.lockMode, ID: pipeline.NewRunID(time.Now())}
+	if r.shard.Active() {
+		x.LockName = pipeline.ShardLock(r.shard)
+		log = log.With("shard", r.shard.String())
+		p.Log, x.Log = log, log
+	}
+	var clients map[string]*extract.Client
 	if r.api {
 		var stop func()
+		var errs map[string]error
 		var err error
-		if client, stop, err = apiClient(c, log); err != nil {
+		if clients, errs, stop, err = apiClients(c, log, r.shard.Count); err != nil {
 			fmt.Fprintln(e.stderr, "etl:", err)
 			return pipeline.ExitUsage
 		}
 		defer stop()
-		p.API, x.Stats = client, client.Stats
+		p.API, p.AccountErrs = clients[config.DefaultAccount], errs
+		p.APIs = map[string]pipeline.API{}
+		for n, cl := range clients {
+			p.APIs[n] = cl
+		}
+		for n, err := range errs {
+			fmt.Fprintf(e.stderr, "etl: account %s: %v\n", n, err)
+		}
+		x.Stats = func() extract.Stats { return sumStats(clients) }
 		if r.progress && e.status != nil {
 			p.OnUnit = e.status.unit
 		}
 	}
-	x.Work = func(ctx context.Context) (*pipeline.Summary, error) { return work(ctx, p) }
+	x.Work = func(ctx context.Context) (*pipeline.Summary, error) {
+		sweepTemporaries(c, r.lockMode, r.shard.Count > 1, log) // under the lock, before anything is written (sweep.go)
+		return work(ctx, p)
+	}
+	var views *viewsJob
+	if r.shard.Active() && !r.views { // the last shard still compacts (shardViews)
+		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
+			return e.shardViews(ctx, c, store, p, r, x.ID, sum)
+		}
+	}
 	if r.views {
-		x.After = func(ctx context.Context, _ *pipeline.Summary) error {
+		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
 			if e.status != nil {
 				e.status.finish() // the progress line goes before the views print
 			}
-			return refreshViews(ctx, c, e.stdout)
+			if r.shard.Active() {
+				return e.shardViews(ctx, c, store, p, r, x.ID, sum)
+			}
+			views = &viewsJob{cfg: c, store: store, sum: sum, from: r.from, to: r.to, out: e.stdout, now: time.Now()}
+			return views.run(ctx)
 		}
 	}
 	res := x.Do(ctx)
@@ -211,9 +316,15 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 	}
 	if res.Summary != nil {
 		res.Summary.Print(e.stdout)
-		if client != nil {
-			st := client.Stats()
+		if views != nil {
+			printHeadline(e.stdout, views.headline)
+		}
+		if len(clients) > 0 {
+			st := sumStats(clients)
 			fmt.Fprintf(e.stdout, "requests %d, retries %d, throttled (429) %d\n", st.Requests, st.Retries, st.Throttled)
+		}
+		if c.MultiAccount() && len(clients) > 0 {
+			printAccountRequests(e.stdout, c, clients)
 		}
 		fmt.Fprintf(e.stdout, "run %s (manifest %s)\n", res.ID, pipeline.ManifestKey(res.ID))
 	}
@@ -280,12 +391,12 @@ func cmdViews(ctx context.Context, e *env, args []string) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	c, err := e.loadConfig()
-	if err != nil {
-		fmt.Fprintln(e.stderr, "etl:", err)
-		return 2
+	c, _, store, code := e.setup(ctx)
+	if code != 0 {
+		return code
 	}
-	if err := refreshViews(ctx, c, e.stdout); err != nil {
+	defer store.Bucket().Close()
+	if err := refreshViews(ctx, c, store, e.stdout); err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
 		return 1
 	}
@@ -296,7 +407,10 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("simulate")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	keyOut := fs.String("key-out", "simulator-key.p8", "where to write the generated .p8 key for clients")
-	seed := fs.Int64("seed", 0, "data seed (default: the config's simulator.seed)")
+	seed := fs.Int64("seed", 0, "data and fault seed (default: the config's simulator.seed)")
+	faults := fs.String("faults", "", `HTTP faults per request, e.g. "500=0.2,429=0.1,reset=0.05,truncate=0.05" (default: the config's simulator.faults)`)
+	payments := fs.String("payments", "", "write the Payments and Financial Reports CSV of this fiscal period (YYYY-MM) to --out and exit")
+	out := fs.String("out", ".", "with --payments: the directory to write it in")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -308,24 +422,52 @@ func cmdSimulate(ctx context.Context, e *env, args []string) int {
 	if *seed != 0 {
 		c.Simulator.Seed = *seed
 	}
+	if *payments != "" {
+		if err := writeSimPayments(c, *payments, *out, e.stdout); err != nil {
+			fmt.Fprintln(e.stderr, "etl:", err)
+			return 1
+		}
+		return 0
+	}
+	if *faults != "" {
+		if _, err := simulator.ParseStorm(*faults); err != nil {
+			fmt.Fprintln(e.stderr, "etl: --faults:", err)
+			return 2
+		}
+		c.Simulator.Faults = *faults
+	}
 	sim, err := startSimulator(c, *addr)
 	if err != nil {
 		fmt.Fprintln(e.stderr, "etl:", err)
 		return 1
 	}
 	defer sim.Stop()
-	if err := os.WriteFile(*keyOut, sim.PEM, 0o600); err != nil {
+	writeKey := func(path string, pem []byte) error { return os.WriteFile(path, pem, 0o600) }
+	if c.MultiAccount() {
+		if err := simulateAccounts(e.stdout, sim, c, *keyOut, writeKey); err != nil {
+			fmt.Fprintln(e.stderr, "etl: write key:", err)
+			return 1
+		}
+		<-ctx.Done()
+		return 0
+	}
+	k := sim.Accounts[config.DefaultAccount]
+	if err := writeKey(*keyOut, k.PEM); err != nil {
 		fmt.Fprintln(e.stderr, "etl: write key:", err)
 		return 1
 	}
+	if st := c.SimulatorStorm(); st.Active() {
+		fmt.Fprintf(e.stdout, "faults per request: %s (seed %d)\n", st, c.Simulator.Seed)
+	}
 	fmt.Fprintf(e.stdout, "simulator listening on %s (vendor %s)\nconfigure:\n  api:\n    base_url: %s\n    issuer_id: %s\n    key_id: %s\n    key_path: %s\n",
-		sim.Base, c.VendorNumber, sim.Base, sim.Issuer, sim.KeyID, *keyOut)
+		sim.Base, c.VendorNumber, sim.Base, k.Issuer, k.KeyID, *keyOut)
 	<-ctx.Done()
 	return 0
 }
 
 func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 	fs := e.flags("check-config")
+	online := fs.Bool("online", false, "also make one cheap authenticated request (GET /v1/apps?limit=1), so a wrong key is caught before a run")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -335,9 +477,11 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	if !c.UsesSimulator() {
-		if _, err := loadKey(c); err != nil {
-			fmt.Fprintln(e.stderr, "etl:", err)
-			return 2
+		for _, a := range c.AccountList() {
+			if _, err := loadAccountKey(c, a); err != nil {
+				fmt.Fprintln(e.stderr, "etl:", err)
+				return 2
+			}
 		}
 	}
 	b, err := openBucket(ctx, c.Storage.Bucket)
@@ -346,8 +490,77 @@ func cmdCheckConfig(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	b.Close()
-	fmt.Fprintf(e.stdout, "%s: ok (%s, vendor %s, %d sales report(s), finance %v)\n",
-		c.File(), apiName(c), c.VendorNumber, len(c.Sales.Reports), c.Finance.Enabled)
+	vendors := "vendor " + c.VendorNumber
+	if c.MultiAccount() {
+		var as []string
+		for _, a := range c.Accounts {
+			as = append(as, fmt.Sprintf("%s [%s]", a.Name, strings.Join(a.VendorNumbers, " ")))
+		}
+		vendors = fmt.Sprintf("%d accounts: %s", len(as), strings.Join(as, ", "))
+	}
+	fmt.Fprintf(e.stdout, "%s: ok (%s, %s, %d sales report(s), finance %v)\n",
+		c.File(), apiName(c), vendors, len(c.Sales.Reports), c.Finance.Enabled)
+	if *online {
+		return e.checkOnline(ctx, c)
+	}
+	return 0
+}
+
+// checkOnline makes one authenticated request: a key that parses but that Apple does not
+// accept (another team's, revoked, a wrong key id or issuer) fails here, not on every unit
+// of a run. Exit 2 when Apple refuses the credentials, 1 when the API cannot be reached.
+func (e *env) checkOnline(ctx context.Context, c *config.Config) int {
+	clients, errs, stop, err := apiClients(c, slog.New(slog.DiscardHandler), 0)
+	if err != nil {
+		fmt.Fprintln(e.stderr, "etl:", err)
+		return 2
+	}
+	defer stop()
+	code := 0
+	for _, a := range c.AccountList() {
+		if err := errs[a.Name]; err != nil {
+			fmt.Fprintf(e.stderr, "etl: account %s: %v\n", a.Name, err)
+			code = 2
+			continue
+		}
+		if ac := e.checkOnlineKey(ctx, c, a, clients[a.Name]); ac > code {
+			code = ac
+		}
+	}
+	return code
+}
+
+// checkOnlineKey asks the API once with one account's client.
+func (e *env) checkOnlineKey(ctx context.Context, c *config.Config, a config.Account, client *extract.Client) int {
+	who, fields := apiName(c), "api.issuer_id, api.key_id and the .p8 key"
+	if c.MultiAccount() {
+		who, fields = apiName(c)+": account "+a.Name, "the account's issuer_id, key_id and .p8 key"
+	}
+	body, err := client.GetJSON(ctx, "/v1/apps", url.Values{"limit": {"1"}})
+	var ae *extract.APIError
+	switch {
+	case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+		fmt.Fprintf(e.stderr, "etl: %s: the API refused the credentials (%v): check %s "+
+			"(a key of another team, or a revoked one, looks valid until Apple answers)\n", who, err, fields)
+		return 2
+	case err != nil:
+		fmt.Fprintf(e.stderr, "etl: %s: the API could not be asked: %v\n", who, err)
+		return 1
+	}
+	var doc struct {
+		Meta struct {
+			Paging struct{ Total int } `json:"paging"`
+		} `json:"meta"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	key := "key " + a.KeyID
+	if c.UsesSimulator() {
+		key = "the simulator's key"
+	}
+	if c.MultiAccount() {
+		key = "account " + a.Name + "'s " + strings.TrimPrefix(key, "the ")
+	}
+	fmt.Fprintf(e.stdout, "online: ok (GET /v1/apps answered with %s; %d app(s) visible)\n", key, doc.Meta.Paging.Total)
 	return 0
 }
 

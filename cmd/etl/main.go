@@ -32,10 +32,14 @@ Commands:
                 etl import FILE... | etl import data/raw
   reparse       rebuild Parquet from the raw archive without asking Apple again
   compact       roll completed months of the sales tables into one object per table and month
-  views         (re)create the DuckDB views over the Parquet tables and curated queries
+  views         rebuild the DuckDB views (tables, marts, curated queries) and the marts' Parquet
   query         run SQL or a curated query by name: etl query daily_units_proceeds_by_app_territory
+  reconcile     compare finance, sales, Payments and analytics with each other; print and store
+                the checks (reconcile_results); exit 3 when one fails
   simulate      serve the App Store Connect simulator over HTTP: etl simulate --addr 127.0.0.1:8080
-  check-config  validate the configuration, key and bucket without making any request
+  check-config  validate the configuration, key and bucket without making any request;
+                --online: and make one authenticated request, so a wrong key is caught
+  ddl           external-table DDL for Trino, Athena, Spark or BigQuery over the bucket's Parquet
   bench         regenerate BENCHMARKS.md: etl import against DuckDB, a year of sales and the
                 year query, the Go benchmarks (--extract: also extraction under the rate limit)
   help          this text; "etl <command> -h" for a command's flags
@@ -56,17 +60,19 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"run":          {cmdRun, "etl run [--config FILE]"},
-		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force]"},
+		"run":          {cmdRun, "etl run [--config FILE] [--allow-shrink]"},
+		"backfill":     {cmdBackfill, "etl backfill --from YYYY-MM-DD --to YYYY-MM-DD [--family FAMILY] [--force] [--allow-shrink]"},
 		"status":       {cmdStatus, "etl status [--state STATE] [--prefix UNIT-ID-PREFIX] | etl status --runs [--limit N]"},
-		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
-		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX]"},
+		"import":       {cmdImport, "etl import [--period P] [--region R] [--vendor N] [--allow-shrink] FILE|DIRECTORY...\n\nFiles are Apple reports downloaded by hand (gzip or plain; the type comes from the name and\nheader). A directory is walked: inside a raw archive tree (data/raw) every archived version is\nreloaded, in fetch order, as etl reparse would."},
+		"reparse":      {cmdReparse, "etl reparse [--prefix UNIT-ID-PREFIX] [--allow-shrink]"},
 		"views":        {cmdViews, "etl views"},
 		"query":        {cmdQuery, "etl query [--format table|csv|json] SQL|NAME   (etl query --list shows the curated queries)"},
+		"reconcile":    {cmdReconcile, reconcileUsage},
 		"simulate":     {cmdSimulate, "etl simulate [--addr 127.0.0.1:8080] [--key-out FILE] [--seed N]"},
-		"check-config": {cmdCheckConfig, "etl check-config [--config FILE]"},
+		"check-config": {cmdCheckConfig, "etl check-config [--config FILE] [--online]"},
 		"schedule":     {cmdSchedule, "etl schedule [--config FILE] [--listen ADDR]"},
 		"compact":      {cmdCompact, "etl compact [--no-views]   (completed months of the sales tables into one object per table and month)"},
+		"ddl":          {cmdDDL, ddlHelp},
 		"bench":        {cmdBench, "etl bench [--rows N] [--repeat N] [--dir DIR] [--keep] [--profile] [--year=false] [--gobench=false] [--out FILE|-] [--extract [--rate-limit N] [--scale S] [--latency D] [--days N] [--pace]]"},
 	}
 }

@@ -8,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/warehouse"
-	"github.com/ascetl/etl/queries"
 )
 
 // remoteViewsPath is where `etl views` writes the DuckDB script for a remote bucket:
@@ -36,7 +36,11 @@ func writeRemoteViews(ctx context.Context, c *config.Config, w io.Writer) error 
 		return err
 	}
 	defer b.Close()
-	views := viewsFor(".")
+	spec, err := viewsSpec(c, ".", time.Now())
+	if err != nil {
+		return err
+	}
+	views := spec.Tables
 	present := map[string]bool{}
 	for i := range views {
 		views[i].Dir = r.TableDir(views[i].Name)
@@ -46,11 +50,8 @@ func writeRemoteViews(ctx context.Context, c *config.Config, w io.Writer) error 
 		}
 		present[views[i].Name] = ok
 	}
-	latest, err := analyticsLatest()
-	if err != nil {
-		return err
-	}
-	script, err := r.Script(views, present, append(latest, queries.All()...))
+	qs := spec.Views()
+	script, err := r.Script(views, present, qs)
 	if err != nil {
 		return err
 	}
@@ -71,8 +72,8 @@ func writeRemoteViews(ctx context.Context, c *config.Config, w io.Writer) error 
 			n++
 		}
 	}
-	fmt.Fprintf(w, "views: %s is remote: wrote %d table views (%d with data) and %d queries to %s\n",
-		r.Root, len(views), n, len(latest)+len(queries.All()), path)
+	fmt.Fprintf(w, "views: %s is remote: wrote %d table views (%d with data) and %d queries and marts to %s\n",
+		r.Root, len(views), n, len(qs), path)
 	fmt.Fprintf(w, "views: open with: duckdb %s -init %s\n", c.Storage.DuckDB, path)
 	return nil
 }

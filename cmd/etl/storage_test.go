@@ -130,6 +130,11 @@ func parquetRows(t *testing.T, st *load.Store) map[string][]string {
 	}
 	out := map[string][]string{}
 	for _, k := range keys {
+		// Derived, not loaded: the marts need DuckDB over a local root (a remote bucket gets
+		// them as views in the script), and etl_ledger carries the run's own times.
+		if strings.HasPrefix(k, "parquet/marts/") || strings.HasPrefix(k, "parquet/etl_ledger/") {
+			continue
+		}
 		if !strings.HasSuffix(k, ".parquet") {
 			t.Errorf("non-Parquet object under parquet/: %s", k)
 			continue

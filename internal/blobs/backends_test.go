@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -53,6 +54,10 @@ func openURL(t *testing.T, raw string) *blob.Bucket {
 
 var s3Parts atomic.Int64
 
+// localDirs maps a fileblob bucket to its directory, which the store needs for an atomic
+// create-if-absent (load.Store.UseLocalDir; cmd/etl does the same for file:// buckets).
+var localDirs sync.Map
+
 func backends() []backend {
 	return []backend{
 		{name: "memblob", start: func(t *testing.T) (func(*testing.T, string) *blob.Bucket, string) {
@@ -64,6 +69,7 @@ func backends() []backend {
 			return func(t *testing.T, prefix string) *blob.Bucket {
 				dir := t.TempDir()
 				b := openURL(t, "file://"+filepath.ToSlash(dir)+"?metadata=skip&prefix="+url.QueryEscape(prefix))
+				localDirs.Store(b, filepath.Join(dir, filepath.FromSlash(prefix)))
 				t.Cleanup(func() { checkNoLeftovers(t, dir) })
 				return b
 			}, ""

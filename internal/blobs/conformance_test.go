@@ -329,12 +329,21 @@ func testLedger(t *testing.T, _ backend, b *blob.Bucket) {
 	}
 }
 
+// newStore is load.New with the local directory set for a fileblob bucket.
+func newStore(b *blob.Bucket) *load.Store {
+	st := load.New(b)
+	if dir, ok := localDirs.Load(b); ok {
+		st.UseLocalDir(dir.(string))
+	}
+	return st
+}
+
 // testCreateIfAbsent checks the primitive the run lock relies on — a write that succeeds
 // only if the key does not exist, exactly once among concurrent writers — and the lock
 // built on it (load.AcquireLock / Release).
 func testCreateIfAbsent(t *testing.T, _ backend, b *blob.Bucket) {
 	ctx := context.Background()
-	st := load.New(b)
+	st := newStore(b)
 	const key = "_etl/test/create-if-absent"
 	const writers = 4
 	var wg sync.WaitGroup

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ascetl/etl/schemas"
@@ -52,9 +53,9 @@ func (c *Config) validateAnalytics(add func(string, string, ...any)) {
 	seen := map[string]int{}
 	for i, name := range a.Reports {
 		p := fmt.Sprintf("analytics.reports[%d]", i)
-		r, ok := schemas.LookupAnalyticsReport(name)
+		r, ok := schemas.LookupAnalyticsCatalog(name)
 		if !ok {
-			add(p, "%q is not a report this loader knows (known: %s)", name, strings.Join(knownAnalytics(), ", "))
+			add(p, "%q is not a report of Apple's catalog (known: %s)", name, strings.Join(knownAnalytics(), ", "))
 			continue
 		}
 		if j, dup := seen[r.Name]; dup {
@@ -75,7 +76,7 @@ func (c *Config) validateAnalytics(add func(string, string, ...any)) {
 		}
 		cats[cat] = true
 	}
-	if a.Enabled && len(c.AnalyticsReports()) == 0 && len(a.Reports)+len(a.Categories) > 0 {
+	if a.Enabled && len(c.AnalyticsCatalogReports()) == 0 && len(a.Reports)+len(a.Categories) > 0 {
 		add("analytics.categories", "no listed report is in the listed categories: nothing would be loaded")
 	}
 	grans := map[string]bool{}
@@ -126,8 +127,27 @@ func (c *Config) AnalyticsApps() []string {
 
 func knownAnalytics() []string {
 	var out []string
-	for _, r := range schemas.AnalyticsReports() {
+	for _, r := range schemas.AnalyticsCatalog() {
 		out = append(out, fmt.Sprintf("%q", r.Name))
+	}
+	return out
+}
+
+// AnalyticsCatalogReports are the reports of Apple's catalog (schemas.AnalyticsCatalog)
+// that analytics.reports and analytics.categories select (all when both are empty), typed
+// or not. A report Apple lists that is not in the catalog is loaded too when both are
+// empty (the generic loader).
+func (c *Config) AnalyticsCatalogReports() []schemas.AnalyticsCatalogEntry {
+	a := c.Analytics
+	var out []schemas.AnalyticsCatalogEntry
+	for _, e := range schemas.AnalyticsCatalog() {
+		if len(a.Reports) > 0 && !slices.ContainsFunc(a.Reports, func(n string) bool { return strings.EqualFold(strings.TrimSpace(n), e.Name) }) {
+			continue
+		}
+		if len(a.Categories) > 0 && !analyticsHas(a.Categories, e.Category) {
+			continue
+		}
+		out = append(out, e)
 	}
 	return out
 }

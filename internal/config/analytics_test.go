@@ -84,7 +84,7 @@ analytics:
 	for _, w := range []string{
 		`line 6: analytics.apps[0]: "12x" must be an App Apple ID`,
 		`line 6: analytics.apps[2]: "5" is listed twice`,
-		`line 9: analytics.reports[1]: "App Store Downloads" is not a report this loader knows`,
+		`line 9: analytics.reports[1]: "App Store Downloads" is not a report of Apple's catalog`,
 		`line 10: analytics.reports[2]: "app downloads standard" is already listed as analytics.reports[0]`,
 		`line 11: analytics.categories[0]: "APP_STORE_COMMERCE": the API calls this category COMMERCE`,
 		`line 11: analytics.categories[1]: "FOO" is not a category`,
@@ -96,7 +96,7 @@ analytics:
 			t.Errorf("message lacks %q:\n%s", w, err)
 		}
 	}
-	_, err = Parse("empty.yml", []byte("vendor_number: \"1\"\napi:\n  base_url: https://x\nanalytics:\n  enabled: true\n  categories: [FRAMEWORK_USAGE]\n"))
+	_, err = Parse("empty.yml", []byte("vendor_number: \"1\"\napi:\n  base_url: https://x\nanalytics:\n  enabled: true\n  reports: [App Crashes]\n  categories: [COMMERCE]\n"))
 	// No apps listed is fine (the run discovers the key's apps); an empty selection is not.
 	if err == nil || strings.Contains(err.Error(), "analytics.apps") || !strings.Contains(err.Error(), "nothing would be loaded") {
 		t.Errorf("want only the empty-selection error, got %v", err)

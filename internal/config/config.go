@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	etl "github.com/ascetl/etl"
 	"github.com/ascetl/etl/internal/blobs/bucketurl"
 	"github.com/ascetl/etl/report"
 )
@@ -27,6 +28,7 @@ const SimulatorURL = "simulator"
 type Config struct {
 	API          API        `yaml:"api"`
 	VendorNumber string     `yaml:"vendor_number"`
+	Accounts     []Account  `yaml:"accounts"` // several accounts (accounts.go); replaces api keys and vendor_number
 	Storage      Storage    `yaml:"storage"`
 	Sales        Sales      `yaml:"sales"`
 	Finance      Finance    `yaml:"finance"`
@@ -41,6 +43,10 @@ type Config struct {
 	Freshness    Freshness  `yaml:"freshness"`
 	Simulator    Simulator  `yaml:"simulator"`
 	Log          Log        `yaml:"log"`
+	// ReportingCurrency is the one currency the money marts convert into (reporting.go).
+	ReportingCurrency string  `yaml:"reporting_currency"`
+	FX                FX      `yaml:"fx"`
+	Parquet           Parquet `yaml:"parquet"`
 
 	file string     // where it was read from, for messages
 	root *yaml.Node // for line numbers
@@ -124,6 +130,9 @@ type Simulator struct {
 	Seed      int64    `yaml:"seed"`
 	RateLimit int      `yaml:"rate_limit"`
 	Latency   Duration `yaml:"latency"`
+	// Faults is a storm of HTTP-level faults injected into every request, e.g.
+	// "500=0.2,429=0.1,reset=0.05,truncate=0.05" (simulator.ParseStorm); "" = none.
+	Faults string `yaml:"faults"`
 }
 
 // Log configures logging.
@@ -165,31 +174,32 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse decodes strictly, applies defaults and validates. name is used in messages.
+//
+// Defaults: the file is decoded over config.yaml as shipped (etl.DefaultConfig), the way
+// Prometheus decodes over its DefaultConfig, so a key left out has the value the shipped
+// file gives it (families on, Apple's report list, lookbacks, the lock), and a partial file
+// with a few keys runs. Lists given replace the shipped ones; maps (freshness) add to them.
+// The one default that is never taken for the real API is the simulator's vendor number.
 func Parse(name string, data []byte) (*Config, error) {
 	c := &Config{file: name}
+	if err := yaml.Unmarshal(etl.DefaultConfig, c); err != nil {
+		return nil, fmt.Errorf("the shipped config.yaml: %w", err) // a build defect, caught by its test
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+		return nil, &Error{File: name, Problems: yamlMsg(data, nil, err)}
 	}
 	c.root = &root
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, &Error{File: name, Problems: []string{yamlMsg(err)}}
+		return nil, &Error{File: name, Problems: yamlMsg(data, &root, err)}
 	}
 	c.applyDefaults()
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-func yamlMsg(err error) string {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return strings.Join(te.Errors, "; ")
-	}
-	return strings.TrimPrefix(err.Error(), "yaml: ")
 }
 
 // File is the path the configuration was read from.
@@ -219,6 +229,7 @@ func (c *Config) applyDefaults() {
 	c.defaultsAnalytics()
 	c.defaultsCatalog()
 	c.defaultsOps()
+	c.defaultsReporting()
 	for i := range c.Sales.Reports {
 		r := &c.Sales.Reports[i]
 		r.Type, r.SubType, r.Frequency = strings.ToUpper(r.Type), strings.ToUpper(r.SubType), strings.ToUpper(r.Frequency)
@@ -248,15 +259,21 @@ var (
 func (c *Config) validate() error {
 	var probs []string
 	add := func(path, format string, args ...any) {
-		probs = append(probs, fmt.Sprintf("line %d: %s: %s", c.line(path), path, fmt.Sprintf(format, args...)))
+		probs = append(probs, fmt.Sprintf("%s: %s", c.where(path), fmt.Sprintf(format, args...)))
 	}
-	if !report.ValidVendor(c.VendorNumber) {
-		add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
-	}
-	if !c.UsesSimulator() {
-		if !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
-			add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
+	if !c.MultiAccount() {
+		if _, set := c.find("vendor_number"); !set && !c.UsesSimulator() {
+			add("vendor_number", "the real API needs your vendor number (Payments and Financial Reports shows it), "+
+				"e.g. vendor_number: \"85012345\" at the top level")
+		} else if !report.ValidVendor(c.VendorNumber) {
+			add("vendor_number", "%q must be your vendor number, digits only (Payments and Financial Reports shows it)", c.VendorNumber)
 		}
+	}
+	c.validateAccounts(add)
+	if !c.UsesSimulator() && !strings.HasPrefix(c.API.BaseURL, "https://") && !strings.HasPrefix(c.API.BaseURL, "http://") {
+		add("api.base_url", "%q must be %q or an http(s) URL such as https://api.appstoreconnect.apple.com", c.API.BaseURL, SimulatorURL)
+	}
+	if !c.UsesSimulator() && !c.MultiAccount() {
 		if !uuidRE.MatchString(c.API.IssuerID) {
 			add("api.issuer_id", "%q must be the issuer id (a UUID) from App Store Connect > Users and Access > Integrations", c.API.IssuerID)
 		}
@@ -276,6 +293,7 @@ func (c *Config) validate() error {
 	if c.API.BudgetReserve < 0 {
 		add("api.budget_reserve", "%d must not be negative", c.API.BudgetReserve)
 	}
+	c.validateDurations(add)
 	if _, err := bucketurl.Parse(c.Storage.Bucket); err != nil {
 		add("storage.bucket", "%v (examples: file://./data?metadata=skip, s3://bucket/prefix?region=eu-west-1, gs://bucket, azblob://container)", err)
 	}
@@ -286,9 +304,11 @@ func (c *Config) validate() error {
 	c.validateAnalytics(add)
 	c.validateCatalog(add)
 	c.validateOps(add)
+	c.validateReporting(add)
 	if c.Simulator.RateLimit < 1 {
 		add("simulator.rate_limit", "%d must be positive", c.Simulator.RateLimit)
 	}
+	c.validateSimulator(add)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -415,46 +435,4 @@ func validateApps(add func(string, string, ...any), path string, apps []string) 
 		}
 		seen[a] = true
 	}
-}
-
-// line finds the line of a dotted path like "sales.reports[2].version" in the YAML,
-// falling back to the nearest existing parent (0 if none).
-func (c *Config) line(path string) int {
-	if c.root == nil || len(c.root.Content) == 0 {
-		return 0
-	}
-	n := c.root.Content[0]
-	best := 0
-	for _, part := range strings.Split(path, ".") {
-		name, idx := part, -1
-		if i := strings.IndexByte(part, '['); i >= 0 {
-			name = part[:i]
-			fmt.Sscanf(part[i:], "[%d]", &idx)
-		}
-		next := mapValue(n, name)
-		if next == nil {
-			return best
-		}
-		best, n = next.Line, next
-		if idx >= 0 {
-			if n.Kind != yaml.SequenceNode || idx >= len(n.Content) {
-				return best
-			}
-			n = n.Content[idx]
-			best = n.Line
-		}
-	}
-	return best
-}
-
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }

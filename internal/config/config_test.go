@@ -37,6 +37,13 @@ func TestBad(t *testing.T) {
 	t.Setenv("ASC_PRIVATE_KEY", "")
 	tests := map[string][]string{
 		"unknown-key.bad.yml": {"line 4", "field lookback not found"},
+		// Keys left out are named as not set, with their section's line when it is there.
+		"partial-real.bad.yml": {
+			"vendor_number (not set): the real API needs your vendor number",
+			"line 1: api.key_path (not set): set the path of the .p8 key",
+			"line 6: sales.lookback_days: 99 must be between 0 and 60",
+		},
+		"lock-off.bad.yml": {`line 3: lock.mode: "off" is no longer accepted: two runs without the bucket lock can lose merged rows`},
 		"many.bad.yml": {
 			"line 3: api.issuer_id", "line 4: api.key_id", "api.key_path", "line 5: vendor_number",
 			"line 10: sales.reports[1]: SUBSCRIPTION/SUMMARY/WEEKLY is not a report Apple publishes (valid: SUMMARY/DAILY)",
@@ -58,6 +65,28 @@ func TestBad(t *testing.T) {
 				t.Errorf("%s: message lacks %q:\n%s", file, w, msg)
 			}
 		}
+	}
+}
+
+// TestPartialConfigGetsDefaults: a file with a few keys validates, and every key it leaves
+// out has the value config.yaml ships with.
+func TestPartialConfigGetsDefaults(t *testing.T) {
+	c, err := Load("testdata/partial.good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := Parse("config.yaml", etl.DefaultConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Storage.Bucket != "mem://" || c.Sales.LookbackDays != 3 || len(c.Finance.Regions) != 1 || c.Finance.Regions[0] != "US" {
+		t.Errorf("the file's keys: bucket %q lookback %d regions %v", c.Storage.Bucket, c.Sales.LookbackDays, c.Finance.Regions)
+	}
+	if !c.UsesSimulator() || c.VendorNumber != shipped.VendorNumber || !c.Sales.Enabled || !c.Finance.Enabled ||
+		!c.Finance.Detail || !c.Reviews.Enabled || len(c.Sales.Reports) != len(shipped.Sales.Reports) ||
+		c.Sales.InitialDays != shipped.Sales.InitialDays || c.Lock.Mode != shipped.Lock.Mode ||
+		c.API.MaxBudgetWait != shipped.API.MaxBudgetWait || c.Storage.DuckDB != shipped.Storage.DuckDB {
+		t.Errorf("defaults not taken from the shipped config.yaml: %+v", c)
 	}
 }
 

@@ -55,7 +55,10 @@ func (j ScheduleJob) Location() *time.Location {
 const (
 	LockExit = "exit" // another run holds the lock: exit with a message (code 1)
 	LockWait = "wait" // wait for it, up to lock.max_wait
-	LockOff  = "off"  // no lock (one writer guaranteed by other means)
+	// LockOff is refused: without the lock, two runs merging into the same partitions lose
+	// rows (each reads, merges and writes the object; the last write wins), and the stores
+	// offer no compare-and-swap that could make unlocked writes safe (see validateOps).
+	LockOff = "off"
 )
 
 // Lock configures the overlap lock kept in the bucket (_etl/lock/run/).
@@ -201,9 +204,18 @@ func (c *Config) validateOps(add func(string, string, ...any)) {
 		}
 	}
 	switch c.Lock.Mode {
-	case LockExit, LockWait, LockOff:
+	case LockExit, LockWait:
+	case LockOff:
+		// Decision (issue 16): "off" is removed rather than made safe. Two unlocked runs
+		// lose merged rows (analytics, reviews, dimensions: read, merge, write; the last
+		// write wins) and race on ledger entries. Making that safe needs a conditional
+		// overwrite (compare-and-swap on an object's generation); gocloud.dev/blob offers
+		// only create-if-absent, which is what the lock is built on. A store that lacks
+		// even that cannot be made safe without the lock either.
+		add("lock.mode", "\"off\" is no longer accepted: two runs without the bucket lock can lose merged rows; "+
+			"use exit (a second run stops) or wait (it waits for lock.max_wait)")
 	default:
-		add("lock.mode", "%q must be exit, wait or off", c.Lock.Mode)
+		add("lock.mode", "%q must be exit or wait", c.Lock.Mode)
 	}
 	if c.Lock.TTL < Duration(3*time.Second) {
 		add("lock.ttl", "%s must be at least 3s", time.Duration(c.Lock.TTL))
@@ -240,6 +252,11 @@ func (c *Config) validateOps(add func(string, string, ...any)) {
 func (c *Config) Hash() string {
 	cp := *c
 	cp.API.IssuerID, cp.API.KeyID, cp.API.KeyPath, cp.API.KeyEnv = "", "", "", ""
+	cp.Accounts = nil
+	for _, a := range c.Accounts {
+		a.IssuerID, a.KeyID, a.KeyPath, a.KeyEnv = "", "", "", ""
+		cp.Accounts = append(cp.Accounts, a)
+	}
 	b, err := json.Marshal(&cp)
 	if err != nil {
 		return "" // cannot happen: the config is plain data

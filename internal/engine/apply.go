@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/schemas"
@@ -38,6 +39,12 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 	if parsed.Release != nil {
 		defer parsed.Release()
 	}
+	if err := checkUTF8(parsed); err != nil {
+		return r.applyFailed(ctx, entry, v, err)
+	}
+	if err := r.guardShrink(entry, parsed, drift); err != nil {
+		return r.applyHeld(entry, v, err)
+	}
 	o := outcome{State: load.Loaded, Unchanged: true}
 	var objects []string
 	for _, out := range parsed.Outputs {
@@ -45,16 +52,20 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 		if stage != nil && out.Table.Mode != schemas.Replace {
 			st = stage
 		}
-		res, err := st.Load(ctx, out.Table, out.Partition, out.Input, load.ParquetOptions{Alloc: r.alloc()})
+		res, err := st.Load(ctx, out.Table, r.partition(out.Partition), out.Input, r.parquetOptions())
 		if err != nil {
 			var se *load.StreamError
 			if errors.As(err, &se) {
 				err = se.Err // a bad row of the report: its own error names the key, line and column
 			}
+			var shrink *ShrinkError
+			if errors.As(err, &shrink) {
+				return r.applyHeld(entry, v, shrink) // a stream that ended short: nothing was written
+			}
 			return r.applyFailed(ctx, entry, v, err)
 		}
 		if st == r.Store {
-			r.touched.add(out.Table, out.Partition)
+			r.touched.add(out.Table, r.partition(out.Partition))
 		}
 		if out.Primary {
 			o.Rows += inputRows(out.Input, res)
@@ -72,7 +83,7 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 	entry.State, entry.Error = load.Loaded, ""
 	entry.Loaded, entry.Cursor = v.ID, v.Cursor
 	entry.Rows, entry.Bytes, entry.Objects = o.Rows, o.Bytes, objects
-	entry.HeaderHash, entry.Drift = parsed.HeaderHash, drift.details
+	entry.HeaderHash, entry.Layout, entry.Drift = parsed.HeaderHash, parsed.Layout, drift.details
 	entry.Version = v.ReportVersion
 	entry.RawKey, entry.RawBytes, entry.Checksum = v.Payloads[0].Key, 0, v.Digest
 	for _, p := range v.Payloads {
@@ -101,13 +112,44 @@ func (r *Runner) applyFailed(ctx context.Context, entry *load.Entry, v *load.Ver
 type driftNotes struct {
 	note    func(Note)
 	details []string
+	missing []driftColumn // the columns the Source reported missing ("missing <header>" subjects)
+	unknown []driftColumn // and unknown ("unknown <header>")
 }
+
+// driftColumn is a column a drift note is about, with the note's ledger text.
+type driftColumn struct{ name, detail string }
 
 func (d *driftNotes) add(n Note) {
 	if n.Kind == "drift" {
-		d.details = append(d.details, fmt.Sprintf("%s: %s", n.Table, n.Detail))
+		det := fmt.Sprintf("%s: %s", n.Table, n.Detail)
+		d.details = append(d.details, det)
+		if c, ok := strings.CutPrefix(n.Subject, "missing "); ok {
+			d.missing = append(d.missing, driftColumn{c, det})
+		} else if c, ok := strings.CutPrefix(n.Subject, "unknown "); ok {
+			d.unknown = append(d.unknown, driftColumn{c, det})
+		}
 	}
 	d.note(n)
+}
+
+// since returns the columns this version reports missing, and unknown, that the loaded
+// version's drift (its ledger entry's Drift) did not.
+func (d *driftNotes) since(loaded []string) (lost, added []string) {
+	had := make(map[string]bool, len(loaded))
+	for _, x := range loaded {
+		had[x] = true
+	}
+	for _, c := range d.missing {
+		if !had[c.detail] {
+			lost = append(lost, c.name)
+		}
+	}
+	for _, c := range d.unknown {
+		if !had[c.detail] {
+			added = append(added, c.name)
+		}
+	}
+	return lost, added
 }
 
 // inputRows is the rows a unit contributed to an output (not the rows of the merged
@@ -121,4 +163,14 @@ func inputRows(in load.Input, res load.Result) int64 {
 		n += r.NumRows()
 	}
 	return n
+}
+
+// parquetOptions are the options of every Parquet object the runner writes: its allocator
+// and the configured codec (parquet.compression).
+func (r *Runner) parquetOptions() load.ParquetOptions {
+	opt := load.ParquetOptions{Alloc: r.alloc()}
+	if r.Cfg != nil {
+		opt.Compression = r.Cfg.Parquet.Compression
+	}
+	return opt
 }

@@ -58,15 +58,25 @@ const recentMonths = 3
 // of the layout before months (report_date in the path) are moved first, since DuckDB
 // cannot read a table whose files mix both. Failures are noted in the summary; the
 // loaded data stands either way.
+//
+// Several accounts: each account's Runner compacts its own partitions (account=<name>/),
+// which only its units load into, so accounts running at once never compact the same
+// month. Shards: a sharded pass does not compact. Sales units are sharded by unit, so the
+// days of one month are loaded by different shards, and compacting while another shard
+// loads a period of the month (or a second shard compacting it too) could fold an object
+// whose ledger entry is not written yet, and would write other shards' ledger entries.
+// Compaction runs once after the shards instead, like the views: the shard that completes
+// the job's set runs CompactAll when every shard has finished (pipeline.CompactAfterShards,
+// cmd/etl shardFinish), when nothing loads into the bucket's months any more.
 func (r *Runner) compactMonths(ctx context.Context, sum *Summary, run bool) {
-	if r.NoCompact || ctx.Err() != nil {
+	if r.NoCompact || r.Shard.Active() || ctx.Err() != nil {
 		return
 	}
 	parts := r.touched.list()
 	if run && r.Cfg != nil && r.Cfg.VendorNumber != "" {
 		now := r.now().UTC()
 		for _, t := range r.monthTables() {
-			moved, err := r.Store.MigrateLegacy(ctx, t, r.Cfg.VendorNumber, r.compactOptions())
+			moved, err := r.Store.MigrateLegacy(ctx, t, r.partition(""), r.Cfg.VendorNumber, r.compactOptions())
 			if err != nil {
 				r.compactFailed(sum, t.Name, err)
 			}
@@ -77,7 +87,7 @@ func (r *Runner) compactMonths(ctx context.Context, sum *Summary, run bool) {
 				m := time.Date(now.Year(), now.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC)
 				p, err := t.PartitionPath(r.Cfg.VendorNumber, m.Format("2006-01"))
 				if err == nil {
-					parts = appendPart(parts, monthPart{t, p})
+					parts = appendPart(parts, monthPart{t, r.partition(p)})
 				}
 			}
 		}
@@ -145,11 +155,12 @@ func appendPart(ps []monthPart, p monthPart) []monthPart {
 }
 
 // CompactAll is `etl compact`: every table stored by month of the Runner's Sources, every
-// vendor and month in the bucket, whatever its age (legacy objects moved first).
+// vendor and month of the Runner's account in the bucket, whatever its age (legacy
+// objects moved first).
 func (r *Runner) CompactAll(ctx context.Context) (*Summary, error) {
 	sum := newSummary(r.now())
 	for _, t := range r.monthTables() {
-		res, err := r.Store.CompactTable(ctx, t, r.compactOptions())
+		res, err := r.Store.CompactTable(ctx, t, r.partition(""), r.compactOptions())
 		sum.Migrated += res.Migrated
 		for _, m := range res.Months {
 			if m.Written {

@@ -22,6 +22,9 @@ func (r *Runner) process(ctx context.Context, j job) outcome {
 			o = outcome{State: load.Failed, Err: err}
 		}
 	}
+	if o.Err == nil && j.known && !r.owns(j.prior) {
+		o = outcome{State: load.Failed, Err: r.foreignErr(j.prior)}
+	}
 	if o.Err == nil {
 		o = r.fetchAndLoad(ctx, j)
 	}
@@ -94,18 +97,22 @@ func (r *Runner) fetchAndLoad(ctx context.Context, j job) outcome {
 }
 
 // storeAndApply archives spooled version v, unless the unit already has a version with
-// the same digest, and loads it. An identical version already loaded is Unchanged:
-// nothing is written.
+// the same digest (and its family replaces partitions), and loads it. An identical
+// version already loaded is Unchanged: nothing is written.
 func (r *Runner) storeAndApply(ctx context.Context, src Source, entry load.Entry, had bool, sp *spool, v *load.Version) outcome {
 	if ref, ok := entry.VersionByDigest(v.Digest); ok {
 		if ref.ID == entry.Loaded && entry.State == load.Loaded {
 			return r.unchanged(ctx, entry)
 		}
-		// The same bytes as an archived version that did not load: parse it again (the
-		// parser may have been fixed), without archiving a copy.
-		if old, err := r.Store.ReadVersion(ctx, versionKey(entry.Unit, ref.ID)); err == nil {
-			o := r.apply(ctx, src, &entry, old, nil, nil)
-			return r.recordApplied(ctx, entry, o)
+		// The same bytes as an archived version that is not the loaded one: parse it again
+		// (the parser may have been fixed), without archiving a copy. Not for a family that
+		// merges: its reparse replays versions in fetch order, so bytes applied now must be
+		// a version of now, or the reparse would apply them before what came in between.
+		if !merges(src) {
+			if old, err := r.Store.ReadVersion(ctx, versionKey(entry.Unit, ref.ID)); err == nil {
+				o := r.apply(ctx, src, &entry, old, nil, nil)
+				return r.recordApplied(ctx, entry, o)
+			}
 		}
 	}
 	if err := sp.archive(ctx, r.Store, v); err != nil {

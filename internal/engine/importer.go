@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 
 	"github.com/ascetl/etl/load"
@@ -27,6 +28,8 @@ import (
 //     version.json), every archived version is copied into this bucket's archive under
 //     the same key and its unit is rebuilt like `etl reparse` (every version in fetch
 //     order), so `etl import data/raw` into an empty data directory gives the same tables.
+//     A version directory without its version.json (an interrupted fetch) is skipped, with
+//     a "skipped" notice naming it.
 //
 // A file that fails does not stop the others.
 func (r *Runner) Import(ctx context.Context, paths []string, hints ImportHints) (*Summary, error) {
@@ -36,7 +39,11 @@ func (r *Runner) Import(ctx context.Context, paths []string, hints ImportHints) 
 	if err != nil {
 		return nil, err
 	}
-	manifests, hand := splitArchive(files)
+	manifests, hand, orphans := splitArchive(files)
+	for _, dir := range orphans {
+		r.notes.add(Note{Kind: "skipped", Subject: "interrupted fetch", Unit: dir,
+			Detail: "a version directory without " + load.VersionManifest + " (an interrupted fetch) is not imported"})
+	}
 	units, fails := r.importVersions(ctx, manifests)
 	for _, f := range fails {
 		sum.Planned++
@@ -88,8 +95,10 @@ func expand(paths []string) ([]string, error) {
 }
 
 // splitArchive separates archived versions (their manifests) from other files; the
-// payloads of an archived version are read through its manifest.
-func splitArchive(files []string) (manifests, hand []string) {
+// payloads of an archived version are read through its manifest. The payloads of a
+// version directory without its manifest (an interrupted fetch: the archive writes the
+// manifest last) are neither: they are the orphans, one directory each, never imported.
+func splitArchive(files []string) (manifests, hand, orphans []string) {
 	versionDirs := map[string]bool{}
 	for _, f := range files {
 		if filepath.Base(f) == load.VersionManifest {
@@ -97,15 +106,28 @@ func splitArchive(files []string) (manifests, hand []string) {
 			versionDirs[filepath.Dir(f)] = true
 		}
 	}
+	seen := map[string]bool{}
 	for _, f := range files {
-		if !versionDirs[filepath.Dir(f)] {
+		dir := filepath.Dir(f)
+		switch {
+		case versionDirs[dir]:
+		case versionIDRE.MatchString(filepath.Base(dir)):
+			if !seen[dir] {
+				seen[dir] = true
+				orphans = append(orphans, dir+string(filepath.Separator))
+			}
+		default:
 			hand = append(hand, f)
 		}
 	}
 	sort.Strings(manifests)
 	sort.Strings(hand)
-	return manifests, hand
+	sort.Strings(orphans)
+	return manifests, hand, orphans
 }
+
+// versionIDRE matches a version directory's name (load.VersionID).
+var versionIDRE = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}Z-[0-9a-f]{1,8}$`)
 
 // importVersions copies archived versions into the bucket (those it does not hold yet) and
 // returns their units to replay, each with every version it now has.
@@ -132,8 +154,12 @@ func (r *Runner) importVersions(ctx context.Context, manifests []string) ([]repl
 				fails = append(fails, outcome{Unit: v.Unit, State: load.Failed, Err: err})
 				continue
 			}
+			if known && !r.owns(e) {
+				fails = append(fails, outcome{Unit: v.Unit, State: load.Failed, Err: fmt.Errorf("%s: %w", m, r.foreignErr(e))})
+				continue
+			}
 			if !known {
-				e = load.Entry{Unit: v.Unit, Ref: v.Ref, FirstSeen: v.FetchedAt}
+				e = load.Entry{Unit: v.Unit, Account: r.Account, Ref: v.Ref, FirstSeen: v.FetchedAt}
 			}
 			vs, err := r.entryVersions(ctx, e)
 			if err != nil {

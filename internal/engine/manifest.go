@@ -50,6 +50,9 @@ type Manifest struct {
 	Throttle int64             `json:"throttled_429"`
 	Server5x int64             `json:"server_errors"`
 
+	// Accounts counts the units per account of a run over several accounts.
+	Accounts map[string]Counts `json:"accounts,omitempty"`
+
 	Notes    []NoteCount `json:"notices,omitempty"`
 	Late     []LateUnit  `json:"late,omitempty"`
 	Failures []string    `json:"failures,omitempty"`
@@ -63,6 +66,7 @@ type Counts struct {
 	Empty     int     `json:"empty"`
 	Pending   int     `json:"pending"`
 	Failed    int     `json:"failed"`
+	Held      int     `json:"held,omitempty"` // of the failed: versions held by the shrink guard
 	Expired   int     `json:"expired"`
 	Rows      int64   `json:"rows"`
 	Bytes     int64   `json:"bytes"`
@@ -78,7 +82,7 @@ type LateUnit struct {
 
 func countsOf(t TableSummary) Counts {
 	return Counts{Loaded: t.Loaded, Unchanged: t.Unchanged, Deferred: t.Deferred, Empty: t.Empty,
-		Pending: t.Pending, Failed: t.Failed, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes, Written: t.Written,
+		Pending: t.Pending, Failed: t.Failed, Held: t.Held, Expired: t.Expired, Rows: t.Rows, Bytes: t.Bytes, Written: t.Written,
 		Seconds: t.Dur.Seconds()}
 }
 
@@ -120,6 +124,12 @@ func (m *Manifest) Finish(cfg *config.Config, sum *Summary, st *extract.Stats, e
 	m.PerFam = map[string]Counts{}
 	for f, t := range sum.Families {
 		m.PerFam[string(f)] = countsOf(*t)
+	}
+	for n, a := range sum.Accounts {
+		if m.Accounts == nil {
+			m.Accounts = map[string]Counts{}
+		}
+		m.Accounts[n] = countsOf(a.TableSummary)
 	}
 	m.Notes = sum.Notes
 	m.Failures = slices.Clone(sum.Failures)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -52,13 +53,40 @@ func (ns *notes) add(n Note) {
 		c = &NoteCount{Note: n, First: n.Unit}
 		ns.m[k] = c
 	}
-	for _, id := range c.ids {
-		if id == n.Unit {
-			return
-		}
+	if n.Unit == "" || slices.Contains(c.ids, n.Unit) {
+		return // a note about a scope (a Plan's) raised no unit
+	}
+	if c.First == "" {
+		c.First = n.Unit
 	}
 	c.ids = append(c.ids, n.Unit)
 	c.Units = len(c.ids)
+}
+
+// addCount adds a notice counted elsewhere (another account's pass), uniting the units.
+func (ns *notes) addCount(n NoteCount) {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	if ns.m == nil {
+		ns.m = map[[3]string]*NoteCount{}
+	}
+	k := [3]string{n.Kind, n.Table, n.Subject}
+	if n.Subject == "" {
+		k[2] = n.Detail
+	}
+	c := ns.m[k]
+	if c == nil {
+		cp := n
+		cp.ids = append([]string(nil), n.ids...)
+		ns.m[k] = &cp
+		return
+	}
+	for _, id := range n.ids {
+		if !slices.Contains(c.ids, id) {
+			c.ids = append(c.ids, id)
+		}
+	}
+	c.Units = max(len(c.ids), c.Units)
 }
 
 // list returns the notices sorted by kind, table and subject.

@@ -23,8 +23,12 @@ import (
 // than its window); for a family whose units are snapshots of the present, such a unit
 // can no longer be fetched and is marked expired instead. The work is ordered so that a
 // short request budget goes where it matters (prioritise).
+//
+// A family may have several Sources (an account's vendor numbers): a unit is planned once,
+// by the first Source that plans it, and a family's re-polls go to its first Source once
+// every Source has planned. Only this pass's account's entries are seen (account.go), and
+// with a Shard only its share of the work is kept (shard.go).
 func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
-	var jobs []job
 	var fails []Failure
 	seenFail := map[string]bool{}
 	addFail := func(f Failure) {
@@ -33,15 +37,27 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 			fails = append(fails, f)
 		}
 	}
-	for _, src := range r.families(w) {
+	srcs := r.families(w)
+	bySrc := make([][]job, len(srcs))          // each Source's jobs: its planned units, then its re-polls
+	ledgers := make([][]load.Entry, len(srcs)) // each Source's family ledger, this pass's account only
+	planned := map[string]bool{}               // across Sources: a family may have several (one per vendor number of an account)
+	known := map[string]load.Entry{}           // every entry listed, by unit id (a shared plan's units)
+	for i, src := range srcs {
 		fam := src.Family()
 		es, err := r.Store.Ledger().List(ctx, string(fam)+"/")
 		if err != nil {
 			return nil, nil, fmt.Errorf("plan %s: %w", fam, err)
 		}
+		all := make(map[string]load.Entry, len(es))
 		idx := make(map[string]load.Entry, len(es))
+		var owned []load.Entry
 		for _, e := range es {
-			idx[e.Unit.ID()] = e
+			all[e.Unit.ID()] = e
+			known[e.Unit.ID()] = e
+			if r.owns(e) {
+				idx[e.Unit.ID()] = e
+				owned = append(owned, e)
+			}
 		}
 		env := &PlanEnv{API: r.API, Now: r.now(), Window: w, Entries: idx, Log: r.log().With("family", fam),
 			Note: r.notes.add} // a plan's notes are about a scope, not a unit: Note.Unit is the Source's
@@ -56,29 +72,46 @@ func (r *Runner) plan(ctx context.Context, w Window) ([]job, []Failure, error) {
 		for _, f := range pl.Failures {
 			addFail(f)
 		}
-		seen := map[string]bool{}
+		ledgers[i] = owned // re-polled below: a family whose plan failed re-polls nothing
 		for _, p := range pl.Units {
 			id := p.Unit.ID()
-			if seen[id] {
+			if planned[id] {
 				continue
 			}
-			seen[id] = true
-			e, known := idx[id]
+			planned[id] = true
+			e, known := all[id]
+			if known && !r.owns(e) {
+				r.noteForeign(e)
+				continue
+			}
 			if include(w, p, e, known) {
-				jobs = append(jobs, job{src: src, p: p, prior: e, known: known})
+				bySrc[i] = append(bySrc[i], job{src: src, p: p, prior: e, known: known})
 			}
-		}
-		if w.Backfill() {
-			continue
-		}
-		for _, e := range es {
-			if seen[e.Unit.ID()] || (e.State != load.Pending && e.State != load.Failed) {
-				continue
-			}
-			jobs = append(jobs, job{src: src, p: Planned{Unit: e.Unit, Ref: e.Ref, Cursor: e.Cursor}, prior: e, known: true})
 		}
 	}
+	if !w.Backfill() {
+		for i, src := range srcs {
+			for _, e := range ledgers[i] {
+				if planned[e.Unit.ID()] || (e.State != load.Pending && e.State != load.Failed) {
+					continue
+				}
+				planned[e.Unit.ID()] = true
+				bySrc[i] = append(bySrc[i], job{src: src, p: Planned{Unit: e.Unit, Ref: e.Ref, Cursor: e.Cursor}, prior: e, known: true})
+			}
+		}
+	}
+	var jobs []job
+	for _, js := range bySrc {
+		jobs = append(jobs, js...)
+	}
 	prioritise(jobs)
+	if r.SharePlan != nil && r.Shard.Active() {
+		var err error
+		if jobs, err = r.sharedJobs(ctx, jobs, known); err != nil {
+			return nil, nil, err
+		}
+	}
+	jobs, fails = r.shardJobs(jobs, fails)
 	return jobs, fails, nil
 }
 

@@ -44,6 +44,7 @@ func (r *Runner) Reparse(ctx context.Context, prefix string) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	es = slices.DeleteFunc(es, func(e load.Entry) bool { return !r.owns(e) }) // this pass's account's units only
 	scopes := map[string]bool{}
 	for _, e := range es {
 		if src, ok := r.source(e.Unit.Family); ok && strings.HasPrefix(e.Unit.ID(), prefix) && merges(src) {
@@ -108,8 +109,9 @@ func (r *Runner) entryVersions(ctx context.Context, e load.Entry) ([]*load.Versi
 //   - A merging family replays every version of every unit in fetch order into an empty
 //     staging bucket, so review merges and dimension history come back exactly as they
 //     were built; the staged objects are then published (each atomically, unchanged ones
-//     not rewritten) and only then are the ledger entries recorded. An interrupted
-//     replay publishes nothing of a merging family.
+//     not rewritten) and only then are the ledger entries recorded. A replay
+//     interrupted before every version is staged publishes nothing of a merging family;
+//     once staged, the publication and the ledger entries are finished.
 func (r *Runner) replay(ctx context.Context, sum *Summary, units []replayUnit) error {
 	sum.observe = r.OnUnit
 	sum.Planned += len(units)
@@ -183,8 +185,8 @@ func (r *Runner) replayOne(ctx context.Context, u replayUnit) outcome {
 			}
 			break
 		}
-		if ctx.Err() != nil {
-			break
+		if ctx.Err() != nil || o.Held {
+			break // a held version keeps the loaded data: an older version must not replace it
 		}
 	}
 	o.Unit, o.Dur = e.Unit, time.Since(t0)
@@ -252,7 +254,13 @@ func (r *Runner) replayMerging(ctx context.Context, sum *Summary, units []replay
 			x.o = o
 		}
 	}
-	written, err := r.publish(ctx, stage)
+	if err := ctx.Err(); err != nil { // the last step was interrupted
+		return fmt.Errorf("reparse interrupted: %w", err)
+	}
+	// Everything is staged: the publication is finished whatever happens to ctx now, as a
+	// unit in flight is (record), rather than leave some partitions rebuilt and others not,
+	// with no ledger entry for either.
+	written, err := r.publish(context.WithoutCancel(ctx), stage)
 	if err != nil {
 		return err
 	}

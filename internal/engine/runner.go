@@ -33,6 +33,21 @@ type Runner struct {
 	// NoCompact skips the pass's compaction of months (compact.go): benchmarks of the
 	// daily layout only.
 	NoCompact bool
+	// Account is the account (config accounts:) of this pass, "" in the single-account
+	// form: its entries carry it and its partitions sit under account=<name>/ (account.go).
+	Account string
+	// Shard restricts the pass to its share of the planned units (shard.go).
+	Shard Shard
+	// SharePlan, with an active Shard, makes the shards of one run work from one plan
+	// (shard.go): it gets this shard's plan before anything is written and returns the
+	// plan to use, the first one published.
+	SharePlan func(ctx context.Context, plan []PlanRecord) ([]PlanRecord, error)
+	// Slots, when set, is shared by Runners working at once (one per account): a unit holds
+	// a slot while it runs, so the units in flight across them stay bounded (account.go).
+	Slots chan struct{}
+	// AllowShrink applies versions that would replace a loaded unit's partitions with far
+	// fewer rows (--allow-shrink); without it they are archived and held (shrink.go).
+	AllowShrink bool
 
 	notes   notes
 	touched monthTouch // month partitions loaded into (compact.go)
@@ -86,6 +101,7 @@ type job struct {
 	prior  load.Entry
 	known  bool
 	reload bool   // read the ledger entry when the job starts (imports: files of one unit go in turns)
+	taken  bool   // another process created the unit's entry first (markPlanned): not this pass's
 	origin string // of the version: "api" (default) or import:<file>
 }
 
@@ -100,6 +116,7 @@ type outcome struct {
 	Bytes     int64
 	Written   int // Parquet objects written
 	Err       error
+	Held      bool // a version archived but not applied: it would shrink a loaded unit (shrink.go)
 	Dur       time.Duration
 	noLog     bool // counted, but its line was logged elsewhere (plan failures)
 }
@@ -118,6 +135,11 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
+	if err := r.markPlanned(ctx, jobs); err != nil {
+		sum.Finished = r.now()
+		return sum, err
+	}
+	jobs = r.dropTaken(jobs)
 	sum.Planned = len(jobs) + len(failures)
 	for _, j := range jobs {
 		sum.FamilyPlanned[j.p.Unit.Family]++
@@ -128,10 +150,6 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 		r.add(sum, outcome{Unit: f.Unit, State: load.Failed, Err: f.Err})
 	}
 	r.log().Info("plan", "units", len(jobs), "failed_scopes", len(failures))
-	if err := r.markPlanned(ctx, jobs); err != nil {
-		sum.Finished = r.now()
-		return sum, err
-	}
 	done := r.work(ctx, sum, jobs)
 	r.compactMonths(ctx, sum, true)
 	sum.Finished = r.now()
@@ -152,7 +170,7 @@ func (r *Runner) work(ctx context.Context, sum *Summary, jobs []job) int {
 		go func() {
 			defer wg.Done()
 			for j := range ch {
-				results <- r.process(ctx, j)
+				results <- r.processInSlot(ctx, j)
 			}
 		}()
 	}
@@ -180,6 +198,9 @@ func (r *Runner) add(sum *Summary, o outcome) {
 	if o.Err != nil && errors.Is(o.Err, context.Canceled) && o.Unit.Family != "" && !o.noLog {
 		return
 	}
+	if o.Err == nil && o.State == load.Failed {
+		o.Err = errors.New("failed, with no error given (a bug: etl status shows the ledger's)") // never a silent failure
+	}
 	sum.add(o)
 	if o.noLog {
 		return
@@ -204,7 +225,10 @@ func (r *Runner) add(sum *Summary, o outcome) {
 
 // markPlanned records every planned unit the ledger does not know as pending before any
 // is fetched, so an interrupted pass leaves them to be re-polled: nothing planned is
-// forgotten because a later unit loaded first and moved the family's window on.
+// forgotten because a later unit loaded first and moved the family's window on. The
+// entries are created conditionally (Ledger.Create): a unit whose entry another process
+// created since the plan read the ledger (a shard of another shard set, a concurrent run
+// without the lock) is that process's: its job is marked taken (dropTaken).
 func (r *Runner) markPlanned(ctx context.Context, jobs []job) error {
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
@@ -216,24 +240,40 @@ func (r *Runner) markPlanned(ctx context.Context, jobs []job) error {
 		if j.known || j.reload {
 			continue
 		}
-		e := load.Entry{Unit: j.p.Unit, Ref: j.p.Ref, State: load.Pending, Error: "planned, not fetched yet",
+		e := load.Entry{Unit: j.p.Unit, Account: r.Account, Ref: j.p.Ref, State: load.Pending, Error: "planned, not fetched yet",
 			FirstSeen: now, UpdatedAt: now}
 		j.prior, j.known = e, true
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := r.Store.Ledger().Put(ctx, e); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = fmt.Errorf("plan: %w", err)
-				}
-				mu.Unlock()
+			created, err := r.Store.Ledger().Create(ctx, e)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil && first == nil:
+				first = fmt.Errorf("plan: %w", err)
+			case err == nil && !created:
+				jobs[i].taken = true
 			}
 		}()
 	}
 	wg.Wait()
 	return first
+}
+
+// dropTaken leaves out the jobs another process took (markPlanned), with a notice.
+func (r *Runner) dropTaken(jobs []job) []job {
+	kept := jobs[:0]
+	for _, j := range jobs {
+		if !j.taken {
+			kept = append(kept, j)
+			continue
+		}
+		r.notes.add(Note{Kind: "skipped", Table: j.p.Unit.Table(), Subject: "planned elsewhere",
+			Detail: "another process planned these units at the same time; left to it", Unit: j.p.Unit.ID()})
+	}
+	return kept
 }
 
 // note records a notice raised for unit u.
@@ -259,6 +299,7 @@ func (r *Runner) families(w Window) []Source {
 // failure. It is not cancelled with ctx: the unit's objects are committed by now, and a
 // shutdown finishes the unit in flight rather than leave objects the ledger does not know.
 func (r *Runner) record(ctx context.Context, e load.Entry, o outcome) outcome {
+	e.Account = r.Account
 	if err := r.Store.Ledger().Put(context.WithoutCancel(ctx), e); err != nil {
 		o.State, o.Err = load.Failed, fmt.Errorf("ledger: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,12 +24,12 @@ import (
 var gzWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 
 // spoolMemory is how much of one fetch's payloads a spool keeps in memory before the rest
-// goes to a temporary file; copyMemory the same for the content copies, which a large
-// report's parse reads while its Parquet is being written (so they stay small in memory).
-const (
-	spoolMemory = 16 << 20
-	copyMemory  = 4 << 20
-)
+// goes to a temporary file (a variable for the tests); copyMemory the same for the
+// content copies, which a large report's parse reads while its Parquet is being written
+// (so they stay small in memory).
+var spoolMemory int64 = 16 << 20
+
+const copyMemory = 4 << 20
 
 // spool holds one fetch's payloads until the fetch is complete and its digest known: a
 // version is archived only when it differs from every version the unit already has, so
@@ -222,21 +224,28 @@ func (s *spool) version(u report.Unit, ref string, at time.Time, f Fetched, orig
 	v := &load.Version{Unit: u, Ref: ref, FetchedAt: at.UTC().Truncate(time.Microsecond),
 		ReportVersion: f.ReportVersion, Cursor: f.Cursor, Origin: origin}
 	v.Payloads = append([]load.Payload(nil), s.payloads...)
-	seen := map[string]int{}
 	v.Digest = load.Digest(v.Payloads)
 	v.ID = load.VersionID(v.FetchedAt, v.Digest)
+	used := map[string]bool{}
 	for i := range v.Payloads {
 		k := v.PayloadKey(v.Payloads[i].Name)
-		if n := seen[k]; n > 0 { // two payloads with one sanitised name
-			k = v.PayloadKey(fmt.Sprintf("%s-%d", v.Payloads[i].Name, n+1))
+		for n := 2; used[k]; n++ { // two payloads with one sanitised name
+			k = v.PayloadKey(numbered(v.PayloadKey(v.Payloads[i].Name), n))
 		}
-		seen[k]++
+		used[k] = true
 		v.Payloads[i].Key = k
 	}
 	return v
 }
 
-// open returns the i-th payload as stored.
+// numbered is the n-th name for the payload stored at key: its file name with "-n" before
+// ".gz", shortened so the number survives PayloadKey's bound of 200 bytes.
+func numbered(key string, n int) string {
+	base := strings.TrimSuffix(path.Base(key), ".gz")
+	sfx := fmt.Sprintf("-%d", n)
+	return base[:min(len(base), 200-len(sfx))] + sfx
+}
+
 // open returns the i-th payload as stored.
 func (s *spool) open(i int) (io.Reader, error) {
 	sp := s.spans[i]

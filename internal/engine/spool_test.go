@@ -3,191 +3,244 @@ package engine
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
-	"strconv"
+	"math/rand"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/ascetl/etl/simulator"
+	"gocloud.dev/blob/memblob"
+
+	"github.com/ascetl/etl/load"
 )
 
-func gz(t *testing.T, parts ...[]byte) []byte {
+func gzipped(t *testing.T, s string) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	for _, p := range parts { // one gzip member per part
-		zw := gzip.NewWriter(&b)
-		zw.Write(p)
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
+	zw := gzip.NewWriter(&b)
+	if _, err := zw.Write([]byte(s)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
 	}
 	return b.Bytes()
 }
 
-func sum(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
+func sha(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 
-// stored reads the i-th spooled payload as it would be archived.
-func stored(t *testing.T, s *spool, i int) []byte {
+// spooled puts each body into a new spool, in order.
+func spooled(t *testing.T, bodies map[string][]byte, names ...string) *spool {
 	t.Helper()
-	r, err := s.open(i)
+	sp := &spool{}
+	t.Cleanup(sp.close)
+	for _, n := range names {
+		if err := sp.put(n, bytes.NewReader(bodies[n])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return sp
+}
+
+// archived archives the spool as a version of a sales unit in a new in-memory bucket.
+func archived(t *testing.T, sp *spool) (*load.Store, *load.Version) {
+	t.Helper()
+	b := memblob.OpenBucket(nil)
+	t.Cleanup(func() { b.Close() })
+	st := load.New(b)
+	v := sp.version(salesUnit("2026-11-20"), "", t0, Fetched{}, "api")
+	if err := sp.archive(context.Background(), st, v); err != nil {
+		t.Fatal(err)
+	}
+	return st, v
+}
+
+// The same report arriving gzipped (the API) and plain (a hand download) is one version:
+// same payload checksum, same digest, same id; the gzip one is kept byte for byte.
+func TestSpoolGzipAndPlainAreOneVersion(t *testing.T) {
+	content := strings.Repeat("Provider\tSKU\tUnits\nAPPLE\tsku-1\t3\n", 50)
+	gz := gzipped(t, content)
+	a := spooled(t, map[string][]byte{"r.txt.gz": gz}, "r.txt.gz")
+	b := spooled(t, map[string][]byte{"r.txt": []byte(content)}, "r.txt")
+	pa, pb := a.payloads[0], b.payloads[0]
+	if pa.SHA256 != sha([]byte(content)) || pb.SHA256 != pa.SHA256 {
+		t.Errorf("checksums %s and %s, want both the content's %s", pa.SHA256, pb.SHA256, sha([]byte(content)))
+	}
+	if pa.Gzipped || !pb.Gzipped || pa.Bytes != int64(len(gz)) || pb.Bytes != int64(len(content)) {
+		t.Errorf("payloads %+v and %+v", pa, pb)
+	}
+	u := salesUnit("2026-11-20")
+	va, vb := a.version(u, "", t0, Fetched{}, "api"), b.version(u, "", t0, Fetched{}, "import:r.txt")
+	if va.Digest != vb.Digest || va.ID != vb.ID {
+		t.Errorf("versions %s (%s) and %s (%s) differ", va.ID, va.Digest, vb.ID, vb.Digest)
+	}
+	stored, err := a.open(0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := io.ReadAll(r)
+	if got := readAll(t, stored); got != string(gz) {
+		t.Error("a gzip payload is not kept byte for byte")
+	}
+	for name, sp := range map[string]*spool{"gzip": a, "plain": b} {
+		r, err := sp.content(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readAll(t, r); got != content {
+			t.Errorf("%s: content reads back as %d bytes, want %d", name, len(got), len(content))
+		}
+		r.Close()
+	}
+}
+
+// Payloads beyond the in-memory limit go to a temporary file and read back identically,
+// those spooled before the spill included; archived, they are the same objects.
+func TestSpoolSpillsToFile(t *testing.T) {
+	defer func(n int64) { spoolMemory = n }(spoolMemory)
+	spoolMemory = 4 << 10
+	rnd := rand.New(rand.NewSource(1))
+	random := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a' + byte(rnd.Intn(26))
+		}
+		return string(b)
+	}
+	bodies := map[string][]byte{
+		"small.json": []byte(random(100)),
+		"seg.csv.gz": gzipped(t, random(3000)),
+		"big.json":   []byte(random(20000)),
+		"last.json":  []byte(random(10)),
+	}
+	names := []string{"small.json", "seg.csv.gz", "big.json", "last.json"}
+	sp := spooled(t, bodies, names...)
+	if sp.stored.file == nil || sp.stored.buf.Len() != 0 {
+		t.Fatalf("spool of %d bytes did not spill (file %v, %d bytes in memory)", sp.stored.size, sp.stored.file != nil, sp.stored.buf.Len())
+	}
+	mem := spooled(t, bodies, "small.json")
+	if mem.stored.file != nil {
+		t.Fatal("a small spool spilled")
+	}
+	for i, n := range names {
+		r, err := sp.content(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bodies[n]
+		if strings.HasSuffix(n, ".gz") {
+			zr, _ := gzip.NewReader(bytes.NewReader(want))
+			want, _ = io.ReadAll(zr)
+		}
+		if got := readAll(t, r); got != string(want) {
+			t.Errorf("%s reads back differently (%d bytes, want %d)", n, len(got), len(want))
+		}
+		r.Close()
+		if sp.payloads[i].SHA256 != sha(want) {
+			t.Errorf("%s: checksum %s, want %s", n, sp.payloads[i].SHA256, sha(want))
+		}
+	}
+
+	st, v := archived(t, sp)
+	b := st.Bucket()
+	got, err := b.ReadAll(context.Background(), v.Payloads[1].Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
-}
-
-// TestSpoolChecksums: the checksum is of the content, however it arrives (gzip, several
-// gzip members, plain, larger than the in-memory part), and the stored bytes are the
-// received bytes when they were gzip.
-func TestSpoolChecksums(t *testing.T) {
-	content := []byte("Provider\tUnits\nAPPLE\t1\n")
-	big := make([]byte, spoolMemory+(1<<20)) // spills to the temporary file
-	rand.NewChaCha8([32]byte{1}).Read(big)
-	tests := []struct {
-		name    string
-		body    []byte
-		content []byte
-		gzipped bool // stored bytes are our gzip of body (it was plain)
-	}{
-		{"gzip", gz(t, content), content, false},
-		{"two members", gz(t, content[:10], content[10:]), content, false},
-		{"plain", content, content, true},
-		{"larger than memory", gz(t, big), big, false},
+	if !bytes.Equal(got, bodies["seg.csv.gz"]) {
+		t.Error("the spilled gzip payload was not archived byte for byte")
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s := &spool{}
-			defer s.close()
-			if err := s.put("a.txt.gz", bytes.NewReader(tc.body)); err != nil {
-				t.Fatal(err)
-			}
-			p := s.payloads[0]
-			if p.SHA256 != sum(tc.content) || p.Gzipped != tc.gzipped || p.Bytes != int64(len(tc.body)) {
-				t.Fatalf("payload %+v, want sha %s gzipped %v bytes %d", p, sum(tc.content), tc.gzipped, len(tc.body))
-			}
-			if s.spans[0].hasCopy == tc.gzipped { // gzip payloads get a copy, plain ones are read from their gzip
-				t.Errorf("content copy %v for a payload gzipped %v", s.spans[0].hasCopy, tc.gzipped)
-			}
-			got := stored(t, s, 0)
-			if !tc.gzipped && !bytes.Equal(got, tc.body) {
-				t.Fatalf("stored %d bytes differ from the %d received", len(got), len(tc.body))
-			}
-			rc, err := s.content(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rc.Close()
-			if c, err := io.ReadAll(rc); err != nil || !bytes.Equal(c, tc.content) {
-				t.Fatalf("content: %d bytes, %v", len(c), err)
-			}
-		})
+	for _, p := range v.Payloads {
+		r, err := st.OpenPayload(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := readAll(t, r); sha([]byte(c)) != p.SHA256 {
+			t.Errorf("archived %s does not match its checksum", p.Key)
+		}
+		r.Close()
 	}
 }
 
-// TestSpoolTruncatedGzip: bytes that do not decompress are kept as they are, under the
-// checksum of the bytes ("gzip:"), so the version is archived and fails to parse later.
+// A truncated gzip download still gets a checksum ("gzip:" and the sha256 of its bytes)
+// and is archived byte for byte; reading its content fails naming the payload.
 func TestSpoolTruncatedGzip(t *testing.T) {
-	body := gz(t, bytes.Repeat([]byte("row\t1\n"), 1000))
-	body = body[:len(body)/2]
-	s := &spool{}
-	defer s.close()
-	if err := s.put("a.txt.gz", bytes.NewReader(body)); err != nil {
-		t.Fatal(err)
+	gz := gzipped(t, strings.Repeat("row\t1\n", 2000))
+	cut := gz[:len(gz)/2]
+	sp := spooled(t, map[string][]byte{"r.txt.gz": cut}, "r.txt.gz")
+	if want := "gzip:" + sha(cut); sp.payloads[0].SHA256 != want {
+		t.Errorf("checksum %s, want %s", sp.payloads[0].SHA256, want)
 	}
-	if want := "gzip:" + sum(body); s.payloads[0].SHA256 != want {
-		t.Fatalf("sha %s, want %s", s.payloads[0].SHA256, want)
+	st, v := archived(t, sp)
+	b := st.Bucket()
+	got, err := b.ReadAll(context.Background(), v.Payloads[0].Key)
+	if err != nil || !bytes.Equal(got, cut) {
+		t.Errorf("archived %d bytes (%v), want the %d received", len(got), err, len(cut))
 	}
-	if !bytes.Equal(stored(t, s, 0), body) {
-		t.Fatal("stored bytes differ")
-	}
-	if s.spans[0].hasCopy {
-		t.Fatal("a content copy of bytes that do not decompress")
-	}
-	rc, err := s.content(0)
+	r, err := sp.content(0)
 	if err == nil {
-		_, err = io.ReadAll(rc)
+		_, err = io.ReadAll(r)
+		r.Close()
 	}
-	if err == nil || !strings.Contains(err.Error(), "a.txt.gz") {
-		t.Fatalf("reading the truncated payload: %v, want an error naming it", err)
-	}
-}
-
-// TestSpoolLocalFile: a gzip file imported from disk is referred to, not copied, and read
-// back byte for byte; if it changes before it is archived, reading it fails instead of
-// archiving other bytes under the checksum taken.
-func TestSpoolLocalFile(t *testing.T) {
-	content := []byte("Provider\tUnits\nAPPLE\t1\n")
-	body := gz(t, content)
-	path := filepath.Join(t.TempDir(), "S_D_1_20250101.txt.gz")
-	if err := os.WriteFile(path, body, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &spool{}
-	defer s.close()
-	err = s.put("S_D_1_20250101.txt.gz", f)
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.stored.size != 0 || s.spans[0].ref == nil {
-		t.Fatalf("the file was copied into the spool (%d bytes)", s.stored.size)
-	}
-	if s.payloads[0].SHA256 != sum(content) || s.payloads[0].Bytes != int64(len(body)) {
-		t.Fatalf("payload %+v", s.payloads[0])
-	}
-	if !bytes.Equal(stored(t, s, 0), body) {
-		t.Fatal("stored bytes differ")
-	}
-	// The file changes: same size, new time.
-	later := time.Now().Add(time.Hour)
-	if err := os.Chtimes(path, later, later); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.open(0); err == nil {
-		t.Fatal("a file changed since it was spooled was read")
+	if err == nil || !strings.Contains(err.Error(), "r.txt.gz") {
+		t.Errorf("reading a truncated payload: err = %v, want one naming it", err)
 	}
 }
 
-// BenchmarkSpoolPut measures storing a large gzip report (BENCH_ROWS rows of SALES,
-// default 100000): its bytes kept, its content checksum and the S2 copy made on the side.
-// MB/s is of the content (uncompressed TSV).
-func BenchmarkSpoolPut(b *testing.B) {
-	rows := 100_000
-	if v := os.Getenv("BENCH_ROWS"); v != "" {
-		if n, err := strconv.Atoi(v); err == nil && n > 0 {
-			rows = n
+// Payload keys are the names sanitised, ending in .gz, and distinct within a version.
+func TestSpoolPayloadKeys(t *testing.T) {
+	long := strings.Repeat("a", 250)
+	for _, c := range []struct {
+		names []string
+		want  []string // file names inside the version directory
+	}{
+		{[]string{"page-00001.json"}, []string{"page-00001.json.gz"}},
+		{[]string{"S_D_85012345_20261120.txt.gz"}, []string{"S_D_85012345_20261120.txt.gz"}},
+		{[]string{"a b/c?.csv"}, []string{"a_b_c_.csv.gz"}},
+		{[]string{"../x"}, []string{"___x.gz"}},
+		{[]string{".hidden"}, []string{"_hidden.gz"}},
+		{[]string{""}, []string{"payload.gz"}},
+		{[]string{"x.json", "x.json", "x.json"}, []string{"x.json.gz", "x.json-2.gz", "x.json-3.gz"}},
+		{[]string{"a b", "a_b", "a?b"}, []string{"a_b.gz", "a_b-2.gz", "a_b-3.gz"}},
+		{[]string{"x", "x.gz"}, []string{"x.gz", "x-2.gz"}},
+		{[]string{"x.json", "x.json", "x.json-2"}, []string{"x.json.gz", "x.json-2.gz", "x.json-2-2.gz"}},
+		{[]string{long, long + "b"}, []string{long[:200] + ".gz", long[:198] + "-2.gz"}},
+	} {
+		sp := &spool{}
+		for _, n := range c.names {
+			if err := sp.put(n, strings.NewReader("body of "+n)); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	var gzb bytes.Buffer
-	if err := simulator.WriteBigSales(&gzb, rows, 1); err != nil {
-		b.Fatal(err)
-	}
-	zr, _ := gzip.NewReader(bytes.NewReader(gzb.Bytes()))
-	n, _ := io.Copy(io.Discard, zr)
-	b.SetBytes(n)
-	b.ReportAllocs()
-	for b.Loop() {
-		s := &spool{}
-		if err := s.put("S_D_1_20250101.txt.gz", bytes.NewReader(gzb.Bytes())); err != nil {
-			b.Fatal(err)
+		v := sp.version(salesUnit("2026-11-20"), "", t0, Fetched{}, "api")
+		var got []string
+		for _, p := range v.Payloads {
+			if !strings.HasPrefix(p.Key, v.Dir()) {
+				t.Errorf("%q: key %s outside %s", c.names, p.Key, v.Dir())
+			}
+			got = append(got, strings.TrimPrefix(p.Key, v.Dir()))
 		}
-		s.close()
+		if strings.Join(got, " ") != strings.Join(c.want, " ") {
+			t.Errorf("%q: keys %q, want %q", c.names, got, c.want)
+		}
+		sp.close()
 	}
 }
+
+// A payload that cannot be read is an error naming it, and the spool keeps nothing of it.
+func TestSpoolReadError(t *testing.T) {
+	sp := &spool{}
+	defer sp.close()
+	err := sp.put("page-00002.json", io.MultiReader(strings.NewReader("{"), errReader{}))
+	if err == nil || !strings.Contains(err.Error(), "payload page-00002.json") {
+		t.Errorf("err = %v", err)
+	}
+	if len(sp.payloads) != 0 {
+		t.Errorf("a failed payload was kept: %+v", sp.payloads)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }

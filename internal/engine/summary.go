@@ -40,15 +40,25 @@ type Summary struct {
 	// as they go count them as they finish).
 	Families      map[report.Family]*TableSummary
 	FamilyPlanned map[report.Family]int
-	observe       func(UnitDone) // Pipeline.OnUnit
+	// DataThrough says how far each dataset is loaded (DataThrough of the ledger after the
+	// run; set by the caller, nil: not printed). Print shows the tables of the run.
+	DataThrough []DatasetThrough `json:",omitempty"`
+	observe     func(UnitDone)   // Pipeline.OnUnit
+
+	// Accounts has one line per account of a run over several accounts (Merge); nil
+	// otherwise.
+	Accounts map[string]*AccountSummary `json:",omitempty"`
 }
 
 // TableSummary counts outcomes for one table.
 type TableSummary struct {
 	Loaded, Unchanged, Deferred, Empty, Pending, Failed, Expired int
-	Rows, Bytes                                                  int64
-	Written                                                      int           // Parquet objects written
-	Dur                                                          time.Duration `json:",omitempty"`
+	// Held counts the failed units whose new version was held by the shrink guard (they
+	// are among Failed: the unit keeps its data, the pass is partial).
+	Held        int `json:",omitempty"`
+	Rows, Bytes int64
+	Written     int           // Parquet objects written
+	Dur         time.Duration `json:",omitempty"`
 }
 
 func newSummary(start time.Time) *Summary {
@@ -89,6 +99,9 @@ func (t *TableSummary) count(o outcome) (failed bool) {
 	switch {
 	case o.Err != nil && o.State != load.Pending:
 		t.Failed++
+		if o.Held {
+			t.Held++
+		}
 		failed = true
 	case o.Deferred:
 		t.Deferred++
@@ -119,6 +132,7 @@ func (s *Summary) Totals() TableSummary {
 		t.Empty += x.Empty
 		t.Pending += x.Pending
 		t.Failed += x.Failed
+		t.Held += x.Held
 		t.Expired += x.Expired
 		t.Rows += x.Rows
 		t.Bytes += x.Bytes
@@ -129,10 +143,16 @@ func (s *Summary) Totals() TableSummary {
 }
 
 // ExitCode: 0 when everything is done, 3 when some units failed or are overdue, 1 when
-// units were attempted and none succeeded.
+// units were attempted and none succeeded. A held unit kept its data: it makes the pass
+// partial, never failed.
 func (s *Summary) ExitCode() int {
 	t := s.Totals()
-	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending
+	ok := t.Loaded + t.Unchanged + t.Deferred + t.Empty + t.Expired + t.Pending + t.Held
+	for _, a := range s.Accounts {
+		if a.Err != "" {
+			t.Failed++ // an account whose pass could not run
+		}
+	}
 	switch {
 	case t.Failed > 0 && ok == 0:
 		return ExitFailed
@@ -160,6 +180,7 @@ func (s *Summary) Print(w io.Writer) {
 	t := s.Totals()
 	row("total", &t)
 	tw.Flush()
+	s.printAccounts(w)
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
 	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published+s.Compacted+s.Migrated)
 	if s.Folded > 0 || s.Migrated > 0 {
@@ -169,6 +190,7 @@ func (s *Summary) Print(w io.Writer) {
 	if len(s.CompactErrors) > 0 {
 		fmt.Fprintf(w, "compaction failed (%d):\n  %s\n", len(s.CompactErrors), strings.Join(limit(s.CompactErrors, 20), "\n  "))
 	}
+	s.printThrough(w)
 	if len(s.Notes) > 0 {
 		lines := make([]string, len(s.Notes))
 		for i, n := range s.Notes {

@@ -149,17 +149,23 @@ type totals struct {
 
 func (h *harness) parquetTotals(u report.Unit) totals {
 	h.t.Helper()
-	table, err := schemas.ForUnit(u)
-	if err != nil {
-		h.t.Fatal(err)
-	}
 	key, err := load.UnitParquetKey(u)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	tbl, err := h.store.ReadTable(context.Background(), key, h.alloc)
+	return totalsAt(h.t, h.store, h.alloc, u, key)
+}
+
+// totalsAt is parquetTotals for the object at key (an account's partition).
+func totalsAt(t testing.TB, st *load.Store, alloc memory.Allocator, u report.Unit, key string) totals {
+	t.Helper()
+	table, err := schemas.ForUnit(u)
 	if err != nil {
-		h.t.Fatalf("%s: %v", key, err)
+		t.Fatal(err)
+	}
+	tbl, err := st.ReadTable(context.Background(), key, alloc)
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
 	}
 	defer tbl.Release()
 	tr := array.NewTableReader(tbl, 4096)
@@ -168,7 +174,7 @@ func (h *harness) parquetTotals(u report.Unit) totals {
 	idx := func(rec arrow.RecordBatch, name string) int {
 		is := rec.Schema().FieldIndices(name)
 		if len(is) != 1 {
-			h.t.Fatalf("%s: column %q not found", key, name)
+			t.Fatalf("%s: column %q not found", key, name)
 		}
 		return is[0]
 	}

@@ -34,6 +34,9 @@ func TestImportSamples(t *testing.T) {
 		{"subscriber_detailed_legacy-1_2_kachit-stub.tsv", ImportOptions{}, "subscriber_detailed_daily", "2020-10-05", 48},
 		{"financial_region_kachit-stub.tsv", ImportOptions{Region: "US"}, "finance_financial", "2021-01", 2},
 		{"finance_detail_handmade.tsv", ImportOptions{}, "finance_detail", "", 0},
+		// Old layouts load without drift (transform/corpus_test.go checks their totals).
+		{"sales_summary_2015_daily_latin1.tsv", ImportOptions{}, "sales_summary_daily", "2015-06-07", 13},
+		{"subscription_summary_1_2_crlf.tsv", ImportOptions{Period: "2020-10-06"}, "subscription_summary_daily", "2020-10-06", 6},
 	}
 	h := newHarness(t, simulator.Options{}, nil)
 	p := h.pipeline()
@@ -45,6 +48,9 @@ func TestImportSamples(t *testing.T) {
 			}
 			if code := sum.ExitCode(); code != ExitOK {
 				t.Fatalf("exit %d: %v", code, sum.Failures)
+			}
+			if d := sum.NotesOf("drift"); len(d) > 0 {
+				t.Errorf("drift: %v", d)
 			}
 			ts := sum.Tables[tc.table]
 			if ts == nil || ts.Loaded != 1 {
@@ -270,4 +276,77 @@ func TestImportCorruptCopyKeepsLoadedData(t *testing.T) {
 			t.Errorf("re-import of the loaded bytes rewrote %s", k)
 		}
 	}
+}
+
+// TestImportRealLayouts: files in Apple's real layouts, with their quirks (a refund in a
+// FINANCIAL footer, the ZZ summary table, the 22-column 2015 Sales Summary, an old
+// subscription layout, the Payments CSV; CRLF, a BOM, Windows-1252 text), import with exit
+// 0 through the engine; their side tables (footers, summary, payments) are loaded.
+func TestImportRealLayouts(t *testing.T) {
+	const apple = "../../transform/testdata/apple"
+	tests := []struct {
+		file  string
+		opt   ImportOptions
+		table string
+		rows  int64
+		side  []string // tables the unit also loads
+	}{
+		{"financial_eu_refund-handmade.tsv", ImportOptions{Region: "EU", Period: "2014-12"}, "finance_financial", 6, []string{"finance_footers"}},
+		{"financial_eu_refund-crlf.tsv", ImportOptions{Region: "EU", Period: "2014-11"}, "finance_financial", 6, []string{"finance_footers"}},
+		{"financial_eu_refund-bom.tsv", ImportOptions{Region: "EU", Period: "2014-10"}, "finance_financial", 6, []string{"finance_footers"}},
+		{"financial_zz_summary-handmade.tsv", ImportOptions{Region: "ZZ", Period: "2014-12"}, "finance_financial", 6, []string{"finance_footers", "finance_summary"}},
+		{"financial_zz_summary-latin1.tsv", ImportOptions{Region: "ZZ", Period: "2014-11"}, "finance_financial", 6, []string{"finance_footers", "finance_summary"}},
+		{"payments_2014-09-handmade.csv", ImportOptions{}, "finance_payments", 0, nil},
+		{"payments_2014-09-latin1.csv", ImportOptions{Period: "2014-11"}, "finance_payments", 0, nil},
+		{"payments_asc-layout-handmade.csv", ImportOptions{Period: "2014-10"}, "finance_payments", 0, nil},
+		{"../sales_summary_2015_daily_latin1.tsv", ImportOptions{Period: "2015-06-01"}, "sales_summary_daily", 13, nil},
+		{"../subscription_summary_1_2_crlf.tsv", ImportOptions{Period: "2020-10-05"}, "subscription_summary_daily", 6, nil},
+	}
+	h := newHarness(t, simulator.Options{}, nil)
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			sum, err := h.pipeline().Import(context.Background(), []string{filepath.Join(apple, tc.file)}, tc.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if code := sum.ExitCode(); code != ExitOK {
+				t.Fatalf("exit %d: %v", code, sum.Failures)
+			}
+			if d := sum.NotesOf("drift"); len(d) > 0 {
+				t.Errorf("drift: %v", d)
+			}
+			ts := sum.Tables[tc.table]
+			if ts == nil || ts.Loaded != 1 || (tc.rows > 0 && ts.Rows != tc.rows) {
+				t.Fatalf("tables: %+v", sum.Tables)
+			}
+			var e load.Entry
+			base := strings.TrimPrefix(filepath.Base(tc.file), "../")
+			for _, x := range h.entries(t) {
+				if x.State == load.Loaded && strings.Contains(x.RawKey, "/"+base) {
+					e = x
+				}
+			}
+			if e.Unit.Table() != tc.table {
+				t.Fatalf("no loaded entry from %s", base)
+			}
+			for _, side := range tc.side {
+				found := false
+				for _, o := range e.Objects {
+					found = found || strings.HasPrefix(o, "parquet/"+side+"/")
+				}
+				if !found {
+					t.Errorf("%s: no %s object among %v", tc.file, side, e.Objects)
+				}
+			}
+		})
+	}
+}
+
+func (h *harness) entries(t *testing.T) []load.Entry {
+	t.Helper()
+	es, err := h.store.Ledger().List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return es
 }

@@ -38,6 +38,10 @@ func TestEveryReportKindAndVersion(t *testing.T) {
 					c.Sales.Reports = []config.SalesReport{{Type: combo.Type, SubType: combo.SubType, Frequency: combo.Frequency, Version: v}}
 				})
 				w := windows[combo.Frequency]
+				if combo.Until != "" { // discontinued (INSTALLS): its last period
+					start, end, _ := report.PeriodBounds(combo.Frequency, combo.Until)
+					w = [2]time.Time{start, end}
+				}
 				sum, err := h.pipeline().Backfill(context.Background(), Window{From: w[0], To: w[1]})
 				if err != nil {
 					t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/ascetl/etl/internal/config"
 	"github.com/ascetl/etl/internal/engine"
-	"github.com/ascetl/etl/internal/sources"
 	"github.com/ascetl/etl/load"
 	"github.com/ascetl/etl/report"
 )
@@ -28,6 +27,8 @@ type (
 	UnitDone      = engine.UnitDone
 	Window        = engine.Window
 	ImportOptions = engine.ImportHints
+	Shard         = engine.Shard
+	API           = engine.API
 )
 
 // Exit codes (DESIGN.md).
@@ -54,7 +55,21 @@ var (
 type Pipeline struct {
 	Cfg   *config.Config
 	Store *load.Store
-	API   engine.API
+	// API is the client of the single-account form (with accounts:, the client of any
+	// account APIs lacks).
+	API engine.API
+	// APIs are the clients of the accounts (config accounts:), by name: one request
+	// budget per key. AccountErrs holds why an account has none (its key cannot be read):
+	// that account's pass fails with it while the others run.
+	APIs        map[string]engine.API
+	AccountErrs map[string]error
+	// Account, with accounts:, restricts a pass to one account ("" every account; an
+	// import needs one when there are several, see importAccount).
+	Account string
+	// Shard restricts run and backfill to a share of the units (etl run --shard I/N); Job
+	// is the id its run's shards share (they work from one plan, shards.go).
+	Shard engine.Shard
+	Job   string
 	Log   *slog.Logger
 	Now   func() time.Time
 	Alloc memory.Allocator
@@ -62,45 +77,43 @@ type Pipeline struct {
 	OnUnit func(UnitDone)
 	// Sources overrides the families (tests); default sources.New(Cfg).
 	Sources []engine.Source
+	// AllowShrink applies versions that would replace loaded partitions with far fewer
+	// rows (--allow-shrink; engine.Runner.AllowShrink).
+	AllowShrink bool
 	// NoCompact leaves months uncompacted (benchmarks of the daily layout).
 	NoCompact bool
-}
-
-func (p *Pipeline) runner(all bool) *engine.Runner {
-	srcs := p.Sources
-	if srcs == nil {
-		if all {
-			srcs = sources.All(p.Cfg)
-		} else {
-			srcs = sources.New(p.Cfg)
-		}
-	}
-	return &engine.Runner{Cfg: p.Cfg, Store: p.Store, API: p.API, Sources: srcs, Log: p.Log,
-		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit, NoCompact: p.NoCompact}
 }
 
 // Run is one scheduled pass: every enabled family, since the last loaded unit minus the
 // configured lookback, plus every pending or failed unit.
 func (p *Pipeline) Run(ctx context.Context) (*Summary, error) {
-	return p.runner(false).Run(ctx, Window{})
+	return p.runWindow(ctx, Window{})
+}
+
+func (p *Pipeline) runWindow(ctx context.Context, w Window) (*Summary, error) {
+	return p.runPasses(ctx, false, p.Account, func(r *engine.Runner) (*Summary, error) { return r.Run(ctx, w) })
 }
 
 // RunFamilies is Run restricted to some families (the jobs of `etl schedule`).
 func (p *Pipeline) RunFamilies(ctx context.Context, fams []report.Family) (*Summary, error) {
-	return p.runner(false).Run(ctx, Window{Families: fams})
+	return p.runWindow(ctx, Window{Families: fams})
 }
 
 // Backfill loads every unit whose period overlaps [w.From, w.To].
 func (p *Pipeline) Backfill(ctx context.Context, w Window) (*Summary, error) {
-	return p.runner(false).Run(ctx, w)
+	return p.runWindow(ctx, w)
 }
 
 // Import loads files downloaded by hand and trees of the raw archive (engine.Runner.Import).
 func (p *Pipeline) Import(ctx context.Context, files []string, opt ImportOptions) (*Summary, error) {
-	return p.runner(true).Import(ctx, files, opt)
+	acct, err := p.importAccount(opt)
+	if err != nil {
+		return nil, err
+	}
+	return p.runPasses(ctx, true, acct, func(r *engine.Runner) (*Summary, error) { return r.Import(ctx, files, opt) })
 }
 
 // Reparse rebuilds Parquet from the raw archive for the units whose id starts with prefix.
 func (p *Pipeline) Reparse(ctx context.Context, prefix string) (*Summary, error) {
-	return p.runner(true).Reparse(ctx, prefix)
+	return p.runPasses(ctx, true, p.Account, func(r *engine.Runner) (*Summary, error) { return r.Reparse(ctx, prefix) })
 }

@@ -33,6 +33,10 @@ type Exec struct {
 	From, To time.Time
 	// LockMode overrides Cfg.Lock.Mode (the scheduler always waits).
 	LockMode string
+	// LockName is the bucket lock to take (default RunLock; a shard takes its own).
+	LockName string
+	// ID is the run id (default: a new one from the start time).
+	ID string
 	// Stats reads the API client's counters at the end (nil: no client).
 	Stats func() extract.Stats
 	// Work is the pass itself; After runs when Work returned no error, still under the
@@ -63,7 +67,10 @@ func (x *Exec) now() time.Time {
 // load.ErrLocked that names the holder (mode exit, or wait timed out).
 func (x *Exec) Do(ctx context.Context) Result {
 	start := x.now()
-	id := pipeline.NewRunID(start)
+	id := x.ID
+	if id == "" {
+		id = pipeline.NewRunID(start)
+	}
 	log := x.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -98,20 +105,22 @@ func (x *Exec) Do(ctx context.Context) Result {
 		}
 		return res // no manifest: this run did nothing, and the holder writes its own
 	}
-	if lock != nil {
-		stop := lock.Keep(bg, func(err error) {
-			log.Error("bucket lock lost: aborting the run", "err", err.Error())
-			cancel(err)
-		})
-		defer func() {
-			stop()
-			rctx, c := context.WithTimeout(bg, 30*time.Second)
-			defer c()
-			if err := lock.Release(rctx); err != nil {
-				log.Error("bucket lock release", "err", err.Error())
-			}
-		}()
+	if dead, ok := lock.TakenFromDead(); ok {
+		log.Warn("bucket lock: taken over from a run whose process is gone (killed or crashed; its units are redone)",
+			"holder", dead.Owner, "since", dead.Since.UTC().Format(time.RFC3339), "expires", dead.Expires.UTC().Format(time.RFC3339))
 	}
+	stop := lock.Keep(bg, func(err error) {
+		log.Error("bucket lock lost: aborting the run", "err", err.Error())
+		cancel(err)
+	})
+	defer func() {
+		stop()
+		rctx, c := context.WithTimeout(bg, 30*time.Second)
+		defer c()
+		if err := lock.Release(rctx); err != nil {
+			log.Error("bucket lock release", "err", err.Error())
+		}
+	}()
 
 	sum, err := x.Work(workCtx)
 	if cause := context.Cause(workCtx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
@@ -170,32 +179,34 @@ func (x *Exec) Do(ctx context.Context) Result {
 	return res
 }
 
-// lock takes the bucket lock as configured; nil with mode off.
+// lock takes the bucket lock as configured. Every writing pass takes it: there is no mode
+// without it (config.LockOff is refused by config validation).
 func (x *Exec) lock(ctx context.Context, id string) (*load.Lock, error) {
 	mode := x.LockMode
 	if mode == "" {
 		mode = x.Cfg.Lock.Mode
 	}
-	if mode == config.LockOff {
-		return nil, nil
-	}
 	host, _ := os.Hostname()
 	owner := fmt.Sprintf("etl %s host=%s pid=%d run=%s", x.Command, host, os.Getpid(), id)
 	ttl := time.Duration(x.Cfg.Lock.TTL)
+	name := x.LockName
+	if name == "" {
+		name = RunLock
+	}
 	var l *load.Lock
 	var err error
 	if mode == config.LockWait {
-		l, err = x.Store.AcquireLockWait(ctx, RunLock, owner, ttl, time.Duration(x.Cfg.Lock.MaxWait))
+		l, err = x.Store.AcquireLockWait(ctx, name, owner, ttl, time.Duration(x.Cfg.Lock.MaxWait))
 	} else {
-		l, err = x.Store.AcquireLock(ctx, RunLock, owner, ttl)
+		l, err = x.Store.AcquireLock(ctx, name, owner, ttl)
 	}
 	if errors.Is(err, load.ErrLocked) {
 		hint := "set lock.mode: wait to wait for it"
 		if mode == config.LockWait {
 			hint = fmt.Sprintf("waited lock.max_wait (%s)", time.Duration(x.Cfg.Lock.MaxWait))
 		}
-		return nil, fmt.Errorf("another etl run is writing to this bucket, not starting: %w (%s; a crashed run's lock expires after lock.ttl %s)",
-			err, hint, ttl)
+		return nil, fmt.Errorf("another etl run is writing to this bucket, not starting: %w (%s; the lock of a run killed on "+
+			"this host is taken over at once, one from another host expires after lock.ttl %s)", err, hint, ttl)
 	}
 	return l, err
 }

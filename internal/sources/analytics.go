@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"hash/fnv"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/ascetl/etl/extract"
@@ -51,21 +50,18 @@ const (
 // report is looked up — by Apple's name in Plan, by the unit's Type in Parse — so a
 // report we have no schema for plugs in here (a generic table and parser) and nowhere else.
 type analyticsKind struct {
-	Name  string // Apple's report name, exact ("App Downloads Standard")
-	Table *schemas.Table
+	Name    string // Apple's report name, exact ("App Downloads Standard")
+	Table   *schemas.Table
+	Generic bool // no typed schema: columns typed by header name
 	// NewParser prepares the parser of one instance's segments; rows' _extracted_at is at.
 	NewParser func(inst transform.AnalyticsInstance, alloc memory.Allocator, at time.Time) (segmentParser, error)
 }
 
 // segmentParser turns an instance's segments (decompressed, in order) into rows, one
-// record batch per month of the rows' date (transform.AnalyticsParser).
-type segmentParser interface {
-	AddSegment(key string, r io.Reader) error
-	Months() []string
-	Record(month string) arrow.RecordBatch
-	Drift() transform.Drift
-	Release()
-}
+// record batch per month of the rows' date (transform.AnalyticsSegmentParser). Table is
+// the table the rows belong to: a typed report's, or for a report without a schema the one
+// its first segment's header gives (schemas.GenericAnalyticsTableFor).
+type segmentParser = transform.AnalyticsSegmentParser
 
 // analyticsCatalog is every report the family can load, by lower-case name and by type.
 type analyticsCatalog struct {
@@ -97,6 +93,25 @@ func analyticsKinds() *analyticsCatalog {
 	return &analyticsCat
 }
 
+// generic is the kind of a report without a typed schema: it loads into
+// analytics_<name in snake_case>, each column typed by its header name.
+func genericKind(name string) *analyticsKind {
+	t := schemas.GenericAnalyticsTable(name)
+	return &analyticsKind{Name: name, Table: t, Generic: true,
+		NewParser: func(inst transform.AnalyticsInstance, alloc memory.Allocator, at time.Time) (segmentParser, error) {
+			return transform.NewGenericAnalyticsParser(name, inst, alloc, at)
+		}}
+}
+
+// byUnitType finds the kind of a unit: a typed report by its table's type, else a generic
+// one (the unit's type is the report name in upper snake case, which names its table).
+func (c *analyticsCatalog) byUnitType(typ string) *analyticsKind {
+	if k, ok := c.byType[typ]; ok {
+		return k
+	}
+	return genericKind(strings.ReplaceAll(strings.ToLower(typ), "_", " "))
+}
+
 func (c *analyticsCatalog) add(k *analyticsKind) {
 	c.kinds = append(c.kinds, k)
 	c.byName[strings.ToLower(k.Name)] = k
@@ -126,15 +141,54 @@ func (s *Analytics) Tables() []*schemas.Table {
 	return out
 }
 
-// wanted is the set of reports to load (analytics.reports and analytics.categories).
-func (s *Analytics) wanted() map[string]*analyticsKind {
-	out := map[string]*analyticsKind{}
-	for _, r := range s.Cfg.AnalyticsReports() {
-		if k, ok := analyticsKinds().lookup(r.Name); ok {
-			out[strings.ToLower(k.Name)] = k
+// wanted says which reports to load: analytics.reports (by API name) and
+// analytics.categories; with neither, every report the request lists — a report without a
+// typed schema loads through the generic loader, noted once per run.
+type wantedReports struct {
+	names map[string]bool // lower-case names; nil: any
+	cats  map[string]bool // nil: any
+}
+
+func (s *Analytics) wanted() wantedReports {
+	var w wantedReports
+	if len(s.Cfg.Analytics.Reports) > 0 {
+		w.names = map[string]bool{}
+		for _, n := range s.Cfg.Analytics.Reports {
+			w.names[strings.ToLower(strings.TrimSpace(n))] = true
 		}
 	}
-	return out
+	if len(s.Cfg.Analytics.Categories) > 0 {
+		w.cats = map[string]bool{}
+		for _, c := range s.Cfg.Analytics.Categories {
+			w.cats[c] = true
+		}
+	}
+	return w
+}
+
+// kind returns how to load a listed report (name and category as Apple lists them), or
+// nil when it is not wanted.
+func (w wantedReports) kind(name, category string) *analyticsKind {
+	if w.names != nil && !w.names[strings.ToLower(strings.TrimSpace(name))] {
+		return nil
+	}
+	if w.cats != nil {
+		if category == "" {
+			if e, ok := schemas.LookupAnalyticsCatalog(name); ok {
+				category = e.Category
+			}
+		}
+		if !w.cats[category] {
+			return nil
+		}
+	}
+	if k, ok := analyticsKinds().lookup(name); ok {
+		return k
+	}
+	if schemas.ColumnName(name) == "" {
+		return nil
+	}
+	return genericKind(name)
 }
 
 // Plan lists every app's instances. A backfill keeps the instances whose processing date
@@ -143,6 +197,7 @@ func (s *Analytics) wanted() map[string]*analyticsKind {
 // (analytics.snapshot), once a month. An app whose listing fails is one Failure; the
 // other apps go on.
 func (s *Analytics) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
+	env = patientPlan(env) // one listing that fails is asked for again, not the app skipped
 	var plan engine.Plan
 	apps, fail := s.Apps.List(ctx, env, s.Cfg.AnalyticsApps())
 	if fail != nil {
@@ -177,18 +232,19 @@ func requestsUnit(app string, now time.Time) report.Unit {
 // with analytics.snapshot), then keeps the lifecycle in order. The units listed before a
 // listing failed are returned with the error; the lifecycle is left alone then, since it
 // needs the whole listing.
-func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string, want map[string]*analyticsKind) ([]engine.Planned, error) {
+func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string, want wantedReports) ([]engine.Planned, error) {
 	reqs, err := listRequests(ctx, env.API, app)
 	if err != nil {
 		return nil, err
 	}
 	var units []engine.Planned
 	listed := map[string][]engine.Planned{}
+	seen := seenReports(env, app, s.Cfg.Analytics.Granularities)
 	for _, q := range reqs {
 		if q.Access == accessSnapshot && !s.Cfg.Analytics.Snapshot {
 			continue
 		}
-		us, err := s.instances(ctx, env.API, app, q, want)
+		us, err := s.instances(ctx, env, app, q, want, seen)
 		if err != nil {
 			return units, err
 		}
@@ -200,6 +256,67 @@ func (s *Analytics) planApp(ctx context.Context, env *engine.PlanEnv, app string
 		}
 	}
 	return units, s.lifecycle(ctx, env, app, reqs, listed)
+}
+
+// anaSeen is what the ledger knows of an app's analytics, to keep the daily listing cheap:
+// each listed report costs one request per request and app (Apple lists about 50, most of
+// them without data for a given app).
+type anaSeen struct {
+	any       bool                       // the app has analytics units at all (not a first run)
+	types     map[string]bool            // report types with at least one unit
+	snapshots map[string]map[string]bool // report type -> granularities with a snapshot instance settled
+	grans     []string                   // the granularities loaded (analytics.granularities)
+	day       int                        // days since the epoch, of the plan's time
+}
+
+// unseenEvery is how often (in days) a report the app never had an instance of is listed
+// after the first run: an instance lives 35 days, so a report that starts having data is
+// loaded within a week, while the daily run does not list ~40 empty reports per app.
+const unseenEvery = 7
+
+func seenReports(env *engine.PlanEnv, app string, grans []string) anaSeen {
+	s := anaSeen{types: map[string]bool{}, snapshots: map[string]map[string]bool{}, grans: grans,
+		day: int(env.Now.Unix() / 86400)}
+	for _, e := range env.Entries {
+		if e.Unit.Family != report.Analytics || e.Unit.Vendor != app || e.Unit.Type == "REPORT_REQUESTS" {
+			continue
+		}
+		s.any, s.types[e.Unit.Type] = true, true
+		if e.Unit.SubType == accessSnapshot && (e.State == load.Loaded || e.State == load.Empty || e.State == load.Expired) {
+			if s.snapshots[e.Unit.Type] == nil {
+				s.snapshots[e.Unit.Type] = map[string]bool{}
+			}
+			s.snapshots[e.Unit.Type][e.Unit.Frequency] = true
+		}
+	}
+	return s
+}
+
+// skip reports whether a report is left out of this run's listing of request q (a
+// backfill lists everything):
+//   - of a ONE_TIME_SNAPSHOT, a report whose snapshot instances are settled for every
+//     granularity loaded: Apple makes one instance per granularity, once;
+//   - one the app has never had an instance of, on all but one day in unseenEvery (spread
+//     by report), once the app has analytics at all.
+func (s anaSeen) skip(k *analyticsKind, q analyticsRequest, env *engine.PlanEnv) bool {
+	if env.Window.Backfill() || !s.any {
+		return false
+	}
+	if q.Access == accessSnapshot && len(s.grans) > 0 {
+		done := true
+		for _, g := range s.grans {
+			done = done && s.snapshots[k.Table.Type][g]
+		}
+		if done {
+			return true
+		}
+	}
+	if s.types[k.Table.Type] {
+		return false
+	}
+	h := fnv.New32a()
+	h.Write([]byte(k.Table.Type))
+	return (s.day+int(h.Sum32()%unseenEvery))%unseenEvery != 0
 }
 
 // anaInWindow reports whether a processing date lies in a backfill's window (always, for a run).
@@ -276,7 +393,8 @@ func listRequests(ctx context.Context, api engine.API, app string) ([]analyticsR
 }
 
 // instances lists the instances of one request's wanted reports and granularities, as units.
-func (s *Analytics) instances(ctx context.Context, api engine.API, app string, q analyticsRequest, want map[string]*analyticsKind) ([]engine.Planned, error) {
+func (s *Analytics) instances(ctx context.Context, env *engine.PlanEnv, app string, q analyticsRequest, want wantedReports, seen anaSeen) ([]engine.Planned, error) {
+	api := env.API
 	type found struct {
 		id   string
 		kind *analyticsKind
@@ -285,12 +403,21 @@ func (s *Analytics) instances(ctx context.Context, api engine.API, app string, q
 	err := eachAnaResource(ctx, api, "/v1/analyticsReportRequests/"+url.PathEscape(q.ID)+"/reports", engine.Query("limit", "200"),
 		func(r anaResource) error {
 			var a struct {
-				Name string `json:"name"`
+				Name     string `json:"name"`
+				Category string `json:"category"`
 			}
 			if err := json.Unmarshal(r.Attributes, &a); err != nil {
 				return fmt.Errorf("field attributes: %w", err)
 			}
-			if k, ok := want[strings.ToLower(strings.TrimSpace(a.Name))]; ok {
+			if k := want.kind(a.Name, a.Category); k != nil {
+				if _, known := schemas.LookupAnalyticsCatalog(k.Name); k.Generic && !known {
+					// A report Apple added since schemas.AnalyticsCatalog was written.
+					env.Note(engine.Note{Kind: "analytics report", Table: k.Table.Name, Subject: "new " + k.Name,
+						Detail: fmt.Sprintf("new report %q: loaded into %s, its columns typed by header name", k.Name, k.Table.Name)})
+				}
+				if seen.skip(k, q, env) {
+					return nil
+				}
 				reports = append(reports, found{r.ID, k})
 			}
 			return nil

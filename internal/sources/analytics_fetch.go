@@ -41,10 +41,13 @@ const unverifiedMark = ".unverified"
 // Fetch downloads an instance's segments in Apple's order, each from its pre-signed URL
 // (no Authorization header), checked against sizeInBytes and the MD5 checksum, and puts
 // them as segment-01.csv.gz, segment-02.csv.gz, … (by position: an instance never changes).
-// An expired URL, a failed check or a vanished download is retried with fresh URLs (the
-// segments listed again), up to analytics.max_url_retries times per segment. An instance
+// An expired URL, a failed check, a vanished download or one that failed temporarily after
+// the client's retries (extract.Temporary) is retried with fresh URLs (the segments listed
+// again), up to analytics.max_url_retries times per segment: the other segments are not
+// downloaded again. An instance
 // whose segments hold no data row is Empty; one Apple no longer lists is Gone.
 func (s *Analytics) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if p.Ref == "" {
 		return engine.Fetched{}, fmt.Errorf("analytics unit %s: no instance id", p.Unit.ID())
 	}
@@ -131,8 +134,8 @@ func (s *Analytics) download(ctx context.Context, env *engine.FetchEnv, instance
 			if problem = verifySegment(sg, body); problem == nil {
 				return body, nil, nil
 			}
-		case errors.Is(derr, extract.ErrURLExpired) || downloadStatus(derr) == http.StatusNotFound:
-			problem = derr // a fresh URL, or the news that the instance is gone
+		case errors.Is(derr, extract.ErrURLExpired) || downloadStatus(derr) == http.StatusNotFound || extract.Temporary(derr):
+			problem = derr // a fresh URL, the news that the instance is gone, or another try of this segment only
 		default:
 			return nil, nil, fmt.Errorf("segment %s of instance %s: %w", sg.ID, instance, derr)
 		}
@@ -213,10 +216,7 @@ func hasDataRow(gz []byte) bool {
 // again replaces its rows. An instance is held in memory while it is parsed (one day of
 // one report; a snapshot is larger).
 func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parsed, error) {
-	k, ok := analyticsKinds().byType[in.Unit.Type]
-	if !ok {
-		return nil, fmt.Errorf("%s: no table for analytics report type %s", in.Version.Payloads[0].Key, in.Unit.Type)
-	}
+	k := analyticsKinds().byUnitType(in.Unit.Type)
 	inst := transform.AnalyticsInstance{ID: in.Version.Ref, Granularity: in.Unit.Frequency,
 		ProcessingDate: in.Unit.Period, AccessType: in.Unit.SubType}
 	if inst.ID == "" {
@@ -229,6 +229,10 @@ func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.P
 	defer p.Release()
 	if err := addSegments(ctx, in, p); err != nil {
 		return nil, err
+	}
+	table := p.Table() // a generic report's table, typed from its header
+	if table == nil {
+		table = k.Table
 	}
 	d := p.Drift()
 	for _, c := range d.Unknown {
@@ -245,12 +249,12 @@ func (s *Analytics) Parse(ctx context.Context, in *engine.ParseInput) (*engine.P
 			continue
 		}
 		recs = append(recs, rec)
-		part, err := k.Table.PartitionPath(in.Unit.Vendor, m)
+		part, err := table.PartitionPath(in.Unit.Vendor, m)
 		if err != nil {
 			out.Release()
 			return nil, fmt.Errorf("%s: %w", in.Version.Payloads[0].Key, err)
 		}
-		out.Outputs = append(out.Outputs, engine.Output{Table: k.Table, Partition: part, Primary: true,
+		out.Outputs = append(out.Outputs, engine.Output{Table: table, Partition: part, Primary: true,
 			Input: load.Input{Records: []arrow.RecordBatch{rec}, Keys: []string{inst.ID}}})
 	}
 	return out, nil

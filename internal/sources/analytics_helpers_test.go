@@ -29,7 +29,12 @@ type anaHarness struct {
 
 func newAnalyticsHarness(t *testing.T, sim simulator.Options, mutate func(*config.Config)) *anaHarness {
 	t.Helper()
-	h := enginetest.New(t, enginetest.Options{Sim: sim, Config: enginetest.Family(report.Analytics, mutate), Sources: sourcesNew})
+	h := enginetest.New(t, enginetest.Options{Sim: sim, Config: enginetest.Family(report.Analytics, func(c *config.Config) {
+		c.Analytics.Snapshot = false // the shipped default is on; tests that want it say so
+		if mutate != nil {
+			mutate(c)
+		}
+	}), Sources: sourcesNew})
 	h.Cfg.Analytics.Apps = h.Sim.AppIDs()[:2]
 	return &anaHarness{Harness: h, t: t}
 }
@@ -200,6 +205,9 @@ func (h *anaHarness) checkTruth() int {
 func (h *anaHarness) checkDay(app string, r schemas.AnalyticsReport, gd string, insts map[string]*instanceRows, day simulator.AnalyticsTruthDay) bool {
 	h.t.Helper()
 	if len(insts) == 0 {
+		if day.Rows == 0 {
+			return true // a day the report has no row for (no in-app purchase that day): nothing to load
+		}
 		h.t.Errorf("%s %s %s: date not loaded (truth %d rows)", app, r.Table, gd, day.Rows)
 		return false
 	}

@@ -41,7 +41,7 @@ func (a *Apps) List(ctx context.Context, env *engine.PlanEnv, configured []strin
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.done {
-		a.apps, a.err = discover(ctx, env.API)
+		a.apps, a.err = discover(ctx, patient{env.API})
 		a.done = ctx.Err() == nil
 		if a.err == nil {
 			env.Log.Info("apps discovered", "apps", len(a.apps))

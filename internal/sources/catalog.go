@@ -64,6 +64,7 @@ type catalogFilter struct {
 // A list that fails fails the unit: the stored dimensions stand, and the next run reads
 // the catalog again.
 func (s *Catalog) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if f, gone := pastSnapshot(env, p); gone {
 		return f, nil
 	}

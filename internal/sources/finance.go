@@ -43,7 +43,10 @@ func (s *Finance) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, e
 		}
 		idx := byPeriod(env.Entries, unit("x"))
 		for _, per := range financePeriods(env, s.Cfg.Finance, idx, func(p fiscal.Period) report.Unit { return unit(p.String()) }) {
-			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per)})
+			// Final: a published finance report is what Apple paid on; it is not restated,
+			// so a loaded (or empty) month is never fetched again. lookback_periods only
+			// re-polls the months not loaded yet.
+			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per), Final: true})
 		}
 	}
 	return plan, nil
@@ -126,7 +129,7 @@ func (s *Finance) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Par
 	for _, c := range rdr.Checks() {
 		in.Note(engine.Note{Kind: "check", Table: t.Name, Subject: checkSubject(c), Detail: c})
 	}
-	return &engine.Parsed{Outputs: outs, HeaderHash: rdr.HeaderHash(), Release: func() { releaseAll(recs) }}, nil
+	return &engine.Parsed{Outputs: outs, HeaderHash: rdr.HeaderHash(), Layout: rdr.Layout(), Release: func() { releaseAll(recs) }}, nil
 }
 
 // checkSubject groups the notices of one kind of check across units: the text up to the

@@ -86,6 +86,7 @@ var errUnreadable = errors.New("listing unreadable")
 // Fetch takes the snapshot. A unit of another day than today's (a failed one re-polled)
 // is Gone: a snapshot of a past day cannot be taken.
 func (s *Metrics) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if p.Unit.Period != snapshotDay(env.Now) {
 		return engine.Fetched{Outcome: engine.Gone, Detail: "a snapshot of a past day cannot be taken"}, nil
 	}

@@ -1,6 +1,7 @@
 package sources
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +23,21 @@ func byPeriod(entries map[string]load.Entry, proto report.Unit) map[string]load.
 		}
 	}
 	return idx
+}
+
+// oldestKnown is the oldest period the ledger has an entry for, in any state ("" when
+// none). The lookback never reaches before it: the first run records every unit it plans
+// (pending) before fetching any, so when that run is interrupted after loading a later
+// period, the next run's lookback does not load days before the first run's window that an
+// uninterrupted run never loads (a kill must not change what the tables hold).
+func oldestKnown(idx map[string]load.Entry) string {
+	oldest := ""
+	for per := range idx {
+		if oldest == "" || per < oldest {
+			oldest = per
+		}
+	}
+	return oldest
 }
 
 // newestDone is the newest period loaded or known empty ("" when none).
@@ -56,7 +72,7 @@ func salesPeriods(env *engine.PlanEnv, freq string, cfg config.Sales, idx map[st
 		}
 	default:
 		if newest := newestDone(idx); newest != "" {
-			first = stepBack(freq, newest, cfg.LookbackDays)
+			first = max(stepBack(freq, newest, cfg.LookbackDays), oldestKnown(idx))
 		} else {
 			from := env.Now.In(report.Pacific).AddDate(0, 0, -cfg.InitialDays)
 			if cfg.Start != "" {
@@ -130,7 +146,7 @@ func financePeriods(env *engine.PlanEnv, cfg config.Finance, idx map[string]load
 	default:
 		if newest := newestDone(idx); newest != "" {
 			first, _ = fiscal.Parse(newest)
-			for i := 0; i < cfg.LookbackPeriods; i++ {
+			for i := 0; i < cfg.LookbackPeriods && first.String() > oldestKnown(idx); i++ {
 				first = first.Prev()
 			}
 		} else if cfg.Start != "" {
@@ -147,5 +163,47 @@ func financePeriods(env *engine.PlanEnv, cfg config.Finance, idx map[string]load
 	for per := first; per.String() <= latest.String(); per = per.Next() {
 		out = append(out, per.String())
 	}
+	return out
+}
+
+// recheckDue reports whether the loaded or empty period periods[i] is fetched again this
+// pass, for Apple's late corrections: once, in the pass that first fetches the period
+// lookback+1 after it (in a daily run, the day it has become lookback periods older than
+// the newest one loaded), which is as late as the old rule — every run re-checks the last
+// lookback+1 loaded periods — looked last, for a third of the requests. A re-check that
+// failed (the entry keeps its error) is due again. periods is a pass's contiguous list
+// (salesPeriods). Decision: a day loaded for the first time when the day lookback+1 after
+// it was already loaded (a first run, a backfill) is final at once: its only fetch already
+// came that late. A re-check the request budget deferred is not tried again; one that
+// failed and has left the window is tried again by failedRechecks.
+func recheckDue(idx map[string]load.Entry, periods []string, i, lookback int) bool {
+	e, ok := idx[periods[i]]
+	if !ok || e.Error != "" {
+		return true
+	}
+	j := i + lookback + 1
+	if j >= len(periods) {
+		return false // the period that would bring its re-check is not published yet
+	}
+	n, ok := idx[periods[j]]
+	return !ok || n.State != load.Loaded && n.State != load.Empty
+}
+
+// failedRechecks are the loaded or empty periods before the pass's first one whose last
+// fetch failed (the entry keeps the error), up to lookback+1 periods back: a re-check that
+// failed on the window's oldest day is tried again in the next runs, as long as it would
+// have been re-checked under the old rule, instead of being lost.
+func failedRechecks(freq string, idx map[string]load.Entry, periods []string, lookback int) []string {
+	if len(periods) == 0 {
+		return nil
+	}
+	oldest := stepBack(freq, periods[0], lookback+1)
+	var out []string
+	for per, e := range idx {
+		if per < periods[0] && per >= oldest && e.Error != "" && (e.State == load.Loaded || e.State == load.Empty) {
+			out = append(out, per)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

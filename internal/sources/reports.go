@@ -105,7 +105,9 @@ func (s *Sales) setVersion(kind, v string) {
 	s.versions[kind] = v
 }
 
-// Plan walks each configured report kind's periods (periods.go).
+// Plan walks each configured report kind's periods (periods.go). A loaded day is fetched
+// again only once, for late corrections, when it is lookback_days behind the newest loaded
+// one (recheckDue); until then, and after, it is final.
 func (s *Sales) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, error) {
 	var plan engine.Plan
 	for _, r := range s.Cfg.Sales.Reports {
@@ -121,8 +123,24 @@ func (s *Sales) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan, err
 		kind := kindOf(unit("x"))
 		s.setVersion(kind, initVersion(r.Version, combo.Latest(), idx))
 		periods := salesPeriods(env, r.Frequency, s.Cfg.Sales, idx, func(per string) report.Unit { return unit(per) })
-		for _, per := range periods {
+		skipped := 0
+		for i, per := range periods {
+			if combo.Discontinued(per) {
+				skipped++ // Apple no longer generates it: nothing to ask for
+				continue
+			}
+			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per), ReportVersion: s.version(kind),
+				Final: !recheckDue(idx, periods, i, s.Cfg.Sales.LookbackDays)})
+		}
+		for _, per := range failedRechecks(r.Frequency, idx, periods, s.Cfg.Sales.LookbackDays) {
+			if combo.Discontinued(per) {
+				continue
+			}
 			plan.Units = append(plan.Units, engine.Planned{Unit: unit(per), ReportVersion: s.version(kind)})
+		}
+		if skipped > 0 {
+			env.Note(engine.Note{Kind: "discontinued", Table: unit("x").Table(), Subject: kind,
+				Detail: fmt.Sprintf("%s is no longer generated after %s: %d later periods not requested", kind, combo.Until, skipped)})
 		}
 	}
 	return plan, nil
@@ -166,6 +184,9 @@ func (s *Sales) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planne
 	return reportFetched(env, rep)
 }
 
+// kindOfReport names a report answer for a notice.
+func kindOfReport(rep *extract.Report) string { return rep.FileName }
+
 // reportFetched turns Apple's answer to a report request into the fetch's outcome.
 func reportFetched(env *engine.FetchEnv, rep *extract.Report) (engine.Fetched, error) {
 	switch rep.Outcome {
@@ -174,6 +195,9 @@ func reportFetched(env *engine.FetchEnv, rep *extract.Report) (engine.Fetched, e
 	case extract.NotYet:
 		return engine.Fetched{Outcome: engine.NotYet, Detail: rep.Detail}, nil
 	case extract.Gone:
+		return engine.Fetched{Outcome: engine.Gone, Detail: rep.Detail}, nil
+	case extract.Discontinued:
+		env.Note(engine.Note{Kind: "discontinued", Subject: kindOfReport(rep), Detail: rep.Detail})
 		return engine.Fetched{Outcome: engine.Gone, Detail: rep.Detail}, nil
 	}
 	defer rep.Body.Close()
@@ -208,7 +232,14 @@ func (s *Sales) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parse
 	return &engine.Parsed{
 		Outputs:    []engine.Output{{Table: t, Partition: part, Input: load.Input{Stream: pf, Period: start}, Primary: true}},
 		HeaderHash: rdr.HeaderHash(),
-		Release:    func() { pf.Stop(); release() },
+		Layout:     rdr.Layout(),
+		Release: func() {
+			pf.Stop()
+			for _, c := range rdr.Checks() { // complete once the stream was read: lines transcoded from Windows-1252
+				in.Note(engine.Note{Kind: "check", Table: t.Name, Subject: checkSubject(c), Detail: c})
+			}
+			release()
+		},
 	}, nil
 }
 
@@ -238,6 +269,13 @@ func openReport(in *engine.ParseInput, t *schemas.Table) (*transform.Reader, fun
 	for _, c := range d.Missing {
 		in.Note(engine.Note{Kind: "drift", Table: t.Name, Subject: "missing " + c, Detail: fmt.Sprintf("expected column %q missing (null)", c)})
 	}
+	layout := rdr.Layout()
+	for _, c := range d.Added {
+		in.Note(engine.Note{Kind: "drift", Table: t.Name, Subject: "added " + c, Detail: fmt.Sprintf("column %q is not in the file's layout (%s)", c, layout)})
+	}
+	for _, c := range d.Renamed {
+		in.Note(engine.Note{Kind: "drift", Table: t.Name, Subject: "renamed " + c, Detail: fmt.Sprintf("column %q is spelled otherwise in the file's layout (%s)", c, layout)})
+	}
 	return rdr, func() { rdr.Release(); rc.Close() }, nil
 }
 
@@ -258,7 +296,10 @@ func (s *Sales) Detect(name string, head []byte, hints engine.ImportHints) (engi
 // detectReport asks transform.Detect what a file is; ok only for the family's files.
 func detectReport(f report.Family, vendor, name string, head []byte, hints engine.ImportHints) (engine.Planned, bool, error) {
 	det, err := transform.Detect(name, head)
-	if err != nil || det.Table.Family != f {
+	if err != nil {
+		return engine.Planned{}, false, err // not ours, but says why no family took it
+	}
+	if det.Table.Family != f {
 		return engine.Planned{}, false, nil
 	}
 	u := report.Unit{Family: f, Type: det.Table.Type, SubType: det.Table.SubType,

@@ -114,6 +114,7 @@ var errStopCrawl = errors.New("stop crawl")
 // unit, is Gone: today's crawl, which starts from the newest loaded watermark, covers it. A page that does not decode ends the crawl; it is archived
 // as received, and Parse reports it with its key and field.
 func (s *Reviews) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if !s.current(p.Unit, env.Now) {
 		return engine.Fetched{Outcome: engine.Gone, Detail: "a crawl of a past day cannot be taken: today's crawl covers it"}, nil
 	}

@@ -61,6 +61,7 @@ func (s *TestFlight) Plan(ctx context.Context, env *engine.PlanEnv) (engine.Plan
 //
 // A build Apple answers 404 for has no TestFlight usage (no payload).
 func (s *TestFlight) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if f, gone := pastSnapshot(env, p); gone {
 		return f, nil
 	}

@@ -99,6 +99,7 @@ func (s *XcodeCloud) wantedApps() map[string]bool {
 //
 // (k counts every product listed, m every run of the product's runs document.)
 func (s *XcodeCloud) Fetch(ctx context.Context, env *engine.FetchEnv, p engine.Planned) (engine.Fetched, error) {
+	env = patientFetch(env) // a document that fails is asked for again, not the whole unit
 	if f, gone := pastSnapshot(env, p); gone {
 		return f, nil
 	}

@@ -153,7 +153,7 @@ func remoteViewSQL(v View, present bool) (string, error) {
 		return "", fmt.Errorf("directory %q is not a remote URL", v.Dir)
 	}
 	if present {
-		return viewSQL(v)
+		return viewSQL(v, "")
 	}
 	if v.Name == "" {
 		return "", errors.New("empty view name")

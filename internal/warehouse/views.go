@@ -24,8 +24,10 @@ type View struct {
 	// Name of the view, normally report.TableName (e.g. sales_summary_daily).
 	Name string
 	// Dir holds the table's hive tree, e.g. ./data/parquet/sales_summary_daily.
-	// A relative path is made absolute, so the database works from any working
-	// directory. A URL (s3://..., gs://...) is used as is; DuckDB then needs
+	// A relative path is made absolute; a directory below the database's data root
+	// (Options.Root) is then written relative to the root, which every connection
+	// resolves against, so a moved data folder still works. A URL (s3://..., gs://...)
+	// is used as is; DuckDB then needs
 	// the httpfs extension at query time, and the view is always a
 	// read_parquet view because an object store cannot be listed from here.
 	Dir string
@@ -77,7 +79,7 @@ func (db *DB) Refresh(ctx context.Context, views []View, qs []queries.Query) (er
 	stmts := make([]string, 0, len(views)+len(qs))
 	names := make([]string, 0, len(views)+len(qs))
 	for _, v := range views {
-		s, err := viewSQL(v)
+		s, err := viewSQL(v, db.root)
 		if err != nil {
 			return fmt.Errorf("refresh view %s: %w", v.Name, err)
 		}
@@ -154,8 +156,9 @@ func checkCols(kind string, cols []Col) error {
 	return nil
 }
 
-// viewSQL builds the CREATE OR REPLACE VIEW statement for one table.
-func viewSQL(v View) (string, error) {
+// viewSQL builds the CREATE OR REPLACE VIEW statement for one table; root ("" for none)
+// is the data root the path is made relative to.
+func viewSQL(v View, root string) (string, error) {
 	if v.Name == "" {
 		return "", errors.New("empty view name")
 	}
@@ -165,21 +168,35 @@ func viewSQL(v View) (string, error) {
 	if err := checkCols("file", v.Columns); err != nil {
 		return "", err
 	}
-	root, remote, err := rootDir(v.Dir)
+	dir, remote, err := rootDir(v.Dir)
 	if err != nil {
 		return "", err
 	}
 	create := "CREATE OR REPLACE VIEW " + QuoteIdent(v.Name) + " AS "
 	if !remote {
-		has, err := hasParquet(root)
+		has, err := hasParquet(dir)
 		if err != nil {
 			return "", err
 		}
 		if !has {
 			return create + emptySelect(v), nil
 		}
+		dir = relativeTo(root, dir)
 	}
-	return create + readParquet(root, v.Partition), nil
+	return create + readParquet(dir, v.Partition), nil
+}
+
+// relativeTo writes dir (absolute, forward slashes) relative to root when it lies below
+// it, and leaves it absolute otherwise.
+func relativeTo(root, dir string) string {
+	if root == "" {
+		return dir
+	}
+	rel, err := filepath.Rel(filepath.FromSlash(root), filepath.FromSlash(dir))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return dir
+	}
+	return filepath.ToSlash(rel)
 }
 
 // rootDir returns the directory in the form used in the glob, with forward
@@ -208,6 +225,9 @@ func checkGlobFree(dir string) error {
 }
 
 func readParquet(root string, part []Col) string {
+	if root == "" {
+		root = "."
+	}
 	var b strings.Builder
 	b.WriteString("SELECT * FROM read_parquet(")
 	b.WriteString(QuoteLiteral(root + "/**/*.parquet"))

@@ -10,43 +10,95 @@ package warehouse
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" database/sql driver
+	"github.com/duckdb/duckdb-go/v2" // also registers the "duckdb" database/sql driver
 )
 
 // DB is an open DuckDB database.
 type DB struct {
 	path string
+	root string // Options.Root: view paths below it are written relative to it
 	sql  *sql.DB
+}
+
+// Options tune OpenWith; the zero value is Open.
+type Options struct {
+	// Root is the data root (the local directory of the bucket). Every connection resolves
+	// relative paths against it (DuckDB's file_search_path), and Refresh writes the path of
+	// a view over a directory below Root relative to Root, so a moved or copied data folder
+	// keeps working. Other clients of the file resolve those paths against their working
+	// directory unless they set file_search_path the same way (README "Views and BI tools").
+	Root string
+	// ReadOnly opens an existing file read-only (a shared lock: many readers at once).
+	ReadOnly bool
 }
 
 // Open opens (creating if needed) the DuckDB database at path, creating its
 // parent directories. An empty path or ":memory:" opens a private in-memory
 // database; all connections of the returned DB share it.
-func Open(path string) (*DB, error) {
+func Open(path string) (*DB, error) { return OpenWith(path, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(path string, o Options) (*DB, error) {
 	dsn := path
 	if path == ":memory:" {
 		dsn = ""
 	}
-	if dsn != "" {
+	if dsn != "" && !o.ReadOnly {
 		if dir := filepath.Dir(dsn); dir != "" {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 			}
 		}
 	}
-	db, err := sql.Open("duckdb", dsn)
+	if o.ReadOnly {
+		dsn += "?" + url.Values{"access_mode": {"READ_ONLY"}}.Encode()
+	}
+	var root string
+	if o.Root != "" {
+		abs, err := filepath.Abs(o.Root)
+		if err != nil {
+			return nil, fmt.Errorf("open duckdb %s: data root: %w", path, err)
+		}
+		// file_search_path is a comma-separated list; a comma cannot be escaped in it.
+		if strings.Contains(abs, ",") {
+			return nil, fmt.Errorf("open duckdb %s: data root %q contains a comma", path, abs)
+		}
+		root = filepath.ToSlash(abs)
+	}
+	init := func(ex driver.ExecerContext) error {
+		// Marts read the same Parquet files many times over: keep their footers.
+		if _, err := ex.ExecContext(context.Background(), "SET parquet_metadata_cache = true", nil); err != nil {
+			return err
+		}
+		if root == "" {
+			return nil
+		}
+		_, err := ex.ExecContext(context.Background(), "SET file_search_path = "+QuoteLiteral(root), nil)
+		return err
+	}
+	c, err := duckdb.NewConnector(dsn, init)
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
+	db := sql.OpenDB(c)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open duckdb %s: %w", path, err)
 	}
-	return &DB{path: path, sql: db}, nil
+	return &DB{path: path, root: root, sql: db}, nil
+}
+
+// IsLocked reports whether err is DuckDB refusing a file another process holds open for
+// writing ("Could not set lock on file").
+func IsLocked(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Could not set lock on file")
 }
 
 // Close closes the database; the file, if any, stays.

@@ -169,20 +169,22 @@ var curatedWant = map[string]want{
 			"2026-11-02,1,APP9,<nil>,US,USD,4,1.000000",
 	},
 	"finance_proceeds_by_currency": {
-		cols:  []string{"fiscal_period", "partner_share_currency", "quantity", "extended_partner_share", "start_date", "end_date"},
-		types: []string{"VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(38,6)", "DATE", "DATE"},
-		rows: "2026-02,EUR,2,1.400000,2025-10-26,2025-11-29;" +
-			"2026-02,JPY,1,100.000000,2025-10-26,2025-11-29;" +
-			"2026-02,USD,13,9.100000,2025-10-26,2025-11-29;" +
-			"2026-03,JPY,1,120.000000,2025-11-30,2025-12-27;" +
-			"2026-03,USD,1,-0.400000,2025-11-30,2025-12-27",
+		cols:  []string{"fiscal_period", "vendor", "partner_share_currency", "quantity", "extended_partner_share", "start_date", "end_date"},
+		types: []string{"VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "DECIMAL(38,6)", "DATE", "DATE"},
+		// Vendor 1 (ZZ) and vendor 2 (regions) are separate rows, never summed together.
+		rows: "2026-02,1,EUR,2,1.400000,2025-10-26,2025-11-29;" +
+			"2026-02,1,JPY,1,100.000000,2025-10-26,2025-11-29;" +
+			"2026-02,1,USD,3,2.100000,2025-10-26,2025-11-29;" +
+			"2026-02,2,USD,10,7.000000,2025-10-26,2025-11-28;" +
+			"2026-03,1,JPY,1,120.000000,2025-11-30,2025-12-27;" +
+			"2026-03,1,USD,1,-0.400000,2025-11-30,2025-12-27",
 	},
 	"active_subscriptions_by_day": {
-		cols:  []string{"report_date", "app_name", "subscription_name", "active_paid", "active_trial", "active_intro_paid", "total_active"},
-		types: []string{"DATE", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT"},
-		rows: "2026-11-01,Fancy App,Pro Monthly,8,2,3,13;" +
-			"2026-11-01,Fancy App,Pro Yearly,1,0,0,1;" +
-			"2026-11-02,Fancy App,Pro Monthly,6,1,0,7",
+		cols:  []string{"report_date", "vendor", "app_name", "subscription_name", "active_paid", "active_trial", "active_intro_paid", "total_active"},
+		types: []string{"DATE", "VARCHAR", "VARCHAR", "VARCHAR", "BIGINT", "BIGINT", "BIGINT", "BIGINT"},
+		rows: "2026-11-01,1,Fancy App,Pro Monthly,8,2,3,13;" +
+			"2026-11-01,1,Fancy App,Pro Yearly,1,0,0,1;" +
+			"2026-11-02,1,Fancy App,Pro Monthly,6,1,0,7",
 	},
 }
 
@@ -371,7 +373,7 @@ func TestOpenMemory(t *testing.T) {
 
 func TestViewSQL(t *testing.T) {
 	remote := View{Name: "sales_summary_daily", Dir: "s3://bucket/parquet/sales_summary_daily/", Partition: salesPart}
-	got, err := viewSQL(remote)
+	got, err := viewSQL(remote, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,7 +383,7 @@ func TestViewSQL(t *testing.T) {
 	}
 
 	empty := View{Name: `we"ird`, Dir: t.TempDir(), Partition: []Col{{"vendor", "VARCHAR"}}, Columns: []Col{{"units", "BIGINT"}, {"p", "DECIMAL(18, 6)"}}}
-	got, err = viewSQL(empty)
+	got, err = viewSQL(empty, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +402,7 @@ func TestViewSQL(t *testing.T) {
 		{Name: "v", Dir: "/x", Columns: []Col{{"", "BIGINT"}}},
 	}
 	for _, v := range bad {
-		if s, err := viewSQL(v); err == nil {
+		if s, err := viewSQL(v, ""); err == nil {
 			t.Errorf("viewSQL(%+v) = %s, want an error", v, s)
 		}
 	}

@@ -141,6 +141,7 @@ func newPQWriter(w io.Writer, schema *arrow.Schema, opt ParquetOptions, meta map
 		c := &pqColumn{i: i, nullable: f.Nullable, ctx: pqarrow.NewArrowWriteContext(context.Background(), &arrProps)}
 		if f.Type.ID() == arrow.STRING {
 			c.memo = newStrMemo()
+			c.memo.required = !f.Nullable
 		}
 		pw.cols = append(pw.cols, c)
 	}
@@ -460,6 +461,10 @@ type strMemo struct {
 	nulls   int
 	last    []byte // the previous value, for runs
 	lastID  int32
+	// required: the column is not nullable, so a null in the input (which the schema
+	// does not allow, but Arrow arrays can hold) is stored as its slot's value, "" —
+	// what pqarrow writes for it — since a required column has no definition levels.
+	required bool
 }
 
 func newStrMemo() *strMemo {
@@ -484,7 +489,7 @@ func (m *strMemo) add(a *array.String, limit int) int {
 		data = b.Bytes()
 	}
 	base := len(m.ind)
-	hasNulls := a.NullN() > 0
+	hasNulls := a.NullN() > 0 && !m.required
 	k := 0
 	for ; k < a.Len(); k++ {
 		if hasNulls && a.IsNull(k) {
@@ -511,7 +516,7 @@ func (m *strMemo) add(a *array.String, limit int) int {
 		m.last, m.lastID = m.data[m.offsets[id]:m.offsets[id+1]], id
 	}
 	if hasNulls || m.nulls > 0 {
-		m.setValid(base, a, k)
+		m.setValid(base, a, k) // (never for a required column: hasNulls is false and m.nulls 0)
 	}
 	return k
 }

@@ -67,7 +67,7 @@ const recentMonths = 3
 // whose ledger entry is not written yet, and would write other shards' ledger entries.
 // Compaction runs once after the shards instead, like the views: the shard that completes
 // the job's set runs CompactAll when every shard has finished (pipeline.CompactAfterShards,
-// cmd/etl shardFinish), when nothing loads into the bucket's months any more.
+// cmd/etl shardViews), when nothing loads into the bucket's months any more.
 func (r *Runner) compactMonths(ctx context.Context, sum *Summary, run bool) {
 	if r.NoCompact || r.Shard.Active() || ctx.Err() != nil {
 		return

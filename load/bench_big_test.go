@@ -41,6 +41,12 @@ var bigCases = []struct {
 // convert runs the pipeline's path on a gzip file held in memory: gzip → transform →
 // WriteParquet into a memblob bucket. It returns the uncompressed bytes read and the info.
 func convert(tb testing.TB, gz []byte, table string, mem memory.Allocator) (int64, load.WriteInfo) {
+	n, info, _ := convertWith(tb, gz, table, mem, mem)
+	return n, info
+}
+
+// convertWith is convert with the reader's allocator apart; it returns the Parquet bytes too.
+func convertWith(tb testing.TB, gz []byte, table string, rmem, mem memory.Allocator) (int64, load.WriteInfo, []byte) {
 	t, ok := schemas.Lookup(table)
 	if !ok {
 		tb.Fatalf("no table %s", table)
@@ -50,7 +56,7 @@ func convert(tb testing.TB, gz []byte, table string, mem memory.Allocator) (int6
 		tb.Fatal(err)
 	}
 	cr := &counter{r: zr}
-	r, err := transform.NewReader(cr, t, transform.Options{Key: "bench", Version: "1_0", Alloc: mem})
+	r, err := transform.NewReader(cr, t, transform.Options{Key: "bench", Version: "1_0", Alloc: rmem})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -61,7 +67,11 @@ func convert(tb testing.TB, gz []byte, table string, mem memory.Allocator) (int6
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return cr.n, info
+	data, err := bucket.ReadAll(context.Background(), "bench/data.parquet")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cr.n, info, data
 }
 
 type counter struct {

@@ -36,6 +36,11 @@ type Input struct {
 	Scope *Scope
 	// Day is the snapshot day of a SlowlyChanging input (UTC).
 	Day time.Time
+	// Period, for a table stored by month (schemas.Table.PeriodColumn), is the first day of
+	// the unit's period: the input is that period's object in the month partition
+	// (PeriodKey), or waits for compaction when the month is compacted already
+	// (PendingKey; see compact.go).
+	Period time.Time
 }
 
 // Scope selects stored rows by the value of one column, or every row (All).
@@ -74,7 +79,8 @@ type Result struct {
 }
 
 // Load is the one way rows reach a table: it writes one unit's input into the partition
-// of table t at partition (t.PartitionPath) the way the table's Mode says:
+// of table t at partition (t.PartitionPath) the way the table's Mode says (a table stored
+// by month takes one object per period: Input.Period):
 //
 //   - Replace: the input is the whole partition.
 //   - MergeByKey: stored rows whose key (t.MergeKey) is among the input's keys are
@@ -91,6 +97,13 @@ type Result struct {
 // one object are serialised (merges read, modify and write).
 func (s *Store) Load(ctx context.Context, t *schemas.Table, partition string, in Input, opt ParquetOptions) (Result, error) {
 	key := ParquetKey(t.Name, partition)
+	if t.PeriodColumn != "" {
+		k, err := s.periodObjectKey(ctx, t, partition, in.Period)
+		if err != nil {
+			return Result{}, fmt.Errorf("load %s: %w", key, err)
+		}
+		key = k
+	}
 	unlock := s.lockKey(key)
 	defer unlock()
 	if opt.Alloc == nil {

@@ -17,6 +17,7 @@ import (
 	"gocloud.dev/blob/memblob"
 
 	"github.com/ascetl/etl/report"
+	"github.com/ascetl/etl/schemas"
 )
 
 // ParquetKey is the object key of one table partition:
@@ -25,12 +26,21 @@ func ParquetKey(table, partition string) string {
 	return "parquet/" + table + "/" + partition + "/data.parquet"
 }
 
-// UnitParquetKey is ParquetKey for the unit's table and partition; it fails for an
+// UnitParquetKey is the object of the unit's partition: ParquetKey, or for a table stored
+// by month (schemas.Table.PeriodColumn) the unit's own period object while its month is
+// open (PeriodKey; a compacted month is ParquetKey of the partition). It fails for an
 // invalid unit.
 func UnitParquetKey(u report.Unit) (string, error) {
 	p, err := u.Partition()
 	if err != nil {
 		return "", err
+	}
+	if t, err := schemas.ForUnit(u); err == nil && t.PeriodColumn != "" {
+		start, _, err := u.Bounds()
+		if err != nil {
+			return "", err
+		}
+		return PeriodKey(u.Table(), p, start), nil
 	}
 	return ParquetKey(u.Table(), p), nil
 }
@@ -45,7 +55,7 @@ type RecordReader interface {
 }
 
 // DefaultRowGroupRows is the row-group length used when ParquetOptions leaves it zero.
-const DefaultRowGroupRows = 128 * 1024
+const DefaultRowGroupRows = 64 * 1024
 
 // parquetBufferSize is the upload chunk size of the blob writer (one multipart part on
 // S3/GCS). Memory per upload is about this times the driver's upload concurrency.
@@ -97,55 +107,34 @@ func (s *Store) WriteParquet(ctx context.Context, key string, rr RecordReader, o
 	if schema == nil {
 		return WriteInfo{}, fmt.Errorf("write %s: record reader has no schema", key)
 	}
-	mem := opt.Alloc
-	if mem == nil {
-		mem = memory.DefaultAllocator
-	}
-	rgRows := opt.RowGroupRows
-	if rgRows <= 0 {
-		rgRows = DefaultRowGroupRows
-	}
-	codec, err := Codec(opt.Compression)
-	if err != nil {
-		return WriteInfo{}, fmt.Errorf("write %s: %w", key, err)
-	}
-	props := parquet.NewWriterProperties(
-		parquet.WithAllocator(mem),
-		parquet.WithCompression(codec),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(rgRows),
-		parquet.WithStoreDecimalAsInteger(true),
-		parquet.WithCreatedBy("ascetl"),
-	)
-	arrProps := pqarrow.NewArrowWriterProperties(
-		pqarrow.WithAllocator(mem),
-		pqarrow.WithStoreSchema(),
-	)
-	wopts := &blob.WriterOptions{
-		ContentType: "application/vnd.apache.parquet",
-		BufferSize:  parquetBufferSize,
-	}
 	var rows int64
-	n, err := s.write(ctx, key, wopts, func(w *countingWriter) error {
-		w.swallow = true
-		fw, err := pqarrow.NewFileWriter(schema, w, props, arrProps)
-		if err != nil {
-			return err
-		}
-		// fw.Close flushes the footer and closes w, which has no Close: the blob is
-		// committed or aborted by s.write, never by pqarrow.
-		if err := writeBatches(ctx, fw, rr, &rows); err != nil {
-			w.discard = true // let Close free its buffers without uploading more
-			_ = fw.Close()
-			return err
-		}
-		return fw.Close()
+	n, err := s.writeParquet(ctx, key, schema, opt, func(fw *pqWriter) error {
+		return writeBatches(ctx, fw, rr, &rows)
 	})
 	if err != nil {
 		return WriteInfo{}, fmt.Errorf("write %s: %w", key, err)
 	}
 	return WriteInfo{Key: key, Rows: rows, Bytes: n}, nil
+}
+
+// writeParquet writes a Parquet object of schema at key, its rows written by fill, and
+// commits it only if fill and the footer succeed (s.write): an error leaves key as it was.
+func (s *Store) writeParquet(ctx context.Context, key string, schema *arrow.Schema, opt ParquetOptions, fill func(*pqWriter) error) (int64, error) {
+	wopts := &blob.WriterOptions{ContentType: "application/vnd.apache.parquet", BufferSize: parquetBufferSize}
+	return s.write(ctx, key, wopts, func(w *countingWriter) error {
+		w.swallow = true
+		pw, err := newPQWriter(w, schema, opt, nil)
+		if err != nil {
+			return err
+		}
+		// The blob is committed or aborted by s.write, never by the Parquet writer.
+		if err := fill(pw); err != nil {
+			w.discard = true // let Close free its buffers without uploading more
+			_ = pw.Close()
+			return err
+		}
+		return pw.Close()
+	})
 }
 
 // StreamError is the error of the record reader a write consumed (a bad row of the
@@ -157,7 +146,7 @@ func (e *StreamError) Error() string { return e.Err.Error() }
 func (e *StreamError) Unwrap() error { return e.Err }
 
 // writeBatches copies rr into fw, checking ctx between batches.
-func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, rows *int64) error {
+func writeBatches(ctx context.Context, fw *pqWriter, rr RecordReader, rows *int64) error {
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -166,9 +155,7 @@ func writeBatches(ctx context.Context, fw *pqarrow.FileWriter, rr RecordReader, 
 		if rec == nil || rec.NumRows() == 0 {
 			continue
 		}
-		// WriteBuffered fills row groups up to the max length across batches (Write
-		// would start a row group per batch, giving tiny groups for small batches).
-		if err := fw.WriteBuffered(rec); err != nil {
+		if err := fw.Write(rec); err != nil {
 			return err
 		}
 		*rows += rec.NumRows()

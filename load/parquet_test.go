@@ -17,15 +17,15 @@ import (
 	"gocloud.dev/blob/memblob"
 )
 
-const testParquetKey = "parquet/sales_summary_daily/vendor=85012345/report_date=2026-11-20/data.parquet"
+const testParquetKey = "parquet/sales_summary_daily/vendor=85012345/month=2026-11/data.parquet"
 
 func TestParquetKey(t *testing.T) {
-	if got := ParquetKey("sales_summary_daily", "vendor=85012345/report_date=2026-11-20"); got != testParquetKey {
+	if got := ParquetKey("sales_summary_daily", "vendor=85012345/month=2026-11"); got != testParquetKey {
 		t.Errorf("ParquetKey = %q", got)
 	}
 	got, err := UnitParquetKey(salesUnit("85012345", "2026-11-20"))
-	if err != nil || got != testParquetKey {
-		t.Errorf("UnitParquetKey = %q, %v", got, err)
+	if want := "parquet/sales_summary_daily/vendor=85012345/month=2026-11/2026-11-20.parquet"; err != nil || got != want {
+		t.Errorf("UnitParquetKey = %q, %v; want %s", got, err, want)
 	}
 	if _, err := UnitParquetKey(salesUnit("../x", "2026-11-20")); err == nil {
 		t.Error("UnitParquetKey accepted an invalid vendor")

@@ -242,9 +242,10 @@ func TableName(f Family, typ, subType, freq string) string {
 }
 
 // Partition is the hive partition path of the unit inside its table, e.g.
-// "vendor=85012345/report_date=2026-11-20" or
-// "vendor=85012345/region=US/fiscal_period=2026-02". report_date is the first day the
-// report covers (the Monday of a week, the 1st of a month, January 1st of a year).
+// "vendor=85012345/month=2026-11" or "vendor=85012345/region=US/fiscal_period=2026-02".
+// A sales unit's partition is the month of the first day its report covers (the Monday
+// of a week, the 1st of a month, January 1st of a year): that day is the report_date
+// column of its rows, and names the unit's object in the month (load.PeriodKey).
 func (u Unit) Partition() (string, error) {
 	if err := u.Validate(); err != nil {
 		return "", err
@@ -270,7 +271,7 @@ func (u Unit) Partition() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("vendor=%s/report_date=%s", u.Vendor, start.Format("2006-01-02")), nil
+	return fmt.Sprintf("vendor=%s/month=%s", u.Vendor, start.Format("2006-01")), nil
 }
 
 var (

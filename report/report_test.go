@@ -12,11 +12,11 @@ func TestUnitKeys(t *testing.T) {
 		part      string
 	}{
 		{Unit{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Daily, Vendor: "85012345", Period: "2026-11-20"},
-			"sales/SALES/SUMMARY/DAILY/85012345/2026-11-20", "sales_summary_daily", "vendor=85012345/report_date=2026-11-20"},
+			"sales/SALES/SUMMARY/DAILY/85012345/2026-11-20", "sales_summary_daily", "vendor=85012345/month=2026-11"},
 		{Unit{Family: Sales, Type: "SALES", SubType: "SUMMARY", Frequency: Weekly, Vendor: "1", Period: "2026-11-22"},
-			"sales/SALES/SUMMARY/WEEKLY/1/2026-11-22", "sales_summary_weekly", "vendor=1/report_date=2026-11-16"},
+			"sales/SALES/SUMMARY/WEEKLY/1/2026-11-22", "sales_summary_weekly", "vendor=1/month=2026-11"},
 		{Unit{Family: Sales, Type: "INSTALLS", SubType: "SUMMARY_TERRITORY", Frequency: Yearly, Vendor: "1", Period: "2025"},
-			"sales/INSTALLS/SUMMARY_TERRITORY/YEARLY/1/2025", "installs_summary_territory_yearly", "vendor=1/report_date=2025-01-01"},
+			"sales/INSTALLS/SUMMARY_TERRITORY/YEARLY/1/2025", "installs_summary_territory_yearly", "vendor=1/month=2025-01"},
 		{Unit{Family: Finance, Type: Financial, Region: "US", Vendor: "1", Period: "2026-02"},
 			"finance/FINANCIAL/US/1/2026-02", "finance_financial", "vendor=1/region=US/fiscal_period=2026-02"},
 		{Unit{Family: Reviews, Type: "CUSTOMER_REVIEWS", Vendor: "1234567890", Period: "2026-11-21"},

@@ -212,9 +212,15 @@ func salesLayoutFor(typ, subType string) salesLayout {
 	panic("schemas: no layout for sales report type " + typ + "/" + subType)
 }
 
+// salesPartition: sales tables are partitioned by vendor and month; report_date (the first
+// day a report covers) is a column of every file (Table.PeriodColumn), so a completed month
+// can live in one object (README "Layout").
 func salesPartition() []PartitionKey {
-	return []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"}, {Name: "report_date", DuckType: "DATE"}}
+	return []PartitionKey{{Name: "vendor", DuckType: "VARCHAR"}, {Name: "month", DuckType: "VARCHAR"}}
 }
+
+// SalesPeriodColumn is the date column of every sales file: the first day the report covers.
+const SalesPeriodColumn = "report_date"
 
 func salesTables() []*Table {
 	tables := make([]*Table, 0, len(report.SalesCombos))
@@ -225,18 +231,19 @@ func salesTables() []*Table {
 			versions = singleVersions(c, l.columns, l.provisional)
 		}
 		tables = append(tables, &Table{
-			Name:        report.TableName(report.Sales, c.Type, c.SubType, c.Frequency),
-			Family:      report.Sales,
-			Type:        c.Type,
-			SubType:     c.SubType,
-			Frequencies: []string{c.Frequency},
-			Layout:      Plain,
-			Columns:     l.columns,
-			Partition:   salesPartition(),
-			Provisional: l.provisional,
-			UnitsColumn: l.units,
-			Proceeds:    l.proceeds,
-			Versions:    versions,
+			Name:         report.TableName(report.Sales, c.Type, c.SubType, c.Frequency),
+			Family:       report.Sales,
+			Type:         c.Type,
+			SubType:      c.SubType,
+			Frequencies:  []string{c.Frequency},
+			Layout:       Plain,
+			Columns:      l.columns,
+			Partition:    salesPartition(),
+			PeriodColumn: SalesPeriodColumn,
+			Provisional:  l.provisional,
+			UnitsColumn:  l.units,
+			Proceeds:     l.proceeds,
+			Versions:     versions,
 		})
 	}
 	return tables

@@ -163,6 +163,13 @@ type Table struct {
 	// MergeByKey and SlowlyChanging tables (the first column when empty).
 	Mode LoadMode
 	Key  string
+	// PeriodColumn, when set, is a DATE column every file of the table holds: the first
+	// day of the unit's period (sales: report_date). Such a table is partitioned by month
+	// (Partition ends with "month"): each period of an open month is its own object in the
+	// month's directory, named by that day (load.PeriodKey), and a completed month is
+	// compacted into one object (load.ParquetKey of the month) with row groups by day, so
+	// filters on the column still prune by the row groups' statistics.
+	PeriodColumn string
 	// Versions are the column sets Apple has used for the report, oldest first (see
 	// layouts.go); empty for tables whose drift is measured against Columns alone.
 	Versions []LayoutVersion
@@ -179,7 +186,7 @@ func (t *Table) MergeKey() string {
 }
 
 // PartitionPath is the hive path of one partition inside the table, e.g.
-// "vendor=85012345/report_date=2026-11-20", from one value per partition key in order.
+// "vendor=85012345/month=2026-11", from one value per partition key in order.
 // Values must be safe inside an object key (letters, digits, '-', '_', '.'; not starting
 // with '.'): keys are never built from free text.
 func (t *Table) PartitionPath(values ...string) (string, error) {
@@ -325,14 +332,18 @@ func (t *Table) scanColumns(n string) int {
 }
 
 // ArrowSchema is the table's Arrow schema: its columns in order, then the extra (unknown)
-// columns as utf8, then the lineage columns. Data columns are nullable, lineage is not.
+// columns as utf8, then the PeriodColumn (date32) if the table has one, then the lineage
+// columns. Data columns are nullable, lineage is not.
 func (t *Table) ArrowSchema(extra []string) *arrow.Schema {
-	fields := make([]arrow.Field, 0, len(t.Columns)+len(extra)+4)
+	fields := make([]arrow.Field, 0, len(t.Columns)+len(extra)+5)
 	for _, c := range t.Columns {
 		fields = append(fields, arrow.Field{Name: c.Name, Type: c.Kind.ArrowType(), Nullable: true})
 	}
 	for _, e := range extra {
 		fields = append(fields, arrow.Field{Name: e, Type: arrow.BinaryTypes.String, Nullable: true})
+	}
+	if t.PeriodColumn != "" {
+		fields = append(fields, arrow.Field{Name: t.PeriodColumn, Type: arrow.FixedWidthTypes.Date32, Nullable: true})
 	}
 	fields = append(fields,
 		arrow.Field{Name: LineageSourceKey, Type: arrow.BinaryTypes.String},

@@ -126,7 +126,7 @@ func TestUniqueNames(t *testing.T) {
 	wide := bytes.Repeat([]byte("x\t"), 50000)
 	res := load(t, bytes.NewReader(append(append([]byte(strings.Join(tableCols(t, "pre_order_summary_daily"), "\t")+"\t"), wide...), '\n')),
 		table(t, "pre_order_summary_daily"), 0)
-	if res.err != nil || len(res.drift.Unknown) != 50000 || res.schema.Field(res.schema.NumFields()-5).Name != "x_50000" {
+	if res.err != nil || len(res.drift.Unknown) != 50000 || len(res.schema.FieldIndices("x_50000")) != 1 {
 		t.Errorf("wide header: %v, %d unknown", res.err, len(res.drift.Unknown))
 	}
 }

@@ -29,7 +29,7 @@ import (
 )
 
 // DefaultBatchRows is the batch size when Options.BatchRows is zero.
-const DefaultBatchRows = 32768
+const DefaultBatchRows = 16384
 
 // firstReserve caps the rows reserved for the first batch, so small files stay small.
 const firstReserve = 1024
@@ -44,6 +44,9 @@ type Options struct {
 	ExtractedAt time.Time // when the payload was downloaded
 	Alloc       memory.Allocator
 	BatchRows   int // rows per record batch; DefaultBatchRows if 0
+	// ReportDate is the value of the table's PeriodColumn (sales: report_date, the first
+	// day the report covers) in every row; null when zero.
+	ReportDate time.Time
 }
 
 // Drift is how the file's header differs from the table, or from its layout version when
@@ -61,10 +64,13 @@ type Drift struct {
 // builder is one output column with its typed Arrow builder.
 type builder struct {
 	kind schemas.Kind
-	sb   *array.StringBuilder
-	ib   *array.Int64Builder
-	db   *array.Decimal128Builder
-	dt   *array.Date32Builder
+	// dataLen is the string bytes of the previous batch: the next one reserves as much, so
+	// the values buffer does not grow (and get copied and cleared) by doubling.
+	dataLen int
+	sb      *array.StringBuilder
+	ib      *array.Int64Builder
+	db      *array.Decimal128Builder
+	dt      *array.Date32Builder
 }
 
 func (b *builder) appendNull() {
@@ -112,12 +118,11 @@ type Reader struct {
 	text       textDecoder // Windows-1252 lines transcoded (encoding.go)
 
 	schema  *arrow.Schema
-	rb      *array.RecordBuilder
-	linKey  *array.StringBuilder
+	rb      *array.RecordBuilder // the columns that vary by row: data and _source_line
 	linLine *array.Int64Builder
-	linVer  *array.StringBuilder
-	linAt   *array.TimestampBuilder
+	consts  *constColumns // _source_key, _report_version, _extracted_at
 
+	outs    []*builder
 	fields  [][]byte
 	pending int
 	rows    int64
@@ -197,6 +202,7 @@ func (r *Reader) Release() {
 		r.rb.Release()
 		r.rb = nil
 	}
+	r.consts.release()
 	r.done = true
 }
 
@@ -232,7 +238,12 @@ func (r *Reader) Next() bool {
 	if r.pending == 0 {
 		return false
 	}
-	r.rec = r.rb.NewRecordBatch()
+	for _, b := range r.outs {
+		if b.sb != nil {
+			b.dataLen = b.sb.DataLen()
+		}
+	}
+	r.rec = r.batchOf(r.rb.NewRecordBatch())
 	r.rows += int64(r.pending)
 	r.pending = 0
 	r.batch = r.opt.BatchRows
@@ -343,7 +354,12 @@ func (r *Reader) setup(line []byte) error {
 	}
 
 	r.schema = t.ArrowSchema(extra)
-	r.rb = array.NewRecordBuilder(r.opt.Alloc, r.schema)
+	// The builders fill the columns that vary by row; the lineage constants (key,
+	// version, extraction time) are shared arrays attached to each batch (constcols.go).
+	fs := r.schema.Fields()
+	nData := len(t.Columns) + len(extra)
+	lineCol := r.schema.FieldIndices(schemas.LineageSourceLine)[0]
+	r.rb = array.NewRecordBuilder(r.opt.Alloc, arrow.NewSchema(append(fs[:nData:nData], fs[lineCol]), nil))
 	outs := make([]*builder, len(t.Columns)+len(extra))
 	for j := range outs {
 		k := schemas.String
@@ -363,6 +379,7 @@ func (r *Reader) setup(line []byte) error {
 		}
 		outs[j] = b
 	}
+	r.outs = outs
 	for i := range r.cells {
 		r.cells[i].out = outs[r.cells[i].col]
 	}
@@ -371,12 +388,20 @@ func (r *Reader) setup(line []byte) error {
 			r.missing = append(r.missing, outs[i])
 		}
 	}
-	n := len(outs)
-	r.linKey = r.rb.Field(n).(*array.StringBuilder)
-	r.linLine = r.rb.Field(n + 1).(*array.Int64Builder)
-	r.linVer = r.rb.Field(n + 2).(*array.StringBuilder)
-	r.linAt = r.rb.Field(n + 3).(*array.TimestampBuilder)
+	r.linLine = r.rb.Field(len(outs)).(*array.Int64Builder)
+	r.consts = newConstColumns(string(r.key), string(r.ver), r.at, t.PeriodColumn != "", r.opt.ReportDate)
 	return nil
+}
+
+// reserve prepares the builders for a batch: r.batch rows, and for each string column
+// the bytes its previous batch took (plus an eighth).
+func (r *Reader) reserve() {
+	r.rb.Reserve(r.batch)
+	for _, b := range r.outs {
+		if b.sb != nil && b.dataLen > 0 {
+			b.sb.ReserveData(b.dataLen + b.dataLen/8)
+		}
+	}
 }
 
 // handle dispatches one line after the header.
@@ -432,7 +457,7 @@ func (r *Reader) row(line []byte) error {
 		}
 	}
 	if r.pending == 0 {
-		r.rb.Reserve(r.batch)
+		r.reserve()
 	}
 	for i := 0; i < nh; i++ {
 		c := &r.cells[i]
@@ -473,10 +498,7 @@ func (r *Reader) row(line []byte) error {
 	for _, b := range r.missing {
 		b.appendNull()
 	}
-	r.linKey.BinaryBuilder.Append(r.key)
 	r.linLine.Append(int64(r.line))
-	r.linVer.BinaryBuilder.Append(r.ver)
-	r.linAt.Append(r.at)
 	r.pending++
 	return nil
 }

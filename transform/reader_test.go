@@ -10,6 +10,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
 func openBytes(b []byte) io.Reader { return bytes.NewReader(b) }
@@ -238,7 +241,7 @@ func TestDrift(t *testing.T) {
 	for _, f := range res.schema.Fields() {
 		names = append(names, f.Name)
 	}
-	if got := strings.Join(names[len(names)-6:], ","); got != "new_thing,territory_2,_source_key,_source_line,_report_version,_extracted_at" {
+	if got := strings.Join(names[len(names)-7:], ","); got != "new_thing,territory_2,report_date,_source_key,_source_line,_report_version,_extracted_at" {
 		t.Errorf("schema tail = %s", got)
 	}
 	if len(res.hash) != 64 {
@@ -290,5 +293,51 @@ func TestTruncatedGzip(t *testing.T) {
 	}
 	if !strings.HasPrefix(res.err.Error(), "raw/test.gz:") || !strings.HasSuffix(res.err.Error(), ": read: unexpected EOF") {
 		t.Errorf("message %q", res.err)
+	}
+}
+
+// TestReportDate: a table with a PeriodColumn gets it in every row of every batch, from
+// Options.ReportDate (null when not given); the lineage constants are in every row too.
+func TestReportDate(t *testing.T) {
+	tb := table(t, "sales_summary_daily")
+	data, err := os.ReadFile(filepath.Join("testdata", "sales_summary_kachit-stub.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	all := []string{lines[0]}
+	for len(all) < 2501 {
+		all = append(all, lines[1:]...)
+	}
+	all = all[:2501]
+	in := strings.Join(all, "\n") + "\n"
+	day := time.Date(2025, 1, 15, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		day  time.Time
+		want string
+	}{{day, "2025-01-15"}, {time.Time{}, "<null>"}} {
+		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+		r, err := NewReader(strings.NewReader(in), tb, Options{Key: "raw/k.gz", Version: "1_0", ExtractedAt: extractedAt,
+			Alloc: mem, BatchRows: 1000, ReportDate: tc.day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := 0
+		for r.Next() {
+			rec := r.RecordBatch()
+			col := rec.Column(rec.Schema().FieldIndices("report_date")[0])
+			key := rec.Column(rec.Schema().FieldIndices("_source_key")[0])
+			for i, v := range values(col) {
+				if v != tc.want || key.ValueStr(i) != "raw/k.gz" {
+					t.Fatalf("row %d: report_date %s, _source_key %s", rows+i, v, key.ValueStr(i))
+				}
+			}
+			rows += int(rec.NumRows())
+		}
+		if r.Err() != nil || rows != 2500 {
+			t.Fatalf("%d rows, %v", rows, r.Err())
+		}
+		r.Release()
+		mem.AssertSize(t, 0)
 	}
 }

@@ -58,9 +58,11 @@ func printAccountRequests(w io.Writer, c *config.Config, clients map[string]*ext
 	fmt.Fprintf(w, "requests per account: %s\n", strings.Join(parts, "; "))
 }
 
-// shardViews records that this shard finished and rebuilds the views only when it is the
-// shard that completes the job's set (pipeline.ShardDone): once per sharded run.
-func (e *env) shardViews(ctx context.Context, c *config.Config, store *load.Store, r runSpec, runID string, sum *pipeline.Summary) error {
+// shardViews records that this shard finished and, only when it is the shard that
+// completes the job's set (pipeline.ShardDone), compacts the months every shard loaded
+// into (pipeline.CompactAfterShards: shards never compact while another may load) and
+// rebuilds the views (r.views): once per sharded run.
+func (e *env) shardViews(ctx context.Context, c *config.Config, store *load.Store, p *pipeline.Pipeline, r runSpec, runID string, sum *pipeline.Summary) error {
 	code := pipeline.ExitOK
 	if sum != nil {
 		code = sum.ExitCode()
@@ -71,6 +73,18 @@ func (e *env) shardViews(ctx context.Context, c *config.Config, store *load.Stor
 	}
 	if !last {
 		fmt.Fprintf(e.stdout, "views: left to the last shard of job %s (%d of %d shards done)\n", r.shardJob, done, r.shard.Count)
+		return nil
+	}
+	cs, err := p.CompactAfterShards(ctx)
+	if err != nil {
+		return fmt.Errorf("compaction after the shards of job %s: %w", r.shardJob, err)
+	}
+	fmt.Fprintf(e.stdout, "compacted after the shards: %d month objects written, %d period objects folded into months\n", cs.Compacted, cs.Folded)
+	if sum != nil {
+		sum.Compacted, sum.Folded, sum.Migrated = sum.Compacted+cs.Compacted, sum.Folded+cs.Folded, sum.Migrated+cs.Migrated
+		sum.CompactErrors = append(sum.CompactErrors, cs.CompactErrors...)
+	}
+	if !r.views {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "views: shard %s completes job %s (%d of %d shards done): rebuilding\n", r.shard, r.shardJob, done, r.shard.Count)

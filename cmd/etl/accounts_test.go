@@ -114,7 +114,7 @@ func TestTwoAccountsExampleAgainstEmbeddedSimulator(t *testing.T) {
 	// etl ddl declares the account partition, projected as an enum of the accounts.
 	code, out, errs = runCLI(t, "ddl", "--config", cfg, "--engine", "athena", "--location", "s3://lake/asc", "--no-marts")
 	if code != 0 || !strings.Contains(out, "'projection.account.values' = 'acme,globex'") ||
-		!strings.Contains(out, "/parquet/sales_summary_daily/account=${account}/vendor=${vendor}/report_date=${report_date}/") {
+		!strings.Contains(out, "/parquet/sales_summary_daily/account=${account}/vendor=${vendor}/month=${month}/") {
 		t.Errorf("ddl: exit %d %s\n%.2000s", code, errs, out)
 	}
 	t.Logf("USD proceeds %s: 85012345 %s, 85012399 %s, 91234567 %s", period, a, b, g)

@@ -291,13 +291,18 @@ func (e *env) execute(ctx context.Context, r runSpec, work func(context.Context,
 		return work(ctx, p)
 	}
 	var views *viewsJob
+	if r.shard.Active() && !r.views { // the last shard still compacts (shardViews)
+		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
+			return e.shardViews(ctx, c, store, p, r, x.ID, sum)
+		}
+	}
 	if r.views {
 		x.After = func(ctx context.Context, sum *pipeline.Summary) error {
 			if e.status != nil {
 				e.status.finish() // the progress line goes before the views print
 			}
 			if r.shard.Active() {
-				return e.shardViews(ctx, c, store, r, x.ID, sum)
+				return e.shardViews(ctx, c, store, p, r, x.ID, sum)
 			}
 			views = &viewsJob{cfg: c, store: store, sum: sum, from: r.from, to: r.to, out: e.stdout, now: time.Now()}
 			return views.run(ctx)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,113 +15,300 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/ascetl/etl/load"
 )
 
-// CompareConfig configures Compare.
+// CompareConfig configures Compare: `etl import` of a generated SALES file against
+// DuckDB's COPY of the same file, each in its own process, in pairs.
 type CompareConfig struct {
-	Exe      string // the etl binary, re-executed as `etl bench child ...`
-	Dir      string // where inputs and outputs go
-	Rows     int    // SALES rows; SUBSCRIPTION_EVENT and the memory check use 4×
-	Repeat   int    // runs per file and engine (best and median are reported)
-	Seed     int64
-	Keep     bool // keep generated inputs and outputs
-	Prefetch bool // also time ours with ConvertOptions.Prefetch
-	Profile  bool // write a CPU profile of one "ours" run of the SALES file into Dir
-	Log      io.Writer
+	Exe     string // the etl binary
+	Dir     string // inputs and outputs
+	Rows    int    // rows of the smaller SALES file; the larger has 4×
+	Repeat  int    // counted pairs per file (after one warm-up pair)
+	Seed    int64
+	Keep    bool // keep the generated files (a later run reuses them)
+	Profile bool // a CPU profile of one import of the smaller file into Dir
+	Log     io.Writer
 }
 
-// Run is one child process's outcome.
-type Run struct {
-	ConvertResult
-	Process time.Duration // wall time of the whole child, start-up included
-	MaxRSS  int64         // bytes, from the child's rusage
+// Proc is what one child process took, from outside: wall time from start to exit (its
+// start-up included), CPU time and peak RSS from its rusage.
+type Proc struct {
+	Wall, User, Sys time.Duration
+	MaxRSS          int64 // bytes
 }
 
-// Sample is the runs of one engine on one file.
-type Sample struct {
-	Engine string
-	Runs   []Run
+// CPU is user plus system time.
+func (p Proc) CPU() time.Duration { return p.User + p.Sys }
+
+// Pair is one run of each engine, run one after the other.
+type Pair struct{ Ours, Duck Proc }
+
+// FileResult is the pairs on one file.
+type FileResult struct {
+	File                     File
+	TSVBytes, GzBytes        int64
+	Pairs                    []Pair
+	OursParquet, DuckParquet int64 // bytes written
 }
 
-func (s Sample) walls() []time.Duration {
-	out := make([]time.Duration, len(s.Runs))
-	for i, r := range s.Runs {
-		out[i] = r.Wall
+func median[T int64 | float64 | time.Duration](xs []T) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
 	}
-	slices.Sort(out)
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func (f FileResult) each(fn func(Pair) float64) []float64 {
+	out := make([]float64, len(f.Pairs))
+	for i, p := range f.Pairs {
+		out[i] = fn(p)
+	}
 	return out
 }
 
-// Best is the fastest conversion time.
-func (s Sample) Best() time.Duration { return s.walls()[0] }
-
-// Median is the median conversion time.
-func (s Sample) Median() time.Duration {
-	w := s.walls()
-	if len(w)%2 == 1 {
-		return w[len(w)/2]
-	}
-	return (w[len(w)/2-1] + w[len(w)/2]) / 2
+// Ratios are ours/DuckDB wall time, pair by pair, sorted.
+func (f FileResult) Ratios() []float64 {
+	r := f.each(func(p Pair) float64 { return p.Ours.Wall.Seconds() / p.Duck.Wall.Seconds() })
+	slices.Sort(r)
+	return r
 }
 
-// PeakRSS is the largest peak RSS over the runs.
-func (s Sample) PeakRSS() int64 {
+// Ratio is the median of the pairs' ratios.
+func (f FileResult) Ratio() float64 { return median(f.Ratios()) }
+
+// Median is the median of one engine's figure over the pairs.
+func (f FileResult) Median(ours bool, fig func(Proc) float64) float64 {
+	return median(f.each(func(p Pair) float64 {
+		if ours {
+			return fig(p.Ours)
+		}
+		return fig(p.Duck)
+	}))
+}
+
+// Peak is one engine's largest peak RSS over the pairs.
+func (f FileResult) Peak(ours bool) int64 {
 	var m int64
-	for _, r := range s.Runs {
-		m = max(m, r.MaxRSS)
+	for _, p := range f.Pairs {
+		if ours {
+			m = max(m, p.Ours.MaxRSS)
+		} else {
+			m = max(m, p.Duck.MaxRSS)
+		}
 	}
 	return m
 }
 
-// FileResult is every engine's sample on one file.
-type FileResult struct {
-	File     File
-	TSVBytes int64
-	GzBytes  int64
-	Samples  []Sample
-}
+// ImportName is the name of the generated report: Apple's, so `etl import` tells the
+// report and its day from it.
+const ImportName = "S_D_85012345_20250115.txt.gz"
 
-// Sample returns the engine's sample.
-func (f FileResult) Sample(engine string) (Sample, bool) {
-	for _, s := range f.Samples {
-		if s.Engine == engine {
-			return s, true
+// Compare generates the SALES files (unless an earlier --keep run left them), then runs,
+// per file, one warm-up pair and cfg.Repeat counted pairs: `etl import --no-views FILE`
+// in a new empty directory (the embedded configuration: a file:// bucket there), then
+// `etl bench child duckdb FILE OUT`. Running them in turn lets noise from the rest of the
+// machine hit both alike; the ratio is taken pair by pair.
+func Compare(ctx context.Context, cfg CompareConfig) ([]FileResult, error) {
+	if cfg.Repeat <= 0 {
+		cfg.Repeat = 5
+	}
+	logf := func(format string, a ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", a...)
 		}
 	}
-	return Sample{}, false
+	var results []FileResult
+	for _, rows := range []int{cfg.Rows, 4 * cfg.Rows} {
+		f := File{Name: sizeName("sales", rows), Table: TableSales, Rows: rows}
+		f.Path = filepath.Join(cfg.Dir, f.Name, ImportName)
+		if err := ensureFile(f, cfg.Seed, logf); err != nil {
+			return nil, err
+		}
+		fr, err := compareFile(ctx, cfg, f, logf)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, fr)
+	}
+	if cfg.Profile {
+		f := results[0].File
+		prof := filepath.Join(cfg.Dir, "import-"+f.Name+".cpu.pprof")
+		if _, err := runImport(ctx, cfg.Exe, f.Path, filepath.Join(cfg.Dir, "profile"), "ETL_CPUPROFILE="+prof); err != nil {
+			return nil, err
+		}
+		logf("CPU profile of etl import on %s: %s (go tool pprof -top %s %s)", f.Name, prof, cfg.Exe, prof)
+	}
+	if !cfg.Keep {
+		for _, r := range results {
+			_ = os.RemoveAll(filepath.Dir(r.File.Path))
+		}
+	}
+	return results, nil
 }
 
-// Engines.
-const (
-	EngineOurs         = "ours"
-	EngineOursPrefetch = "ours+prefetch"
-	EngineDuckDB       = "duckdb"
-	EngineDuckZstd     = "duckdb-zstd"
-)
+func sizeName(base string, rows int) string {
+	if rows%1_000_000 == 0 {
+		return fmt.Sprintf("%s_%dm", base, rows/1_000_000)
+	}
+	return fmt.Sprintf("%s_%d", base, rows)
+}
 
-// runChild runs `exe bench child <engine> ...` and reads its JSON result and rusage.
-func runChild(ctx context.Context, exe, engine, table, in, out string, extra ...string) (Run, error) {
-	args := append([]string{"bench", "child", "--table", table}, extra...)
-	args = append(args, engine, in, out)
-	cmd := exec.CommandContext(ctx, exe, args...)
+func ensureFile(f File, seed int64, logf func(string, ...any)) error {
+	if _, err := os.Stat(f.Path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		return err
+	}
+	logf("generating %s (%d rows)...", f.Path, f.Rows)
+	t0 := time.Now()
+	if err := Generate(f.Path, f.Table, f.Rows, seed); err != nil {
+		return err
+	}
+	logf("  generated in %s", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+func compareFile(ctx context.Context, cfg CompareConfig, f File, logf func(string, ...any)) (FileResult, error) {
+	st, err := os.Stat(f.Path)
+	if err != nil {
+		return FileResult{}, err
+	}
+	tsv, err := TSVSize(f.Path)
+	if err != nil {
+		return FileResult{}, err
+	}
+	fr := FileResult{File: f, TSVBytes: tsv, GzBytes: st.Size()}
+	work := filepath.Join(cfg.Dir, "work")
+	duckOut := filepath.Join(cfg.Dir, f.Name+".duckdb.parquet")
+	for i := 0; i <= cfg.Repeat; i++ {
+		ours, err := runImport(ctx, cfg.Exe, f.Path, work)
+		if err != nil {
+			return fr, err
+		}
+		if fr.OursParquet, err = checkImport(ctx, work, f.Rows); err != nil {
+			return fr, err
+		}
+		duck, rows, err := runDuck(ctx, cfg.Exe, f.Path, duckOut)
+		if err != nil {
+			return fr, err
+		}
+		if rows != int64(f.Rows) {
+			return fr, fmt.Errorf("duckdb %s: %d rows, want %d", f.Name, rows, f.Rows)
+		}
+		if st, err := os.Stat(duckOut); err == nil {
+			fr.DuckParquet = st.Size()
+		}
+		label := fmt.Sprintf("pair %d", i)
+		if i == 0 {
+			label = "warm-up"
+		} else {
+			fr.Pairs = append(fr.Pairs, Pair{Ours: ours, Duck: duck})
+		}
+		logf("  %-9s %-8s import %6.3fs %4d MiB cpu %6.3fs | duckdb %6.3fs %4d MiB cpu %6.3fs | ratio %.3f",
+			f.Name, label, ours.Wall.Seconds(), ours.MaxRSS>>20, ours.CPU().Seconds(),
+			duck.Wall.Seconds(), duck.MaxRSS>>20, duck.CPU().Seconds(), ours.Wall.Seconds()/duck.Wall.Seconds())
+	}
+	_ = os.RemoveAll(work)
+	_ = os.Remove(duckOut)
+	return fr, nil
+}
+
+// runImport runs `etl import --no-views in` in dir, made empty first (outside the time).
+func runImport(ctx context.Context, exe, in, dir string, env ...string) (Proc, error) {
+	if err := os.RemoveAll(dir); err != nil {
+		return Proc{}, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Proc{}, err
+	}
+	abs, err := filepath.Abs(in)
+	if err != nil {
+		return Proc{}, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "import", "--no-views", abs)
+	cmd.Dir, cmd.Env = dir, append(os.Environ(), env...)
+	p, _, err := runProc(cmd)
+	if err != nil {
+		return p, fmt.Errorf("etl import %s: %w", filepath.Base(in), err)
+	}
+	return p, nil
+}
+
+// checkImport checks that the import in dir loaded rows rows and returns the Parquet
+// bytes it wrote.
+func checkImport(ctx context.Context, dir string, rows int) (int64, error) {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "data")), RawQuery: "metadata=skip"}
+	b, err := blob.OpenBucket(ctx, u.String())
+	if err != nil {
+		return 0, err
+	}
+	defer b.Close()
+	st := load.New(b)
+	es, err := st.Ledger().List(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	if len(es) != 1 || es[0].State != load.Loaded || es[0].Rows != int64(rows) {
+		return 0, fmt.Errorf("import: ledger %+v, want one unit loaded with %d rows", es, rows)
+	}
+	var n int64
+	it := b.List(&blob.ListOptions{Prefix: "parquet/"})
+	for {
+		obj, err := it.Next(ctx)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+		n += obj.Size
+	}
+	return n, nil
+}
+
+// runDuck runs `etl bench child duckdb in out` and returns the rows it wrote.
+func runDuck(ctx context.Context, exe, in, out string) (Proc, int64, error) {
+	cmd := exec.CommandContext(ctx, exe, "bench", "child", "--table", TableSales, EngineDuckDB, in, out)
+	p, stdout, err := runProc(cmd)
+	if err != nil {
+		return p, 0, fmt.Errorf("duckdb %s: %w", filepath.Base(in), err)
+	}
+	var res ConvertResult
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		return p, 0, fmt.Errorf("duckdb %s: bad child output %q: %w", filepath.Base(in), stdout, err)
+	}
+	return p, res.Rows, nil
+}
+
+// runProc runs cmd and measures it.
+func runProc(cmd *exec.Cmd) (Proc, []byte, error) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	err := cmd.Run()
-	wall := time.Since(start)
+	p := Proc{Wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		p.User, p.Sys = cmd.ProcessState.UserTime(), cmd.ProcessState.SystemTime()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			p.MaxRSS = maxrssBytes(ru.Maxrss)
+		}
+	}
 	if err != nil {
-		return Run{}, fmt.Errorf("%s %s: %w: %s", engine, filepath.Base(in), err, strings.TrimSpace(stderr.String()))
+		return p, nil, fmt.Errorf("%w: %s", err, lastLines(stderr.String(), 5))
 	}
-	var run Run
-	if err := json.Unmarshal(stdout.Bytes(), &run.ConvertResult); err != nil {
-		return Run{}, fmt.Errorf("%s %s: bad child output %q: %w", engine, filepath.Base(in), stdout.String(), err)
-	}
-	run.Process = wall
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		run.MaxRSS = maxrssBytes(ru.Maxrss)
-	}
-	_ = os.Remove(out)
-	return run, nil
+	return p, stdout.Bytes(), nil
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // maxrssBytes converts ru_maxrss (KiB on Linux, bytes on macOS) to bytes.
@@ -131,177 +319,19 @@ func maxrssBytes(v int64) int64 {
 	return v * 1024
 }
 
-// Compare generates the files (unless present in Dir from an earlier --keep run), then
-// times each engine on each file cfg.Repeat times, interleaving engines so that noise from
-// other processes on the machine hits both alike.
-func Compare(ctx context.Context, cfg CompareConfig) ([]FileResult, error) {
-	if cfg.Repeat <= 0 {
-		cfg.Repeat = 3
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return nil, err
-	}
-	logf := func(format string, a ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", a...)
-		}
-	}
-	name := func(base string, rows int) string {
-		if rows%1_000_000 == 0 {
-			return fmt.Sprintf("%s_%dm", base, rows/1_000_000)
-		}
-		return fmt.Sprintf("%s_%d", base, rows)
-	}
-	type job struct {
-		f       File
-		engines []string
-	}
-	full := []string{EngineOurs, EngineDuckDB, EngineDuckZstd}
-	product := EngineOurs // what the pipeline runs: with read-ahead unless --prefetch=false
-	if cfg.Prefetch {
-		full = []string{EngineOurs, EngineOursPrefetch, EngineDuckDB, EngineDuckZstd}
-		product = EngineOursPrefetch
-	}
-	jobs := []job{
-		{File{Name: name("sales", cfg.Rows), Table: TableSales, Rows: cfg.Rows}, full},
-		{File{Name: name("subscription_event", 4*cfg.Rows), Table: TableSubEvents, Rows: 4 * cfg.Rows}, full},
-		// Memory check: the same table at 4× the rows.
-		{File{Name: name("sales", 4*cfg.Rows), Table: TableSales, Rows: 4 * cfg.Rows}, []string{product}},
-	}
-	var results []FileResult
-	for _, j := range jobs {
-		f := j.f
-		f.Path = filepath.Join(cfg.Dir, f.Name+".txt.gz")
-		if _, err := os.Stat(f.Path); err != nil {
-			logf("generating %s (%d rows)...", f.Path, f.Rows)
-			t0 := time.Now()
-			if err := Generate(f.Path, f.Table, f.Rows, cfg.Seed); err != nil {
-				return nil, err
-			}
-			logf("  generated in %s", time.Since(t0).Round(time.Millisecond))
-		}
-		st, err := os.Stat(f.Path)
-		if err != nil {
-			return nil, err
-		}
-		tsv, err := TSVSize(f.Path)
-		if err != nil {
-			return nil, err
-		}
-		fr := FileResult{File: f, TSVBytes: tsv, GzBytes: st.Size()}
-		samples := map[string]*Sample{}
-		for rep := 0; rep < cfg.Repeat; rep++ {
-			for _, e := range j.engines {
-				out := filepath.Join(cfg.Dir, fmt.Sprintf("%s.%s.parquet", f.Name, e))
-				var extra []string
-				if e == EngineOursPrefetch {
-					extra = append(extra, "--prefetch")
-				}
-				run, err := runChild(ctx, cfg.Exe, e, f.Table, f.Path, out, extra...)
-				if err != nil {
-					return nil, err
-				}
-				logf("  %-22s %-15s run %d: %8.3fs  rss %4d MiB  rows %d", f.Name, e, rep+1,
-					run.Wall.Seconds(), run.MaxRSS>>20, run.Rows)
-				if run.Rows != int64(f.Rows) {
-					return nil, fmt.Errorf("%s %s: %d rows, want %d", e, f.Name, run.Rows, f.Rows)
-				}
-				if samples[e] == nil {
-					samples[e] = &Sample{Engine: e}
-				}
-				samples[e].Runs = append(samples[e].Runs, run)
-			}
-		}
-		for _, e := range j.engines {
-			fr.Samples = append(fr.Samples, *samples[e])
-		}
-		results = append(results, fr)
-	}
-	if cfg.Profile {
-		f := results[0].File
-		prof := filepath.Join(cfg.Dir, "ours-"+f.Name+".cpu.pprof")
-		out := filepath.Join(cfg.Dir, f.Name+".profile.parquet")
-		if _, err := runChild(ctx, cfg.Exe, EngineOurs, f.Table, f.Path, out, "--cpuprofile", prof); err != nil {
-			return nil, err
-		}
-		logf("CPU profile of ours on %s: %s (go tool pprof -top %s)", f.Name, prof, prof)
-	}
-	if !cfg.Keep {
-		for _, r := range results {
-			_ = os.Remove(r.File.Path)
-		}
-	}
-	return results, nil
-}
+// Engines of `etl bench child`.
+const (
+	EngineOurs         = "ours"
+	EngineOursPrefetch = "ours+prefetch"
+	EngineDuckDB       = "duckdb"
+	EngineDuckZstd     = "duckdb-zstd"
+)
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
-
-// Report prints the comparison: per file, best and median wall time of each engine, the
-// ratio ours/DuckDB, peak RSS, and the targets of BENCHMARKS.md.
-func Report(w io.Writer, results []FileResult, repeat int) {
-	fmt.Fprintf(w, "\nConversion gzip TSV -> Parquet, best and median of %d runs (child processes; wall = conversion only, start-up excluded)\n", repeat)
-	fmt.Fprintf(w, "%-24s %-15s %10s %10s %10s %9s %10s %9s\n", "file", "engine", "best", "median", "rows/s", "MB/s", "peak RSS", "parquet")
-	for _, r := range results {
-		for _, s := range r.Samples {
-			b := s.Best().Seconds()
-			fmt.Fprintf(w, "%-24s %-15s %9.3fs %9.3fs %10.0f %9.1f %10s %9s\n", r.File.Name, s.Engine, b,
-				s.Median().Seconds(), float64(r.File.Rows)/b, float64(r.TSVBytes)/1e6/b, mib(s.PeakRSS()),
-				mib(s.Runs[0].OutBytes))
-		}
-		fmt.Fprintf(w, "%-24s (%d rows, %.1f MB TSV, %.1f MB gzip)\n", "", r.File.Rows, float64(r.TSVBytes)/1e6, float64(r.GzBytes)/1e6)
-	}
-	fmt.Fprintln(w)
-	for i, r := range results {
-		ours, ok1 := productSample(r)
-		duck, ok2 := r.Sample(EngineDuckDB)
-		if !ok1 || !ok2 {
-			continue
-		}
-		ratio := ours.Best().Seconds() / duck.Best().Seconds()
-		med := ours.Median().Seconds() / duck.Median().Seconds()
-		line := fmt.Sprintf("ratio ours/DuckDB on %s: %.2f (best), %.2f (median)", r.File.Name, ratio, med)
-		if dz, ok := r.Sample(EngineDuckZstd); ok {
-			line += fmt.Sprintf("; vs DuckDB with zstd: %.2f (best)", ours.Best().Seconds()/dz.Best().Seconds())
-		}
-		if i == 0 {
-			line += fmt.Sprintf("  [target <= 0.80: %s]", verdict(ratio <= 0.8))
-		}
-		fmt.Fprintln(w, line)
-		fmt.Fprintf(w, "peak RSS on %s: ours %s, DuckDB %s\n", r.File.Name, mib(ours.PeakRSS()), mib(duck.PeakRSS()))
-	}
-	var small, big Sample
-	var smallRows, bigRows int
-	for _, r := range results {
-		if r.File.Table != TableSales {
-			continue
-		}
-		s, _ := productSample(r)
-		if small.Runs == nil || r.File.Rows < smallRows {
-			small, smallRows = s, r.File.Rows
-		}
-		if big.Runs == nil || r.File.Rows > bigRows {
-			big, bigRows = s, r.File.Rows
-		}
-	}
-	if bigRows > smallRows {
-		ratio := float64(big.PeakRSS()) / float64(small.PeakRSS())
-		fmt.Fprintf(w, "peak RSS ours, SALES %d vs %d rows: %s vs %s = %.2fx  [target <= 1.10x and < 256 MiB: %s]\n",
-			bigRows, smallRows, mib(big.PeakRSS()), mib(small.PeakRSS()), ratio,
-			verdict(ratio <= 1.1 && big.PeakRSS() < 256<<20))
-	}
-}
-
-// productSample is the pipeline's own path: with read-ahead when it was measured.
-func productSample(r FileResult) (Sample, bool) {
-	if s, ok := r.Sample(EngineOursPrefetch); ok {
-		return s, true
-	}
-	return r.Sample(EngineOurs)
-}
 
 func verdict(ok bool) string {
 	if ok {
 		return "met"
 	}
-	return "NOT met"
+	return "**not met**"
 }

@@ -123,9 +123,9 @@ func ConvertOurs(ctx context.Context, in, table, out string, opt ConvertOptions)
 		return ConvertResult{}, err
 	}
 	defer f.Close()
-	gz, err := gzip.NewReader(f)
+	gz, err := load.Gunzip(in, f) // the pipeline's decompression (ParseInput.Open)
 	if err != nil {
-		return ConvertResult{}, fmt.Errorf("%s: %w", in, err)
+		return ConvertResult{}, err
 	}
 	defer gz.Close()
 	cr := &countReader{r: gz}

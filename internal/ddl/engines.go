@@ -117,7 +117,9 @@ func (g *generator) bigquery(t Table) ([]string, error) {
 		}
 		b.WriteString("WITH PARTITION COLUMNS (\n" + keys + "\n)\n")
 	}
-	b.WriteString("OPTIONS (\n  format = 'PARQUET',\n  uris = [" + lit(loc+"*") + "],\n")
+	// *.parquet, not *: a sales period loaded into a compacted month waits in a
+	// _<day>.pending object (Parquet bytes) that no reader may see (load/compact.go).
+	b.WriteString("OPTIONS (\n  format = 'PARQUET',\n  uris = [" + lit(loc+"*.parquet") + "],\n")
 	if len(t.Partition) > 0 {
 		b.WriteString("  hive_partition_uri_prefix = " + lit(strings.TrimSuffix(loc, "/")) + ",\n")
 		b.WriteString("  require_hive_partition_filter = false,\n")

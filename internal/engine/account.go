@@ -106,6 +106,10 @@ func (s *Summary) Merge(name string, o *Summary, err error) {
 	s.Planned += o.Planned
 	s.Published += o.Published
 	s.Overdue += o.Overdue
+	s.Compacted += o.Compacted
+	s.Folded += o.Folded
+	s.Migrated += o.Migrated
+	s.CompactErrors = append(s.CompactErrors, o.CompactErrors...)
 	s.Late = append(s.Late, o.Late...)
 	s.Failures = append(s.Failures, o.Failures...)
 	if s.Tables == nil {

@@ -64,6 +64,9 @@ func (r *Runner) apply(ctx context.Context, src Source, entry *load.Entry, v *lo
 			}
 			return r.applyFailed(ctx, entry, v, err)
 		}
+		if st == r.Store {
+			r.touched.add(out.Table, r.partition(out.Partition))
+		}
 		if out.Primary {
 			o.Rows += inputRows(out.Input, res)
 		}

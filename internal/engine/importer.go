@@ -54,6 +54,7 @@ func (r *Runner) Import(ctx context.Context, paths []string, hints ImportHints) 
 		return sum, err
 	}
 	r.importFiles(ctx, sum, hand, hints)
+	r.compactMonths(ctx, sum, false)
 	sum.Finished = r.now()
 	sum.Notes = r.notes.list()
 	return sum, ctx.Err()

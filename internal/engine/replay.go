@@ -67,6 +67,9 @@ func (r *Runner) Reparse(ctx context.Context, prefix string) (*Summary, error) {
 	}
 	sum := newSummary(r.now())
 	err = r.replay(ctx, sum, units)
+	if err == nil {
+		r.compactMonths(ctx, sum, false)
+	}
 	sum.Finished = r.now()
 	sum.Notes = r.notes.list()
 	return sum, err

@@ -30,6 +30,9 @@ type Runner struct {
 	OnUnit func(UnitDone)
 	// Workers bounds units in flight (default: api.max_concurrency).
 	Workers int
+	// NoCompact skips the pass's compaction of months (compact.go): benchmarks of the
+	// daily layout only.
+	NoCompact bool
 	// Account is the account (config accounts:) of this pass, "" in the single-account
 	// form: its entries carry it and its partitions sit under account=<name>/ (account.go).
 	Account string
@@ -46,7 +49,8 @@ type Runner struct {
 	// fewer rows (--allow-shrink); without it they are archived and held (shrink.go).
 	AllowShrink bool
 
-	notes notes
+	notes   notes
+	touched monthTouch // month partitions loaded into (compact.go)
 }
 
 func (r *Runner) now() time.Time {
@@ -147,6 +151,7 @@ func (r *Runner) Run(ctx context.Context, w Window) (*Summary, error) {
 	}
 	r.log().Info("plan", "units", len(jobs), "failed_scopes", len(failures))
 	done := r.work(ctx, sum, jobs)
+	r.compactMonths(ctx, sum, true)
 	sum.Finished = r.now()
 	sum.Notes = r.notes.list()
 	if err := ctx.Err(); err != nil {

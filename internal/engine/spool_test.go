@@ -116,11 +116,11 @@ func TestSpoolSpillsToFile(t *testing.T) {
 	}
 	names := []string{"small.json", "seg.csv.gz", "big.json", "last.json"}
 	sp := spooled(t, bodies, names...)
-	if sp.file == nil || sp.buf.Len() != 0 {
-		t.Fatalf("spool of %d bytes did not spill (file %v, %d bytes in memory)", sp.size, sp.file != nil, sp.buf.Len())
+	if sp.stored.file == nil || sp.stored.buf.Len() != 0 {
+		t.Fatalf("spool of %d bytes did not spill (file %v, %d bytes in memory)", sp.stored.size, sp.stored.file != nil, sp.stored.buf.Len())
 	}
 	mem := spooled(t, bodies, "small.json")
-	if mem.file != nil {
+	if mem.stored.file != nil {
 		t.Fatal("a small spool spilled")
 	}
 	for i, n := range names {

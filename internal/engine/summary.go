@@ -28,6 +28,10 @@ type Summary struct {
 	Failures          []string    // unit id: error
 	Notes             []NoteCount // drift, versions adopted, checks: each once, with its unit count
 	Published         int         // Parquet objects a reparse or import published from its staging
+	Compacted         int         // month objects written by compaction (compact.go)
+	Folded            int         // period objects compaction folded into month objects
+	Migrated          int         // objects of the layout before months moved into it (etl compact)
+	CompactErrors     []string    // compactions that failed (the loaded data stands)
 	Overdue           int
 	Late              []report.Unit // pending past their freshness due time (Overdue of them)
 
@@ -152,7 +156,7 @@ func (s *Summary) ExitCode() int {
 	switch {
 	case t.Failed > 0 && ok == 0:
 		return ExitFailed
-	case t.Failed > 0 || s.Overdue > 0:
+	case t.Failed > 0 || s.Overdue > 0 || len(s.CompactErrors) > 0:
 		return ExitPartial
 	}
 	return ExitOK
@@ -178,7 +182,14 @@ func (s *Summary) Print(w io.Writer) {
 	tw.Flush()
 	s.printAccounts(w)
 	dur := s.Finished.Sub(s.Started).Round(time.Millisecond)
-	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published)
+	fmt.Fprintf(w, "%d units planned in %s; %d Parquet objects written\n", s.Planned, dur, t.Written+s.Published+s.Compacted+s.Migrated)
+	if s.Folded > 0 || s.Migrated > 0 {
+		fmt.Fprintf(w, "compacted: %d month objects written, %d period objects folded into months, %d moved from the old layout\n",
+			s.Compacted, s.Folded, s.Migrated)
+	}
+	if len(s.CompactErrors) > 0 {
+		fmt.Fprintf(w, "compaction failed (%d):\n  %s\n", len(s.CompactErrors), strings.Join(limit(s.CompactErrors, 20), "\n  "))
+	}
 	s.printThrough(w)
 	if len(s.Notes) > 0 {
 		lines := make([]string, len(s.Notes))

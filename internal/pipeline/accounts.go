@@ -76,7 +76,8 @@ func (p *Pipeline) sourcesOf(views []*config.Config, all bool) []engine.Source {
 
 func (p *Pipeline) runnerFor(cfg *config.Config, api engine.API, srcs []engine.Source, account string) *engine.Runner {
 	r := &engine.Runner{Cfg: cfg, Store: p.Store, API: api, Sources: srcs, Log: p.logFor(account),
-		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit, Account: account, Shard: p.Shard, AllowShrink: p.AllowShrink}
+		Now: p.Now, Alloc: p.Alloc, OnUnit: p.OnUnit, Account: account, Shard: p.Shard, AllowShrink: p.AllowShrink,
+		NoCompact: p.NoCompact}
 	if p.Shard.Active() && p.Job != "" {
 		r.SharePlan = p.sharePlan(account)
 	}

@@ -80,6 +80,8 @@ type Pipeline struct {
 	// AllowShrink applies versions that would replace loaded partitions with far fewer
 	// rows (--allow-shrink; engine.Runner.AllowShrink).
 	AllowShrink bool
+	// NoCompact leaves months uncompacted (benchmarks of the daily layout).
+	NoCompact bool
 }
 
 // Run is one scheduled pass: every enabled family, since the last loaded unit minus the

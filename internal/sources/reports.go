@@ -223,9 +223,14 @@ func (s *Sales) Parse(ctx context.Context, in *engine.ParseInput) (*engine.Parse
 		release()
 		return nil, err
 	}
+	start, _, err := in.Unit.Bounds()
+	if err != nil {
+		release()
+		return nil, err
+	}
 	pf := transform.Prefetch(rdr, 2) // parse ahead on a second core while Parquet encodes
 	return &engine.Parsed{
-		Outputs:    []engine.Output{{Table: t, Partition: part, Input: load.Input{Stream: pf}, Primary: true}},
+		Outputs:    []engine.Output{{Table: t, Partition: part, Input: load.Input{Stream: pf, Period: start}, Primary: true}},
 		HeaderHash: rdr.HeaderHash(),
 		Layout:     rdr.Layout(),
 		Release: func() {
@@ -245,8 +250,14 @@ func openReport(in *engine.ParseInput, t *schemas.Table) (*transform.Reader, fun
 	if err != nil {
 		return nil, nil, err
 	}
-	rdr, err := transform.NewReader(rc, t, transform.Options{Key: p.Key, Version: in.Version.ReportVersion,
-		ExtractedAt: in.Version.FetchedAt, Alloc: in.Alloc})
+	opt := transform.Options{Key: p.Key, Version: in.Version.ReportVersion, ExtractedAt: in.Version.FetchedAt, Alloc: in.Alloc}
+	if t.PeriodColumn != "" {
+		if opt.ReportDate, _, err = in.Unit.Bounds(); err != nil {
+			rc.Close()
+			return nil, nil, err
+		}
+	}
+	rdr, err := transform.NewReader(rc, t, opt)
 	if err != nil {
 		rc.Close()
 		return nil, nil, err

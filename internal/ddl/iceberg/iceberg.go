@@ -1,7 +1,9 @@
 // Package iceberg writes Apache Iceberg table metadata over the loader's existing Parquet
 // files: no data is copied or rewritten. Each table gets a Hadoop-catalog layout
 // (<warehouse>/<namespace>/<table>/metadata/vN.metadata.json and version-hint.text)
-// whose one snapshot lists every data.parquet of the table as a data file, partitioned by
+// whose one snapshot lists every *.parquet of the table as a data file (a partition's
+// data.parquet; for sales, stored by month, also the period objects of an open month and
+// never the pending ones, which end in .pending), partitioned by
 // identity on the hive keys, with the key values taken from the object path (they are
 // not stored in the files; the Iceberg spec has readers fill an identity-partition column
 // missing from a file from the manifest, as Spark and Trino do, while iceberg-go v0.7.0
@@ -9,8 +11,10 @@
 // statistics from the Parquet footer.
 //
 // The metadata is a picture of the files when it was written. The loader replaces a
-// partition's data.parquet in place when a unit is reloaded, which makes the recorded
-// file size and statistics wrong, so Write is meant to run after every load: it drops
+// partition's data.parquet in place when a unit is reloaded, and compaction folds a
+// sales month's period objects into its data.parquet and deletes them, which makes the
+// recorded files, sizes and statistics wrong, so Write is meant to run after every load
+// (and etl compact): it drops
 // each table's metadata directory and writes it anew. Tables are created with
 // gc.enabled=false, so no Iceberg maintenance (expire_snapshots, remove_orphan_files)
 // ever deletes the loader's files.
@@ -194,7 +198,7 @@ func listParquet(dir string) ([]string, error) {
 }
 
 // partitionValues parses rel, a file path below the table directory
-// ("vendor=85012345/report_date=2026-11-20/data.parquet"), into the identity partition
+// ("vendor=85012345/month=2026-11/data.parquet"), into the identity partition
 // values of keys: strings as they are, dates as days since the epoch, keyed by the
 // partition field ids ids (in key order).
 func partitionValues(rel string, keys []ddl.Key, ids []int) (map[int]any, error) {

@@ -54,8 +54,9 @@ func record(t *testing.T, s *arrow.Schema, n int) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-// writeSales writes one sales_summary_daily partition per entry of rows (partition → rows)
-// through load.Store, as the loader does.
+// writeSales writes one sales_summary_daily object per entry of rows (object under the
+// table's directory → rows) through load.Store, as the loader does: sales tables are
+// stored by month, a period's object named by its day (load.PeriodKey).
 func writeSales(t *testing.T, root string, rows map[string]int) *schemas.Table {
 	t.Helper()
 	ctx := context.Background()
@@ -71,7 +72,7 @@ func writeSales(t *testing.T, root string, rows map[string]int) *schemas.Table {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := load.New(b).WriteParquet(ctx, load.ParquetKey(sales.Name, p), rr, load.ParquetOptions{}); err != nil {
+		if _, err := load.New(b).WriteParquet(ctx, "parquet/"+sales.Name+"/"+p, rr, load.ParquetOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		rr.Release()
@@ -84,9 +85,9 @@ func TestWriteAndReadBack(t *testing.T) {
 	ctx := context.Background()
 	root := filepath.Join(t.TempDir(), "data")
 	rows := map[string]int{
-		"vendor=85012345/report_date=2026-11-20": 2,
-		"vendor=85012345/report_date=2026-11-21": 3,
-		"vendor=85099999/report_date=2026-11-20": 4,
+		"vendor=85012345/month=2026-11/2026-11-20.parquet": 2,
+		"vendor=85012345/month=2026-11/2026-11-21.parquet": 3,
+		"vendor=85099999/month=2026-11/data.parquet":       4,
 	}
 	sales := writeSales(t, root, rows)
 	reviews, _ := schemas.Lookup(schemas.ReviewsTable) // no files: an empty table
@@ -121,7 +122,7 @@ func TestWriteAndReadBack(t *testing.T) {
 		t.Errorf("gc.enabled = %q", got)
 	}
 	spec := tbl.Spec()
-	if f := spec.Field(1); f.Name != "report_date" || f.Transform.String() != "identity" {
+	if f := spec.Field(1); f.Name != "month" || f.Transform.String() != "identity" {
 		t.Errorf("second partition field %s %s", f.Name, f.Transform)
 	}
 	tasks, err := tbl.Scan().PlanFiles(ctx)
@@ -134,11 +135,11 @@ func TestWriteAndReadBack(t *testing.T) {
 	for _, tk := range tasks {
 		path := strings.TrimPrefix(tk.File.FilePath(), "file://")
 		rel, _ := filepath.Rel(filepath.Join(root, "parquet", sales.Name), filepath.FromSlash(path))
-		part := filepath.ToSlash(filepath.Dir(rel))
-		day, _ := time.Parse("2006-01-02", part[strings.LastIndex(part, "=")+1:])
-		want := map[int]any{1000: strings.TrimPrefix(strings.Split(part, "/")[0], "vendor="), 1001: iceberg.Date(day.Unix() / 86400)}
-		if fmt.Sprint(tk.File.Partition()) != fmt.Sprint(want) || tk.File.Count() != int64(rows[part]) {
-			t.Errorf("%s: partition %v rows %d, want %v %d", part, tk.File.Partition(), tk.File.Count(), want, rows[part])
+		rel = filepath.ToSlash(rel)
+		part := rel[:strings.LastIndex(rel, "/")]
+		want := map[int]any{1000: strings.TrimPrefix(strings.Split(part, "/")[0], "vendor="), 1001: part[strings.LastIndex(part, "=")+1:]}
+		if fmt.Sprint(tk.File.Partition()) != fmt.Sprint(want) || tk.File.Count() != int64(rows[rel]) {
+			t.Errorf("%s: partition %v rows %d, want %v %d", rel, tk.File.Partition(), tk.File.Count(), want, rows[rel])
 		}
 	}
 
@@ -209,7 +210,7 @@ func TestWriteRefusesOverlap(t *testing.T) {
 
 func TestWriteRefusesStrayLayout(t *testing.T) {
 	root := t.TempDir()
-	sales := writeSales(t, root, map[string]int{"vendor=1": 1}) // one key level short
+	sales := writeSales(t, root, map[string]int{"vendor=1/data.parquet": 1}) // one key level short
 	tbl, _ := ddl.FromSchema(sales)
 	_, err := Write(context.Background(), root, filepath.Join(root, "iceberg"), "appstore", []ddl.Table{tbl})
 	if err == nil || !strings.Contains(err.Error(), "partition directories") {

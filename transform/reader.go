@@ -250,41 +250,6 @@ func (r *Reader) Next() bool {
 	return true
 }
 
-// readHeader returns the header line, collecting a FINANCE_DETAIL preamble on the way.
-func (r *Reader) readHeader() ([]byte, error) {
-	for {
-		line, err := r.readLine()
-		if err == io.EOF {
-			return nil, &ParseError{Key: r.opt.Key, Line: r.line + 1, Err: fmt.Errorf("no header line for table %s", r.t.Name)}
-		}
-		if err != nil {
-			return nil, err
-		}
-		if blank(line) {
-			continue
-		}
-		if r.t.Layout != schemas.FinanceDetail {
-			return line, nil
-		}
-		fs := splitTabs(r.fields, line)
-		r.fields = fs
-		for _, f := range fs {
-			if schemas.ColumnName(string(f)) == "transaction_date" {
-				return line, nil
-			}
-		}
-		if r.line > maxPreambleLines {
-			return nil, &ParseError{Key: r.opt.Key, Line: r.line, Err: errors.New("no \"Transaction Date\" header line found")}
-		}
-		if r.preamble == nil {
-			r.preamble = map[string]string{}
-		}
-		if len(fs) >= 2 {
-			r.preamble[string(trimSpaces(fs[0]))] = string(trimSpaces(fs[1]))
-		}
-	}
-}
-
 // setup maps header cells to columns and creates the builders.
 func (r *Reader) setup(line []byte) error {
 	t := r.t
@@ -417,24 +382,6 @@ func (r *Reader) handle(line []byte) error {
 		return nil // a total line of some sales eras; a full-width row is data
 	}
 	return r.row(line)
-}
-
-// isHeader reports whether line repeats the header (compared normalized).
-func (r *Reader) isHeader(line []byte) bool {
-	fs := splitTabs(r.fields, line)
-	r.fields = fs
-	for len(fs) > 0 && len(trimSpaces(fs[len(fs)-1])) == 0 {
-		fs = fs[:len(fs)-1]
-	}
-	if len(fs) != len(r.headerNorm) {
-		return false
-	}
-	for i, f := range fs {
-		if schemas.ColumnName(string(f)) != r.headerNorm[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // row parses one data row into the builders; r.fields holds its cells afterwards.

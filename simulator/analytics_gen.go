@@ -1,7 +1,6 @@
 package simulator
 
 import (
-	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -485,17 +484,4 @@ func decodeCell(c string) string {
 		return ""
 	}
 	return c
-}
-
-func dateOnly(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}
-
-func parseISODate(v string) (time.Time, error) {
-	t, err := time.Parse("2006-01-02", v)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("date %q: %w", v, err)
-	}
-	return t, nil
 }

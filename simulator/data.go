@@ -269,3 +269,18 @@ func (r row) blank(cols ...string) row {
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }
+
+// dateOnly is t's UTC day at midnight.
+func dateOnly(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// parseISODate reads a YYYY-MM-DD date.
+func parseISODate(v string) (time.Time, error) {
+	t, err := time.Parse("2006-01-02", v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("date %q: %w", v, err)
+	}
+	return t, nil
+}
